@@ -1,0 +1,3 @@
+"""tenohira (手のひら) — a high-touch digital government platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Reference agency systems, each reachable only through the hub."""

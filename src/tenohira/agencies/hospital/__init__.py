@@ -1,0 +1,1 @@
+"""Hospital: birth records and digital birth certificates (SD-JWT VC)."""

@@ -1,0 +1,1 @@
+"""Health insurer: insured persons, dependants, childbirth lump sum."""

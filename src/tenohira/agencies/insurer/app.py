@@ -1,0 +1,15 @@
+"""The insurer as its own ASGI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tenohira.core.config import Settings
+from tenohira.core.problems import install_problem_handlers
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the insurer application."""
+    app = FastAPI(title="tenohira insurer")
+    install_problem_handlers(app)
+    return app

@@ -1,0 +1,1 @@
+"""Municipality: resident registry, notifications intake, domain events."""

@@ -1,0 +1,1 @@
+"""The assistant: understanding Japanese, easy Japanese and English, and the dialogue."""

@@ -1,0 +1,5 @@
+"""HTTP API of assistant."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,10 @@
+"""First-start work of assistant (idempotent)."""
+
+from __future__ import annotations
+
+from tenohira.core.config import Settings
+from tenohira.core.progress import ProgressFn
+
+
+async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
+    """Nothing to prepare yet."""

@@ -1,0 +1,5 @@
+"""HTTP API of audit."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

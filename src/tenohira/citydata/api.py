@@ -1,0 +1,5 @@
+"""HTTP API of citydata."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,92 @@
+"""Settings from the environment (prefix ``TENOHIRA_``), with embedded defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform. Defaults give the embedded, single-process demo."""
+
+    model_config = SettingsConfigDict(env_prefix="TENOHIRA_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; unset = SQLite file under data_dir"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str | None = Field(default=None, description="public URL; default http://host:port")
+    hub_url: str | None = Field(default=None, description="URL of the hub; default base_url + /hub")
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    # the demo municipality
+    municipality_code: str = "990019"
+    municipality_name_ja: str = "手のひら市"
+    municipality_name_en: str = "Tenohira City"
+    seed: int = 20261126
+    demo_residents: int = 1000
+
+    # transport of events and mail
+    event_bus: Literal["embedded", "nats"] = "embedded"
+    nats_url: str | None = None
+    smtp_url: str | None = None
+    mail_from: str = "no-reply@tenohira.example"
+    llm_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    mqtt_url: str | None = None
+
+    # security
+    auth_challenge_ttl_seconds: int = 120
+    session_ttl_minutes: int = 60
+    session_idle_minutes: int = 15
+    supporter_idle_minutes: int = 5
+    hub_clock_skew_seconds: int = 30
+    access_history_retention_days: int = 7 * 365
+    ca_passphrase: str | None = Field(
+        default=None, description="passphrase of CA keys at rest; default: generated into data_dir"
+    )
+
+    # vault (personal data at rest)
+    vault_sites: str = "east,west,north"
+    vault_threshold: int = 2
+
+    @property
+    def resolved_base_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def resolved_hub_url(self) -> str:
+        return (self.hub_url or f"{self.resolved_base_url}/hub").rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'tenohira.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()

@@ -1,0 +1,186 @@
+"""Database access: one async engine per process, one session per unit of work.
+
+SQLite (embedded default) and PostgreSQL (production, CI) share the same models and
+migrations. Each module owns its tables (named with the module's prefix) and its own
+Alembic branch, so modules migrate independently and ``upgrade heads`` brings all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+from tenohira.core.config import Settings, get_settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+# Modules whose models.py define tables. Alembic's env imports all of them so that
+# autogenerate and ``alembic check`` see the whole schema.
+MODEL_MODULES = (
+    "tenohira.audit.models",
+    "tenohira.identity.models",
+    "tenohira.vault.models",
+    "tenohira.hub.models",
+    "tenohira.agencies.municipality.models",
+    "tenohira.agencies.hospital.models",
+    "tenohira.agencies.insurer.models",
+    "tenohira.procedures.models",
+    "tenohira.events.models",
+    "tenohira.notify.models",
+    "tenohira.palm.models",
+    "tenohira.assistant.models",
+    "tenohira.supporters.models",
+    "tenohira.opendata.models",
+    "tenohira.citydata.models",
+)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table of the platform."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def load_all_models() -> MetaData:
+    """Import every module's models so that ``Base.metadata`` is complete."""
+    import importlib
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return Base.metadata
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers proceed while one writer commits; busy_timeout waits instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine with the pragmas and pool settings the platform expects."""
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits when the block ends normally, rolls back otherwise."""
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+_databases: dict[str, Database] = {}
+
+
+def get_database(settings: Settings | None = None) -> Database:
+    """The process-wide database for these settings."""
+    url = (settings or get_settings()).resolved_database_url
+    db = _databases.get(url)
+    if db is None:
+        db = _databases[url] = Database(url)
+    return db
+
+
+async def dispose_databases() -> None:
+    """Close every engine (end of the process or of a test)."""
+    for db in list(_databases.values()):
+        await db.dispose()
+    _databases.clear()
+
+
+async def session_dependency() -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency: the request's session is its unit of work."""
+    async with get_database().session() as session:
+        yield session
+
+
+def alembic_config(url: str) -> Any:
+    """The Alembic configuration for ``url``, independent of the working directory."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    cfg.set_main_option("recursive_version_locations", "true")
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("sqlalchemy.url", url)
+    cfg.attributes["configure_logging"] = False
+    return cfg
+
+
+def _migrate_sync(url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "heads")
+
+
+async def migrate(url: str | None = None) -> None:
+    """Bring the database at ``url`` (default: the configured one) to every head."""
+    await asyncio.to_thread(_migrate_sync, url or get_settings().resolved_database_url)
+
+
+def head_revisions() -> set[str]:
+    """The revisions a fully migrated database is at."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+async def current_revisions(db: Database) -> set[str]:
+    """The revisions recorded in the database."""
+    from sqlalchemy import text
+
+    async with db.engine.connect() as conn:
+        try:
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+        except Exception:
+            return set()
+        return {r[0] for r in rows}

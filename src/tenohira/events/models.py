@@ -1,0 +1,5 @@
+"""Tables of events."""
+
+from tenohira.core.db import Base
+
+__all__ = ["Base"]

@@ -1,0 +1,5 @@
+"""Tables of hub."""
+
+from tenohira.core.db import Base
+
+__all__ = ["Base"]

@@ -1,0 +1,5 @@
+"""HTTP API of identity."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

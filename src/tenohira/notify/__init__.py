@@ -1,0 +1,1 @@
+"""Notifications: in-app inbox and email with delivery states."""

@@ -1,0 +1,5 @@
+"""HTTP API of notify."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Open data: aggregates with disclosure control, DCAT catalogue, CKAN-compatible API, portal."""

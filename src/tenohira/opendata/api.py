@@ -1,0 +1,5 @@
+"""HTTP API of opendata."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

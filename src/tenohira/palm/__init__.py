@@ -1,0 +1,1 @@
+"""The citizen-facing side: applications, push notices, do-them-for-me, the birth scenario."""

@@ -1,0 +1,5 @@
+"""HTTP API of palm."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,64 @@
+"""How the parts are put together into the one-process embedded platform.
+
+Each entry names a module's piece by import path so that a part can also be deployed
+on its own (the hub and the agencies are separate ASGI apps; they are only *mounted*
+here for convenience and still talk to each other through hub HTTP).
+"""
+
+from __future__ import annotations
+
+# Routers of the palm (citizen-facing) side and of the shared services, included in the main app.
+ROUTERS: tuple[str, ...] = (
+    "tenohira.identity.api:router",
+    "tenohira.audit.api:router",
+    "tenohira.vault.api:router",
+    "tenohira.procedures.api:router",
+    "tenohira.rules.api:router",
+    "tenohira.palm.api:router",
+    "tenohira.notify.api:router",
+    "tenohira.assistant.api:router",
+    "tenohira.supporters.api:router",
+    "tenohira.opendata.api:router",
+    "tenohira.citydata.api:router",
+    "tenohira.web.routes:router",
+)
+
+# Separately deployable ASGI apps: mount path -> factory.
+SUBAPPS: tuple[tuple[str, str], ...] = (
+    ("/hub", "tenohira.hub.app:create_app"),
+    ("/agencies/municipality", "tenohira.agencies.municipality.app:create_app"),
+    ("/agencies/hospital", "tenohira.agencies.hospital.app:create_app"),
+    ("/agencies/insurer", "tenohira.agencies.insurer.app:create_app"),
+)
+
+# First-start work, in order: ``async def bootstrap(settings, progress) -> None``; each is idempotent.
+BOOTSTRAP: tuple[str, ...] = (
+    "tenohira.audit.bootstrap:bootstrap",
+    "tenohira.vault.bootstrap:bootstrap",
+    "tenohira.identity.bootstrap:bootstrap",
+    "tenohira.hub.bootstrap:bootstrap",
+    "tenohira.agencies.municipality.bootstrap:bootstrap",
+    "tenohira.agencies.hospital.bootstrap:bootstrap",
+    "tenohira.agencies.insurer.bootstrap:bootstrap",
+    "tenohira.procedures.bootstrap:bootstrap",
+    "tenohira.palm.bootstrap:bootstrap",
+    "tenohira.assistant.bootstrap:bootstrap",
+    "tenohira.opendata.bootstrap:bootstrap",
+    "tenohira.citydata.bootstrap:bootstrap",
+)
+
+# Background work while serving: ``async def run(settings, stop: asyncio.Event) -> None``.
+BACKGROUND: tuple[str, ...] = (
+    "tenohira.audit.tasks:run",
+    "tenohira.events.tasks:run",
+    "tenohira.notify.tasks:run",
+    "tenohira.citydata.tasks:run",
+)
+
+
+def resolve(path: str) -> object:
+    """Import ``module:attribute``."""
+    import importlib
+
+    module_name, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module_name), attr)

@@ -1,0 +1,1 @@
+"""The procedure catalogue (data files) and deadline computation."""

@@ -1,0 +1,5 @@
+"""HTTP API of procedures."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Rules as code: eligibility and amounts with dated parameters, explanations, population screening."""

@@ -1,0 +1,5 @@
+"""HTTP API of rules."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Digital supporters: delegations, help requests, assisted sessions."""

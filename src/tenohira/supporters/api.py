@@ -1,0 +1,5 @@
+"""HTTP API of supporters."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Fail-secure storage: per-person data keys, envelope encryption, Shamir key splitting across sites."""

@@ -1,0 +1,5 @@
+"""HTTP API of vault."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

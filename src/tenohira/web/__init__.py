@@ -1,0 +1,1 @@
+"""Server-rendered web: citizen app, supporter console, staff console."""

@@ -1,0 +1,5 @@
+"""Routes of the web app."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
