@@ -24,7 +24,7 @@ app = typer.Typer(
 # Module command groups: (name, "module:attribute" of a typer.Typer).
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("ca", "tenohira.identity.cli:ca_app"),
-    ("card", "tenohira.identity.cli:card_app"),
+    ("card", "tenohira.agencies.municipality.cards:card_app"),
     ("audit", "tenohira.audit.cli:app"),
     ("vault", "tenohira.vault.cli:app"),
     ("hub", "tenohira.hub.cli:app"),

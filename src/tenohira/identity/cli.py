@@ -2,11 +2,10 @@
 
 import typer
 
-ca_app = typer.Typer(
+ca_app = typer.Typer(help="The certificate authority of the cards.", no_args_is_help=True)
     help="Card identity in the style of JPKI.",
     no_args_is_help=True,
 )
-card_app = typer.Typer(
     help="Card identity in the style of JPKI.",
     no_args_is_help=True,
 )
