@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.audit.leaf import AuditEvent, check_event, entry_leaf_hash, payload_digest
@@ -65,5 +65,5 @@ async def append_events(
         return 0
     at = now or datetime.now(UTC)
     rows = [_row(e, at) for e in events]
-    await session.execute(insert(AuditEntry.__table__), rows)
+    await session.execute(insert(cast(Table, AuditEntry.__table__)), rows)
     return len(rows)
