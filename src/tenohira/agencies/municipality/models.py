@@ -1,5 +1,83 @@
-"""Tables of agencies.municipality."""
+"""Tables of agencies.municipality: the resident registry (住民基本台帳) of the demo city.
+
+Personal fields (name, reading, date of birth, individual number, address line) are
+read and written only by :mod:`repository`, so that encryption at rest (vault) is one
+place to change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
 
-__all__ = ["Base"]
+__all__ = ["Base", "BirthNotification", "District", "Household", "Resident"]
+
+
+class District(Base):
+    """A 町字 (town/block area) of the city, identified like the Address Base Registry's 町字ID."""
+
+    __tablename__ = "muni_districts"
+
+    id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # "990019-0001001"
+    name: Mapped[str] = mapped_column(sa.String(64))  # 桜町一丁目
+    name_kana: Mapped[str] = mapped_column(sa.String(128))
+    postal_code: Mapped[str] = mapped_column(sa.String(8))
+
+
+class Household(Base):
+    """A 世帯: people living together, with a head (世帯主)."""
+
+    __tablename__ = "muni_households"
+
+    id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # "H000001"
+    seq: Mapped[int] = mapped_column(sa.Integer, unique=True)
+    district_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_districts.id"), index=True)
+    address_line: Mapped[str] = mapped_column(sa.String(128))  # 3番4号 (personal: via repository)
+    head_resident_id: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Resident(Base):
+    """A person in the registry. ``status`` keeps people who left or died (the record stays)."""
+
+    __tablename__ = "muni_residents"
+
+    id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # "R0000001"
+    seq: Mapped[int] = mapped_column(sa.Integer, unique=True)
+    household_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_households.id"), index=True)
+    relation: Mapped[str] = mapped_column(sa.String(16))  # 続柄: head, spouse, child, parent
+    name: Mapped[str] = mapped_column(sa.String(64))
+    name_kana: Mapped[str] = mapped_column(sa.String(128))
+    birth_date: Mapped[date] = mapped_column(sa.Date)
+    sex: Mapped[str] = mapped_column(sa.String(8))  # male / female
+    individual_number: Mapped[str] = mapped_column(sa.String(12), unique=True)  # 個人番号
+    insurance: Mapped[str] = mapped_column(sa.String(16))  # employee / nhi
+    employment_insured: Mapped[bool] = mapped_column(sa.Boolean)  # 雇用保険 被保険者
+    annual_income: Mapped[int] = mapped_column(sa.Integer)  # yen, previous calendar year
+    expecting_due_date: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    hospital_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    moved_in: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(16), default="resident")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class BirthNotification(Base):
+    """A 出生届 received by the municipality, kept as filed (with the verified certificate's claims)."""
+
+    __tablename__ = "muni_birth_notifications"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    parent_resident_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_residents.id"), index=True)
+    child_resident_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_residents.id"), unique=True)
+    birth_date: Mapped[date] = mapped_column(sa.Date)
+    filed_on: Mapped[date] = mapped_column(sa.Date)
+    deadline: Mapped[date] = mapped_column(sa.Date)
+    late: Mapped[bool] = mapped_column(sa.Boolean)
+    certificate_issuer: Mapped[str] = mapped_column(sa.String(256))
+    certificate_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    claims: Mapped[dict[str, object]] = mapped_column(sa.JSON)
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
