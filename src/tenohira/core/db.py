@@ -117,23 +117,32 @@ class Database:
         await self.engine.dispose()
 
 
-_databases: dict[str, Database] = {}
+# One engine per URL and event loop: async drivers bind connections to the loop that made
+# them, and a test may run a server in another thread (another loop) beside its own.
+_databases: dict[tuple[str, int], Database] = {}
+
+
+def _loop_key() -> int:
+    try:
+        return id(asyncio.get_running_loop())
+    except RuntimeError:
+        return 0
 
 
 def get_database(settings: Settings | None = None) -> Database:
-    """The process-wide database for these settings."""
-    url = (settings or get_settings()).resolved_database_url
-    db = _databases.get(url)
+    """The database for these settings, shared by everything on the current event loop."""
+    key = ((settings or get_settings()).resolved_database_url, _loop_key())
+    db = _databases.get(key)
     if db is None:
-        db = _databases[url] = Database(url)
+        db = _databases[key] = Database(key[0])
     return db
 
 
 async def dispose_databases() -> None:
-    """Close every engine (end of the process or of a test)."""
-    for db in list(_databases.values()):
-        await db.dispose()
-    _databases.clear()
+    """Close the engines of the current event loop (end of the process, of a server or of a test)."""
+    loop = _loop_key()
+    for key in [k for k in _databases if k[1] == loop]:
+        await _databases.pop(key).dispose()
 
 
 async def session_dependency() -> AsyncIterator[AsyncSession]:
