@@ -1,1 +1,39 @@
-"""Fail-secure storage: per-person data keys, envelope encryption, Shamir key splitting across sites."""
+"""Fail-secure storage: per-person data keys, envelope encryption, Shamir key splitting across sites.
+
+Use::
+
+    vault = await open_vault(settings)
+    ct = vault.encrypt(person_id, record_id, "name", "山田 太郎")     # bytes, store it
+    vault.decrypt(person_id, record_id, "name", ct).decode()          # "山田 太郎"
+    vault.blind_index("name_birth", f"{name}|{birth_date}")           # hex, for exact-match lookup
+    vault.shred(person_id)                                            # every copy unreadable
+
+``encrypt``/``decrypt``/``blind_index``/``shred`` are synchronous (keys are cached in memory;
+a cache miss reads the local site stores). ``ensure_keys(ids)`` loads many keys at once.
+"""
+
+from tenohira.vault.service import (
+    CiphertextRejected,
+    DataShredded,
+    RotationStatus,
+    Vault,
+    VaultUnavailable,
+    close_vaults,
+    open_vault,
+    recover_site,
+    rotate,
+    status,
+)
+
+__all__ = [
+    "CiphertextRejected",
+    "DataShredded",
+    "RotationStatus",
+    "Vault",
+    "VaultUnavailable",
+    "close_vaults",
+    "open_vault",
+    "recover_site",
+    "rotate",
+    "status",
+]

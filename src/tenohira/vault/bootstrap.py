@@ -1,10 +1,12 @@
-"""First-start work of vault (idempotent)."""
+"""First-start work of vault (idempotent): the sites, the first KEK and the blind-index key."""
 
 from __future__ import annotations
 
 from tenohira.core.config import Settings
 from tenohira.core.progress import ProgressFn
+from tenohira.vault.service import bootstrap_vault
 
 
 async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
-    """Nothing to prepare yet."""
+    """Create the storage sites and split the first keys across them, unless already done."""
+    await bootstrap_vault(settings, progress)
