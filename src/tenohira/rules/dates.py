@@ -1,0 +1,162 @@
+"""Legal date arithmetic: ages, school years, payment months.
+
+A person reaches an age at the end of the day *before* the birthday (年齢計算ニ関スル法律,
+民法 143), so "the end of the school year in which the child turns 18" (18歳に達する日以後の
+最初の3月31日) is 31 March of the year the child turns 18 for a child born on 1 April, and a year
+later for a child born on 2 April. Everything here has a scalar form (used by explanations) and
+a vectorised form over ``datetime64[D]`` arrays (used by population screening); tests check that
+they agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+EPOCH = date(1970, 1, 1)
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def to_days(d: date) -> int:
+    """Days since 1970-01-01 (the integer behind ``datetime64[D]``)."""
+    return d.toordinal() - EPOCH.toordinal()
+
+
+def from_days(days: int) -> date:
+    """Inverse of :func:`to_days`."""
+    return date.fromordinal(EPOCH.toordinal() + int(days))
+
+
+def anniversary(birth: date, years: int) -> date:
+    """The ``years``-th birthday; a 29 February birthday falls on 1 March in common years."""
+    try:
+        return birth.replace(year=birth.year + years)
+    except ValueError:
+        return date(birth.year + years, 3, 1)
+
+
+def reaches_age_on(birth: date, years: int) -> date:
+    """The day on which a person reaches ``years`` of age: the day before the birthday."""
+    return anniversary(birth, years) - timedelta(days=1)
+
+
+def age_on(birth: date, on: date) -> int:
+    """Legal age on ``on`` (the age counts from the day before the birthday)."""
+    next_day = on + timedelta(days=1)
+    years = next_day.year - birth.year
+    if anniversary(birth, years) > next_day:
+        years -= 1
+    return years
+
+
+def school_cohort(birth: date) -> int:
+    """The fiscal year in which a child's school years are counted from.
+
+    Children born 2 April of year Y to 1 April of year Y+1 share a cohort (Y+1 here): those born on
+    1 April reach each age on 31 March, still in the earlier school year.
+    """
+    return birth.year + (1 if (birth.month, birth.day) > (4, 1) else 0)
+
+
+def school_year_end(birth: date, years: int) -> date:
+    """The first 31 March on or after the day the child reaches ``years``.
+
+    (…歳に達する日以後の最初の3月31日)
+    """
+    return date(school_cohort(birth) + years, 3, 31)
+
+
+def fiscal_year(on: date) -> int:
+    """Japanese fiscal / school year (April to March) that contains ``on``."""
+    return on.year if on.month >= 4 else on.year - 1
+
+
+def month_index(on: date) -> int:
+    """Months since year 0, so that consecutive months differ by one."""
+    return on.year * 12 + on.month - 1
+
+
+def month_start(on: date) -> date:
+    """First day of the month of ``on``."""
+    return on.replace(day=1)
+
+
+def add_months(month: int, months: int) -> int:
+    """Month index arithmetic (kept for symmetry with the vectorised code)."""
+    return month + months
+
+
+def month_label(index: int) -> str:
+    """``YYYY-MM`` of a month index."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def under_age_at_month_start(birth: date, years: int, on: date) -> bool:
+    """True when, on the first day of the month of ``on``, the child has not yet reached ``years``.
+
+    Monthly allowances are decided by the child's status at the start of each month: a child born on
+    the 1st reaches 3 on the last day of the previous month, one born on the 2nd on the 1st itself.
+    """
+    return month_start(on) <= reaches_age_on(birth, years)
+
+
+def next_payment_month(entitlement_month: int, payment_months: list[int]) -> int:
+    """The month index in which the allowance for ``entitlement_month`` is paid.
+
+    Payments fall in the listed calendar months and cover the months *before* the payment month.
+    """
+    m = entitlement_month + 1
+    while (m % 12) + 1 not in payment_months:
+        m += 1
+    return m
+
+
+# --- vectorised forms -------------------------------------------------------------------------------
+
+
+def split_dates(days: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray, IntArray]:
+    """Year, month (1-12) and day (1-31) of an array of day numbers."""
+    d = days.astype("datetime64[D]")
+    months = d.astype("datetime64[M]")
+    years = months.astype("datetime64[Y]")
+    year = years.astype(np.int64) + 1970
+    month = (months - years).astype(np.int64) + 1
+    day = (d - months).astype(np.int64) + 1
+    return year, month, day
+
+
+def school_cohort_v(year: IntArray, month: IntArray, day: IntArray) -> IntArray:
+    """Vectorised :func:`school_cohort`."""
+    later = (month > 4) | ((month == 4) & (day > 1))
+    result: IntArray = year + later.astype(np.int64)
+    return result
+
+
+def under_age_at_month_start_v(
+    year: IntArray, month: IntArray, day: IntArray, years: int, on: date
+) -> BoolArray:
+    """Vectorised :func:`under_age_at_month_start`.
+
+    The month start is before the day of reaching ``years`` (birthday − 1) exactly when it is
+    before the birthday itself: in an earlier month, or in the birthday's month when the birthday
+    is not the 1st. A 29 February birthday behaves as 1 March in common years, which this keeps
+    (February still counts, March does not).
+    """
+    m_on = month_index(on)
+    m_birthday = (year + years) * 12 + month - 1
+    result: BoolArray = (m_on < m_birthday) | ((m_on == m_birthday) & (day > 1))
+    return result
+
+
+def anniversary_days_v(days: npt.NDArray[np.int64], years: int) -> IntArray:
+    """Vectorised :func:`anniversary` as day numbers (29 Feb → 1 Mar in common years)."""
+    d = days.astype("datetime64[D]")
+    months = d.astype("datetime64[M]")
+    offset = (d - months).astype(np.int64)
+    shifted = (months + 12 * years).astype("datetime64[D]").astype(np.int64)
+    result: IntArray = shifted + offset
+    return result

@@ -1,0 +1,910 @@
+# ruff: noqa: E501  (bilingual reason texts read better unbroken)
+"""Single-household decisions with explanations (the caseworker's view).
+
+Each ``_decide_<benefit>`` applies the parameters in force on the date asked and says, per member,
+how the member counts and why, in Japanese and English. ``population.py`` computes the same
+eligibility and amounts for a whole municipality at once; tests check both agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from tenohira.rules.dates import (
+    age_on,
+    anniversary,
+    fiscal_year,
+    month_index,
+    month_label,
+    next_payment_month,
+    reaches_age_on,
+    school_cohort,
+    school_year_end,
+    under_age_at_month_start,
+)
+from tenohira.rules.household import Household, Member
+from tenohira.rules.income import (
+    DEPENDANT_INCOME_LIMIT,
+    allowance_income,
+    maternity_daily,
+    percent,
+    round10,
+)
+from tenohira.rules.params import BENEFIT_IDS, BenefitParameters, Version, load_parameters
+from tenohira.rules.schemas import BenefitDecision, Explanation, MemberDecision
+
+
+def yen(n: int) -> str:
+    """``15,000円``."""
+    return f"{n:,}円"
+
+
+def yen_en(n: int) -> str:
+    """``15,000 yen``."""
+    return f"{n:,} yen"
+
+
+def ordinal_en(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``…"""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def jdate(d: date) -> str:
+    """``2026年3月31日``."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every rule needs: the household, the date, and the derived facts shared by rules."""
+
+    household: Household
+    on: date
+    params: dict[str, BenefitParameters]
+
+    def born(self, m: Member) -> bool:
+        return m.birth_date <= self.on
+
+    @property
+    def children(self) -> list[tuple[int, Member]]:
+        return [(i, m) for i, m in enumerate(self.household.members) if m.role == "child" and self.born(m)]
+
+    @property
+    def claimant(self) -> Member | None:
+        """The member who mainly supports the household: the non-child with the highest income."""
+        best: Member | None = None
+        for m in self.household.members:
+            if m.role != "child" and self.born(m) and (best is None or m.annual_income > best.annual_income):
+                best = m
+        return best
+
+    def dependants(self, claimant: Member) -> list[Member]:
+        """扶養親族等: other members with income up to 1,030,000 (children only when supported)."""
+        return [
+            m
+            for m in self.household.members
+            if m is not claimant
+            and self.born(m)
+            and m.annual_income <= DEPENDANT_INCOME_LIMIT
+            and (m.role != "child" or m.supported)
+        ]
+
+    @property
+    def mother(self) -> Member | None:
+        """The first female parent: the one whose pregnancy and births the birth benefits concern."""
+        for m in self.household.members:
+            if m.role == "parent" and m.sex == "female":
+                return m
+        return None
+
+    def recent_births(self, window_days: int) -> list[Member]:
+        """Children born on or before the date and no more than ``window_days`` before it."""
+        return [m for _, m in self.children if self.on <= m.birth_date + timedelta(days=window_days)]
+
+
+def _decision(
+    p: BenefitParameters, version: Version | None, **kwargs: object
+) -> BenefitDecision:  # small factory so every decision cites its basis and source
+    return BenefitDecision(
+        id=p.id,
+        name_ja=p.name_ja,
+        name_en=p.name_en,
+        kind=p.kind,
+        legal_basis=list(p.legal_basis),
+        sources=[version.source] if version else [],
+        effective_from=version.effective_from if version else None,
+        unconfirmed=list(version.unconfirmed) if version else [],
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _not_in_force(p: BenefitParameters, on: date) -> BenefitDecision:
+    return _decision(
+        p,
+        None,
+        eligible=False,
+        summary=f"{jdate(on)}時点ではこの制度はありません。",
+        summary_en=f"The scheme was not in force on {on.isoformat()}.",
+    )
+
+
+# --- 児童手当 child allowance -----------------------------------------------------------------------
+
+
+def _decide_child_allowance(ctx: Context) -> BenefitDecision:
+    p = ctx.params["child_allowance"]
+    v = p.at(ctx.on)
+    if v is None:
+        return _not_in_force(p, ctx.on)
+    claimant = ctx.claimant
+    if claimant is None:
+        return _decision(
+            p,
+            v,
+            eligible=False,
+            monthly_amount=0,
+            summary="児童を養育する親などがいないため、受給できる人がいません。",
+            summary_en="No parent or carer in the household can claim.",
+        )
+    paid_until = int(v["paid_until_school_year_of_age"])
+    counted_until = int(v["counted_until_school_year_of_age"])
+    fy = fiscal_year(ctx.on)
+    per_member: list[MemberDecision] = []
+    counted: list[tuple[int, Member]] = []
+    for idx, m in ctx.children:
+        g = fy - school_cohort(m.birth_date)
+        age = age_on(m.birth_date, ctx.on)
+        end_counted = school_year_end(m.birth_date, counted_until)
+        if not m.supported:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    amount=0,
+                    reason=f"{age}歳。親が監護・生計費を負担していない（supported=false）ため、"
+                    "支給対象にも子の数にも含めません。",
+                    reason_en=f"Age {age}. Not supported by the parents (supported=false), so neither paid "
+                    "for nor counted among the children.",
+                )
+            )
+        elif g >= counted_until:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    amount=0,
+                    reason=f"{age}歳。{counted_until}歳に達する日（{jdate(reaches_age_on(m.birth_date, counted_until))}）"
+                    f"以後の最初の3月31日（{jdate(end_counted)}）を過ぎたため、子の数に含めません。",
+                    reason_en=f"Age {age}. Past the first 31 March after reaching {counted_until} "
+                    f"({end_counted.isoformat()}), so no longer counted among the children.",
+                )
+            )
+        else:
+            counted.append((idx, m))
+    counted.sort(key=lambda t: (t[1].birth_date, t[0]))
+    income = allowance_income(claimant.annual_income)
+    deps = len(ctx.dependants(claimant))
+    level = "full"
+    if v["income_limit"]:
+        limit = int(v["income_limit_base"]) + int(v["limit_per_dependant"]) * deps
+        upper = v["upper_limit_base"]
+        if upper is not None and income >= int(upper) + int(v["limit_per_dependant"]) * deps:
+            level = "none"
+        elif income >= limit:
+            level = "special"
+    total = 0
+    for rank, (_, m) in enumerate(counted, start=1):
+        g = fy - school_cohort(m.birth_date)
+        age = age_on(m.birth_date, ctx.on)
+        order_ja = (
+            f"第{rank}子として数えます（{counted_until}歳到達後最初の3月31日までの、養育している子を"
+            f"年齢の高い順に数えて{rank}番目）。"
+        )
+        order_en = (
+            f"Counted as the {ordinal_en(rank)} child (children supported up to the first 31 March after "
+            f"reaching {counted_until}, oldest first)."
+        )
+        if g >= paid_until:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    amount=0,
+                    counted_as=rank,
+                    reason=f"{age}歳。{order_ja}{paid_until}歳到達後最初の3月31日"
+                    f"（{jdate(school_year_end(m.birth_date, paid_until))}）を過ぎたため、この子の分は支給されません。",
+                    reason_en=f"Age {age}. {order_en} Past the first 31 March after reaching {paid_until} "
+                    f"({school_year_end(m.birth_date, paid_until).isoformat()}), so nothing is paid for this child.",
+                )
+            )
+            continue
+        third = rank >= 3
+        if under_age_at_month_start(m.birth_date, 3, ctx.on):
+            amount = int(v["under3_third_plus"] if third else v["under3_amount"])
+            band_ja, band_en = "3歳に満たない", "under 3"
+        elif g < int(v["primary_end_age"]):
+            amount = int(v["primary_third_plus"] if third else v["primary_first_second"])
+            if int(v["primary_end_age"]) >= paid_until:
+                band_ja, band_en = (
+                    f"3歳以上{paid_until}歳到達後最初の3月31日まで",
+                    f"from 3 to the end of the school year of {paid_until}",
+                )
+            else:
+                band_ja, band_en = "3歳以上小学校修了前", "from 3 to the end of primary school"
+        else:
+            amount = int(v["junior_high"])
+            band_ja, band_en = "中学生", "in junior high school"
+        note_ja = note_en = ""
+        if level == "special":
+            amount = int(v["special_payment"])
+            note_ja = f"請求者の所得（{yen(income)}）が所得制限限度額以上のため、特例給付の{yen(amount)}。"
+            note_en = f" The claimant's income ({yen_en(income)}) is at or above the income limit: special payment of {yen_en(amount)}."
+        elif level == "none":
+            amount = 0
+            note_ja = f"請求者の所得（{yen(income)}）が所得上限限度額以上のため、支給されません。"
+            note_en = (
+                f" The claimant's income ({yen_en(income)}) is at or above the upper limit: nothing is paid."
+            )
+        total += amount
+        per_member.append(
+            MemberDecision(
+                member=m.id,
+                amount=amount,
+                counted_as=rank,
+                reason=f"{age}歳。{order_ja}{band_ja}{'第3子以降' if third else ''}のため月額{yen(amount)}。{note_ja}"
+                if not note_ja
+                else f"{age}歳。{order_ja}{note_ja}",
+                reason_en=f"Age {age}. {order_en} {band_en.capitalize()}{' and third or later' if third else ''}: "
+                f"{yen_en(amount)} a month.{note_en}",
+            )
+        )
+    eligible = total > 0
+    order = {m.id: i for i, m in enumerate(ctx.household.members)}
+    per_member.sort(key=lambda d: order[d.member])
+    months = [int(x) for x in v["payment_months"]]
+    entitlement = month_index(ctx.on)
+    starts: dict[str, str] = {}
+    rule = int(p.setting("claim")["fifteen_day_rule_days"])
+    for _, m in ctx.children:
+        claim = m.claimed_on or ctx.on
+        if m.birth_date <= claim <= m.birth_date + timedelta(days=rule):
+            starts[m.id] = month_label(month_index(m.birth_date) + 1)
+        else:
+            starts[m.id] = month_label(month_index(claim) + 1)
+    details = {
+        "claimant": claimant.id,
+        "claimant_income": income,
+        "dependants": deps,
+        "payment_months": months,
+        "paid_in": month_label(next_payment_month(entitlement, months)) if eligible else None,
+        "months_per_payment": int(v["months_per_payment"]),
+        "payment_start": starts,
+        "payment_start_rule": f"paid from the month after the claim; claimed within {rule} days of the birth "
+        "(counted from the next day), from the month after the birth (15日特例)",
+    }
+    if eligible:
+        summary = f"{claimant.id} が受給できます。月額合計 {yen(total)}（{jdate(ctx.on)}の属する月の額）。"
+        summary_en = (
+            f"{claimant.id} can claim {yen_en(total)} a month (for the month of {ctx.on.isoformat()})."
+        )
+    else:
+        summary = "支給対象となる子がいない、または所得上限を超えるため、支給されません。"
+        summary_en = "No child qualifies, or the claimant's income is above the upper limit: nothing is paid."
+    return _decision(
+        p,
+        v,
+        eligible=eligible,
+        monthly_amount=total,
+        summary=summary,
+        summary_en=summary_en,
+        per_member=per_member,
+        details=details,
+    )
+
+
+# --- 出産育児一時金 childbirth lump sum ----------------------------------------------------------------
+
+
+def _lump_sum_for(p: BenefitParameters, when: date, in_scheme: bool) -> tuple[int, Version | None]:
+    v = p.at(when)
+    if v is None:
+        return 0, None
+    return int(v["in_scheme"] if in_scheme else v["outside_scheme"]), v
+
+
+def _decide_childbirth_lump_sum(ctx: Context) -> BenefitDecision:
+    p = ctx.params["childbirth_lump_sum"]
+    v_now = p.at(ctx.on)
+    mother = ctx.mother
+    window = int(p.setting("claim_window_days"))
+    insured = next((m for m in ctx.household.members if m.role == "parent" and m.insurance != "none"), None)
+    if mother is not None and mother.insurance != "none":
+        insured = mother
+    if mother is None or insured is None:
+        return _decision(
+            p,
+            v_now,
+            eligible=False,
+            amount=0,
+            summary="出産した母親が世帯にいない、または公的医療保険の加入者がいないため対象外です。",
+            summary_en="No mother in the household, or no parent covered by public health insurance.",
+        )
+    via_ja = (
+        "母親本人の医療保険"
+        if insured is mother
+        else f"{insured.id} の医療保険の被扶養者として（家族出産育児一時金）"
+    )
+    via_en = (
+        "the mother's own health insurance"
+        if insured is mother
+        else f"as a dependant on {insured.id}'s insurance"
+    )
+    total = 0
+    per_member: list[MemberDecision] = []
+    used: list[Version] = []
+    for child in ctx.recent_births(window):
+        amount, v = _lump_sum_for(p, child.birth_date, child.obstetric_compensation_scheme)
+        if v is None:
+            continue
+        used.append(v)
+        total += amount
+        scheme_ja = (
+            "産科医療補償制度に加入する医療機関等での出産"
+            if child.obstetric_compensation_scheme
+            else "産科医療補償制度の対象外の出産"
+        )
+        scheme_en = (
+            "in the obstetric compensation scheme"
+            if child.obstetric_compensation_scheme
+            else "outside the obstetric compensation scheme"
+        )
+        per_member.append(
+            MemberDecision(
+                member=child.id,
+                amount=amount,
+                reason=f"{jdate(child.birth_date)}生まれ。{scheme_ja}のため1児{yen(amount)}"
+                f"（{v.effective_from.isoformat()}以降の出産の額）。{via_ja}で請求できます（出生の翌日から2年以内）。",
+                reason_en=f"Born {child.birth_date.isoformat()}, {scheme_en}: {yen_en(amount)} per baby (amount for births "
+                f"from {v.effective_from.isoformat()}), claimed through {via_en} within 2 years.",
+            )
+        )
+    if mother.expecting_due_date is not None:
+        amount, v = _lump_sum_for(p, mother.expecting_due_date, True)
+        if v is not None:
+            amount *= mother.expected_babies
+            used.append(v)
+            total += amount
+            per_member.append(
+                MemberDecision(
+                    member=mother.id,
+                    amount=amount,
+                    reason=f"出産予定日 {jdate(mother.expecting_due_date)}、{mother.expected_babies}児の予定。"
+                    f"直接支払制度により医療機関へ支払われます（{yen(amount)}の見込み）。",
+                    reason_en=f"Due on {mother.expecting_due_date.isoformat()} with {mother.expected_babies} baby(ies): "
+                    f"{yen_en(amount)} expected, normally paid directly to the hospital.",
+                )
+            )
+    v_shown = used[-1] if used else v_now
+    return _decision(
+        p,
+        v_shown,
+        eligible=total > 0,
+        amount=total,
+        summary=f"{via_ja}で合計{yen(total)}。" if total else "2年以内の出産も出産予定もないため対象外です。",
+        summary_en=f"{yen_en(total)} in total through {via_en}."
+        if total
+        else "No birth in the last 2 years and no pregnancy.",
+        per_member=per_member,
+        details={"insured": insured.id, "claim_window_days": window},
+    )
+
+
+# --- 妊婦のための支援給付 pregnancy support benefit -------------------------------------------------
+
+
+def _decide_pregnancy_support_benefit(ctx: Context) -> BenefitDecision:
+    p = ctx.params["pregnancy_support_benefit"]
+    mother = ctx.mother
+    v_now = p.at(ctx.on)
+    if mother is None:
+        return _decision(
+            p,
+            v_now,
+            eligible=False,
+            amount=0,
+            summary="妊婦・母親が世帯にいません。",
+            summary_en="No mother in the household.",
+        )
+    window = int(p.setting("claim_window_days"))
+    total = 0
+    per_member: list[MemberDecision] = []
+    used: list[Version] = []
+    if mother.expecting_due_date is not None and v_now is not None:
+        first = int(v_now["first_payment"])
+        total += first
+        used.append(v_now)
+        per_member.append(
+            MemberDecision(
+                member=mother.id,
+                amount=first,
+                reason=f"妊娠中（出産予定日 {jdate(mother.expecting_due_date)}）。妊娠の認定後に1回目{yen(first)}（未受給の場合）。",
+                reason_en=f"Pregnant (due {mother.expecting_due_date.isoformat()}): first payment of {yen_en(first)} "
+                "after the pregnancy is recognised (if not yet received).",
+            )
+        )
+    for child in ctx.recent_births(window):
+        v = p.at(child.birth_date)
+        if v is None:
+            per_member.append(
+                MemberDecision(
+                    member=child.id,
+                    amount=0,
+                    reason=f"{jdate(child.birth_date)}生まれ。制度の開始前の出生のため対象外です。",
+                    reason_en=f"Born {child.birth_date.isoformat()}, before the scheme began.",
+                )
+            )
+            continue
+        second = int(v["second_payment_per_baby"])
+        total += second
+        used.append(v)
+        name_ja = "妊婦のための支援給付" if v["statutory"] else "出産・子育て応援給付金"
+        per_member.append(
+            MemberDecision(
+                member=child.id,
+                amount=second,
+                reason=f"{jdate(child.birth_date)}生まれ。出生後の2回目として子1人につき{yen(second)}（{name_ja}）。",
+                reason_en=f"Born {child.birth_date.isoformat()}: second payment of {yen_en(second)} for this baby.",
+            )
+        )
+    v_shown = used[-1] if used else v_now
+    return _decision(
+        p,
+        v_shown,
+        eligible=total > 0,
+        amount=total,
+        summary=f"{mother.id} に合計{yen(total)}。"
+        if total
+        else "妊娠中でなく、2年以内の出産もないため対象外です。",
+        summary_en=f"{yen_en(total)} in total for {mother.id}."
+        if total
+        else "No pregnancy and no birth in the last 2 years.",
+        per_member=per_member,
+        details={"mother": mother.id},
+    )
+
+
+# --- 子ども医療費助成 child medical subsidy (per municipality) -------------------------------------
+
+
+def _decide_child_medical_subsidy(ctx: Context) -> BenefitDecision:
+    p = ctx.params["child_medical_subsidy"]
+    code = ctx.household.municipality
+    scheme = p.municipalities.get(code)
+    if scheme is None:
+        return _decision(
+            p,
+            None,
+            eligible=False,
+            summary=f"市町村 {code} の子ども医療費助成の設定がないため判定できません。",
+            summary_en=f"No configuration of the child medical subsidy for municipality {code}: cannot decide.",
+            details={"municipality_configured": False},
+        )
+    v = scheme.at(ctx.on)
+    if v is None:
+        return _not_in_force(p, ctx.on)
+    until = int(v["until_school_year_of_age"])
+    claimant = ctx.claimant
+    income_ok = True
+    income = allowance_income(claimant.annual_income) if claimant else 0
+    limit = None
+    if v["income_limit_base"] is not None and claimant is not None:
+        limit = int(v["income_limit_base"]) + int(v["limit_per_dependant"]) * len(ctx.dependants(claimant))
+        income_ok = income < limit
+    fy = fiscal_year(ctx.on)
+    per_member: list[MemberDecision] = []
+    covered = 0
+    for _, m in ctx.children:
+        age = age_on(m.birth_date, ctx.on)
+        end = school_year_end(m.birth_date, until)
+        if fy - school_cohort(m.birth_date) >= until:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。{until}歳到達後最初の3月31日（{jdate(end)}）を過ぎたため対象外。",
+                    reason_en=f"Age {age}. Past the first 31 March after reaching {until} ({end.isoformat()}).",
+                )
+            )
+        elif not m.supported:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。保護者が監護していないため対象外。",
+                    reason_en=f"Age {age}. Not in the guardians' care (supported=false).",
+                )
+            )
+        elif claimant is None or not income_ok:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。保護者の所得（{yen(income)}）が所得制限（{yen(limit or 0)}）以上のため対象外。",
+                    reason_en=f"Age {age}. The guardian's income ({yen_en(income)}) is at or above the limit "
+                    f"({yen_en(limit or 0)}).",
+                )
+            )
+        else:
+            covered += 1
+            fee = int(v["copay_outpatient_per_visit"])
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。{jdate(end)}まで保険診療の自己負担を助成（通院1回{yen(fee)}の負担）。受給者証が交付されます。",
+                    reason_en=f"Age {age}. Co-payments covered until {end.isoformat()} (fee {yen_en(fee)} per outpatient "
+                    "visit); a recipient card is issued.",
+                )
+            )
+    decision = _decision(
+        p,
+        v,
+        eligible=covered > 0,
+        summary=f"{scheme.name_ja}: 対象の子 {covered}人。",
+        summary_en=f"{scheme.name_en}: {covered} child(ren) covered.",
+        per_member=per_member,
+        details={
+            "municipality_configured": True,
+            "covered_children": covered,
+            "until_school_year_of_age": until,
+            "copay_outpatient_per_visit": int(v["copay_outpatient_per_visit"]),
+            "copay_inpatient_per_day": int(v["copay_inpatient_per_day"]),
+            "income_limit": limit,
+        },
+    )
+    # The municipality's own ordinance is the basis, not a national act.
+    decision.legal_basis = [scheme.legal_basis]
+    return decision
+
+
+# --- 児童扶養手当 single-parent allowance -----------------------------------------------------------
+
+
+def single_parent_amount(v: Version, n_children: int, income: int, deps: int) -> tuple[int, str]:
+    """Monthly amount and level (full / partial / none) for ``n_children`` at ``income``."""
+    full_limit = int(v["full_limit_base"]) + int(v["limit_per_dependant"]) * deps
+    partial_limit = int(v["partial_limit_base"]) + int(v["limit_per_dependant"]) * deps
+    if n_children <= 0 or income >= partial_limit:
+        return 0, "none"
+    if income < full_limit:
+        total = int(v["first_full"])
+        if n_children >= 2:
+            total += int(v["second_full"])
+        total += int(v["third_full"]) * max(0, n_children - 2)
+        return total, "full"
+    excess = income - full_limit
+
+    def part(prefix: str) -> int:
+        return max(
+            int(v[f"{prefix}_partial_min"]),
+            int(v[f"{prefix}_partial_max"]) - round10(excess * float(v[f"{prefix}_coef"])),
+        )
+
+    total = part("first")
+    if n_children >= 2:
+        total += part("second")
+    total += part("third") * max(0, n_children - 2)
+    return total, "partial"
+
+
+def _decide_single_parent_allowance(ctx: Context) -> BenefitDecision:
+    p = ctx.params["single_parent_allowance"]
+    v = p.at(ctx.on)
+    if v is None:
+        return _not_in_force(p, ctx.on)
+    claimant = ctx.claimant
+    if not ctx.household.single_parent or claimant is None:
+        return _decision(
+            p,
+            v,
+            eligible=False,
+            monthly_amount=0,
+            summary="ひとり親世帯（single_parent）ではないため対象外です。",
+            summary_en="Not a single-parent household (single_parent is false).",
+        )
+    until = int(p.setting("child_until_school_year_of_age"))
+    disabled_under = int(p.setting("disabled_child_under_age"))
+    fy = fiscal_year(ctx.on)
+    per_member: list[MemberDecision] = []
+    eligible_children: list[Member] = []
+    for _, m in ctx.children:
+        age = age_on(m.birth_date, ctx.on)
+        within = fy - school_cohort(m.birth_date) < until
+        disabled_ok = m.disabled and under_age_at_month_start(m.birth_date, disabled_under, ctx.on)
+        if m.supported and (within or disabled_ok):
+            eligible_children.append(m)
+            why_ja = f"{until}歳到達後最初の3月31日まで" if within else f"障害があり{disabled_under}歳未満"
+            why_en = (
+                f"until the first 31 March after reaching {until}"
+                if within
+                else f"disabled and under {disabled_under}"
+            )
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    counted_as=len(eligible_children),
+                    reason=f"{age}歳。{why_ja}のため対象児童（{len(eligible_children)}人目）。",
+                    reason_en=f"Age {age}: an eligible child ({why_en}), number {len(eligible_children)}.",
+                )
+            )
+        else:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。対象児童の年齢を過ぎている、または監護していないため数えません。",
+                    reason_en=f"Age {age}: past the age limit or not in the parent's care, so not counted.",
+                )
+            )
+    income = allowance_income(claimant.annual_income)
+    deps = len(ctx.dependants(claimant))
+    total, level = single_parent_amount(v, len(eligible_children), income, deps)
+    full_limit = int(v["full_limit_base"]) + int(v["limit_per_dependant"]) * deps
+    partial_limit = int(v["partial_limit_base"]) + int(v["limit_per_dependant"]) * deps
+    level_ja = {"full": "全部支給", "partial": "一部支給", "none": "支給停止"}[level]
+    per_member.insert(
+        0,
+        MemberDecision(
+            member=claimant.id,
+            amount=total,
+            reason=f"受給者。所得 {yen(income)}（扶養親族等 {deps}人: 全部支給は{yen(full_limit)}未満、"
+            f"一部支給は{yen(partial_limit)}未満）→ {level_ja}、月額{yen(total)}。",
+            reason_en=f"Claimant. Income {yen_en(income)} ({deps} dependant(s): full below {yen_en(full_limit)}, "
+            f"partial below {yen_en(partial_limit)}) → {level}, {yen_en(total)} a month.",
+        ),
+    )
+    months = [int(x) for x in p.setting("payment_months")]
+    return _decision(
+        p,
+        v,
+        eligible=total > 0,
+        monthly_amount=total,
+        summary=f"{level_ja}: 月額{yen(total)}（対象児童 {len(eligible_children)}人）。",
+        summary_en=f"{level}: {yen_en(total)} a month for {len(eligible_children)} child(ren).",
+        per_member=per_member,
+        details={
+            "level": level,
+            "claimant_income": income,
+            "dependants": deps,
+            "full_limit": full_limit,
+            "partial_limit": partial_limit,
+            "payment_months": months,
+            "paid_in": month_label(next_payment_month(month_index(ctx.on), months)) if total else None,
+        },
+    )
+
+
+# --- 出産手当金 maternity allowance -----------------------------------------------------------------
+
+
+def maternity_insured(m: Member, dependant_limit: int) -> bool:
+    """Insured by employee health insurance in her own right (not as a dependant)."""
+    own = m.insured_person if m.insured_person is not None else m.annual_income >= dependant_limit
+    return m.insurance == "employee" and own
+
+
+def _decide_maternity_allowance(ctx: Context) -> BenefitDecision:
+    p = ctx.params["maternity_allowance"]
+    mother = ctx.mother
+    window = int(p.setting("claim_window_days"))
+    limit = int(p.setting("dependant_income_limit"))
+    if mother is None or not maternity_insured(mother, limit):
+        return _decision(
+            p,
+            p.at(ctx.on),
+            eligible=False,
+            amount=0,
+            summary="母親が勤務先の健康保険の被保険者本人ではないため対象外です（国民健康保険にはありません）。",
+            summary_en="The mother is not insured in her own right by employee health insurance (NHI has no maternity allowance).",
+        )
+    smr = mother.standard_monthly_remuneration
+    smr = smr if smr is not None else mother.annual_income // 12
+    daily = maternity_daily(smr)
+    births: dict[date, int] = {}
+    for child in ctx.recent_births(window):
+        births[child.birth_date] = births.get(child.birth_date, 0) + 1
+    events: list[tuple[date, int, bool]] = [(d, n, False) for d, n in sorted(births.items())]
+    if mother.expecting_due_date is not None:
+        events.append((mother.expecting_due_date, mother.expected_babies, True))
+    total = 0
+    per_member: list[MemberDecision] = []
+    used: Version | None = None
+    for when, babies, expected in events:
+        v = p.at(when)
+        if v is None:
+            continue
+        used = v
+        before = int(v["days_before_multiple"] if babies > 1 else v["days_before"])
+        days = before + int(v["days_after"])
+        amount = daily * days
+        total += amount
+        what_ja = f"出産予定日 {jdate(when)}" if expected else f"{jdate(when)}の出産"
+        what_en = f"due {when.isoformat()}" if expected else f"birth on {when.isoformat()}"
+        per_member.append(
+            MemberDecision(
+                member=mother.id,
+                amount=amount,
+                reason=f"{what_ja}（{babies}児）。産前{before}日・産後{int(v['days_after'])}日の計{days}日 × "
+                f"日額{yen(daily)}（標準報酬月額 {yen(smr)} ÷ 30 × 2/3）= {yen(amount)}（休業し給与がない場合）。",
+                reason_en=f"{what_en} ({babies} baby(ies)): {before} days before and {int(v['days_after'])} after = "
+                f"{days} days × {yen_en(daily)} a day (standard monthly {yen_en(smr)} / 30 × 2/3) = {yen_en(amount)}, "
+                "if she is off work without pay.",
+            )
+        )
+    return _decision(
+        p,
+        used or p.at(ctx.on),
+        eligible=total > 0,
+        amount=total,
+        summary=f"日額{yen(daily)}、合計{yen(total)}。"
+        if total
+        else "2年以内の出産も出産予定もないため対象外です。",
+        summary_en=f"{yen_en(daily)} a day, {yen_en(total)} in total."
+        if total
+        else "No birth in the last 2 years and no pregnancy.",
+        per_member=per_member,
+        details={"mother": mother.id, "daily_amount": daily, "standard_monthly_remuneration": smr},
+    )
+
+
+# --- 育児休業給付金・出生後休業支援給付金 childcare-leave benefit ------------------------------------
+
+
+def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
+    p = ctx.params["childcare_leave_benefit"]
+    v = p.at(ctx.on)
+    if v is None:
+        return _not_in_force(p, ctx.on)
+    infants = [m for _, m in ctx.children if ctx.on < anniversary(m.birth_date, 1)]
+    parents = [m for m in ctx.household.members if m.role == "parent"]
+    per_member: list[MemberDecision] = []
+    total = 0
+    topup_total = 0
+    postnatal = int(p.setting("postnatal_leave_days"))
+    if not infants:
+        return _decision(
+            p,
+            v,
+            eligible=False,
+            monthly_amount=0,
+            summary="1歳未満の子がいないため対象外です。",
+            summary_en="No child under 1.",
+            details={"additional_lump_sum": 0},
+        )
+    youngest = max(infants, key=lambda m: m.birth_date)
+    cap = int(v["daily_wage_cap"])
+    pct_first, pct_after, pct_topup = (
+        percent(v["rate_first"]),
+        percent(v["rate_after"]),
+        percent(v["topup_rate"]),
+    )
+    for parent in parents:
+        if not parent.employment_insured:
+            per_member.append(
+                MemberDecision(
+                    member=parent.id,
+                    amount=0,
+                    reason="雇用保険の被保険者ではないため対象外。",
+                    reason_en="Not insured under employment insurance.",
+                )
+            )
+            continue
+        daily = min(parent.annual_income // 360, cap)
+        start = youngest.birth_date + timedelta(days=postnatal + 1 if parent.sex == "female" else 0)
+        elapsed = (ctx.on - start).days
+        pct = pct_first if elapsed < int(v["first_days"]) else pct_after
+        monthly = daily * 30 * pct // 100
+        total += monthly
+        topup = 0
+        topup_ja = topup_en = ""
+        if pct_topup > 0:
+            others = [o for o in parents if o is not parent and o.employment_insured]
+            spouse_ok = all(o.childcare_leave_days >= int(v["topup_min_days"]) for o in others)
+            if parent.childcare_leave_days >= int(v["topup_min_days"]) and spouse_ok:
+                topup = daily * min(int(v["topup_max_days"]), parent.childcare_leave_days) * pct_topup // 100
+                topup_total += topup
+                topup_ja = f" 出生後休業支援給付金: 両親とも14日以上の休業のため、賃金日額の13%×{min(28, parent.childcare_leave_days)}日 = {yen(topup)}。"
+                topup_en = f" Post-birth leave top-up: both parents take 14+ days, so 13% × {min(28, parent.childcare_leave_days)} days = {yen_en(topup)}."
+            else:
+                topup_ja = " 出生後休業支援給付金は、本人と（雇用保険に入っている）配偶者がともに14日以上休業する場合に加算されます。"
+                topup_en = " The 13% top-up applies when this parent and an employment-insured spouse each take 14+ days."
+        phase_ja = "休業開始から180日まで67%" if pct == pct_first else "181日目から50%"
+        phase_en = "67% for the first 180 days" if pct == pct_first else "50% from day 181"
+        per_member.append(
+            MemberDecision(
+                member=parent.id,
+                amount=monthly,
+                reason=f"雇用保険の被保険者。1歳未満の子（{youngest.id}）の育児休業中は、休業開始時賃金日額 {yen(daily)}"
+                f"（上限{yen(cap)}）× 30日 × {phase_ja} = 月{yen(monthly)}（休業開始 {jdate(start)}）。{topup_ja}",
+                reason_en=f"Employment-insured. While on childcare leave for {youngest.id} (under 1): daily wage "
+                f"{yen_en(daily)} (cap {yen_en(cap)}) × 30 × {phase_en} = {yen_en(monthly)} a month (leave from "
+                f"{start.isoformat()}).{topup_en}",
+            )
+        )
+    return _decision(
+        p,
+        v,
+        eligible=total > 0,
+        monthly_amount=total,
+        summary=f"育児休業中の給付 月額合計{yen(total)}"
+        + (f"、出生後休業支援給付金 {yen(topup_total)}。" if topup_total else "。"),
+        summary_en=f"{yen_en(total)} a month while on leave"
+        + (f", plus a top-up of {yen_en(topup_total)}." if topup_total else "."),
+        per_member=per_member,
+        details={"additional_lump_sum": topup_total, "child": youngest.id},
+    )
+
+
+# --- 未熟児養育医療 premature-infant care ------------------------------------------------------------
+
+
+def _decide_premature_infant_care(ctx: Context) -> BenefitDecision:
+    p = ctx.params["premature_infant_care"]
+    v = p.at(ctx.on)
+    if v is None:
+        return _not_in_force(p, ctx.on)
+    limit = int(v["max_birth_weight_g"])
+    per_member: list[MemberDecision] = []
+    covered = 0
+    for _, m in ctx.children:
+        if ctx.on >= anniversary(m.birth_date, int(v["under_age"])):
+            continue
+        light = m.birth_weight_g is not None and m.birth_weight_g <= limit
+        if light or m.weak_vitality:
+            covered += 1
+            why_ja = f"出生体重 {m.birth_weight_g}g（{limit}g以下）" if light else "生活力が特に薄弱"
+            why_en = f"birth weight {m.birth_weight_g} g (≤ {limit} g)" if light else "weak vitality"
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"1歳未満で{why_ja}のため、医師が入院養育を必要と認めれば養育医療の対象です。",
+                    reason_en=f"Under 1 with {why_en}: covered if a doctor finds hospital care necessary.",
+                )
+            )
+        else:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"出生体重 {m.birth_weight_g or '不明'}g。{limit}g以下ではないため対象外。",
+                    reason_en=f"Birth weight {m.birth_weight_g or 'unknown'} g, above {limit} g.",
+                )
+            )
+    return _decision(
+        p,
+        v,
+        eligible=covered > 0,
+        summary=f"対象の子 {covered}人。" if covered else "対象となる1歳未満の子はいません。",
+        summary_en=f"{covered} infant(s) covered." if covered else "No infant under 1 qualifies.",
+        per_member=per_member,
+        details={"covered_children": covered},
+    )
+
+
+DECIDERS: dict[str, Callable[[Context], BenefitDecision]] = {
+    "child_allowance": _decide_child_allowance,
+    "childbirth_lump_sum": _decide_childbirth_lump_sum,
+    "pregnancy_support_benefit": _decide_pregnancy_support_benefit,
+    "child_medical_subsidy": _decide_child_medical_subsidy,
+    "single_parent_allowance": _decide_single_parent_allowance,
+    "maternity_allowance": _decide_maternity_allowance,
+    "childcare_leave_benefit": _decide_childcare_leave_benefit,
+    "premature_infant_care": _decide_premature_infant_care,
+}
+assert tuple(DECIDERS) == BENEFIT_IDS
+
+
+def explain(household: Household, on: date, benefits: list[str] | None = None) -> Explanation:
+    """Decide every benefit (or the ``benefits`` named) for ``household`` on ``on``, with reasons."""
+    ctx = Context(household=household, on=on, params=load_parameters())
+    wanted = benefits or list(BENEFIT_IDS)
+    unknown = [b for b in wanted if b not in DECIDERS]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    return Explanation(
+        date=on, municipality=household.municipality, benefits=[DECIDERS[b](ctx) for b in wanted]
+    )
