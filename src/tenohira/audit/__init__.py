@@ -1,10 +1,30 @@
 """The transparency log: an append-only RFC 9162 Merkle log with signed tree heads and proofs.
 
 Other modules call :func:`append_event` (or :func:`append_events`) inside their own
-transaction; entries get a contiguous leaf index from the sequencer.
+transaction; entries get a contiguous leaf index from the sequencer (background task, or
+:func:`sequence` on demand). Clients verify proofs with :func:`verify_inclusion` and
+:func:`verify_consistency` (RFC 9162 §2.1.3.2 / §2.1.4.2).
 """
 
-from tenohira.audit.leaf import AuditEvent, InvalidAuditEvent
+from tenohira.audit.leaf import AuditEvent, InvalidAuditEvent, encode_leaf
+from tenohira.audit.log import TreeHead, consistency_proof, inclusion_proof, produce_tree_head, sequence
+from tenohira.audit.merkle import ProofError, leaf_hash, node_hash, verify_consistency, verify_inclusion
 from tenohira.audit.service import append_event, append_events
 
-__all__ = ["AuditEvent", "InvalidAuditEvent", "append_event", "append_events"]
+__all__ = [
+    "AuditEvent",
+    "InvalidAuditEvent",
+    "ProofError",
+    "TreeHead",
+    "append_event",
+    "append_events",
+    "consistency_proof",
+    "encode_leaf",
+    "inclusion_proof",
+    "leaf_hash",
+    "node_hash",
+    "produce_tree_head",
+    "sequence",
+    "verify_consistency",
+    "verify_inclusion",
+]

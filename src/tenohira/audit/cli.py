@@ -1,8 +1,119 @@
-"""Commands of audit."""
+"""Commands of audit: ``tenohira audit verify | sth | show``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(
-    help="The transparency log.",
-    no_args_is_help=True,
-)
+from tenohira.core.config import get_settings
+from tenohira.core.db import dispose_databases, get_database
+
+app = typer.Typer(help="The transparency log.", no_args_is_help=True)
+
+
+@app.command()
+def verify(as_json: Annotated[bool, typer.Option("--json", help="machine-readable report.")] = False) -> None:
+    """Recompute the tree from storage, check every signed tree head; report the first inconsistency."""
+    from tenohira.audit.keys import load_key
+    from tenohira.audit.verify import verify_log
+    from tenohira.core.progress import rich_progress
+
+    settings = get_settings()
+
+    async def go() -> object:
+        try:
+            with rich_progress() as progress:
+                return await verify_log(get_database(settings), load_key(settings), progress)
+        finally:
+            await dispose_databases()
+
+    report = asyncio.run(go())
+    from tenohira.audit.verify import VerifyReport
+
+    assert isinstance(report, VerifyReport)
+    summary = {
+        "ok": report.ok,
+        "problem": report.problem,
+        "tree_size": report.tree_size,
+        "root_hash": report.root_hash.hex(),
+        "entries_checked": report.entries_checked,
+        "subtrees_checked": report.nodes_checked,
+        "tree_heads_checked": report.tree_heads_checked,
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+    elif report.ok:
+        typer.echo(
+            f"OK: {report.entries_checked} entries, tree size {report.tree_size}, "
+            f"{report.nodes_checked} subtrees, {report.tree_heads_checked} signed tree heads; "
+            f"root {report.root_hash.hex()}"
+        )
+    else:
+        typer.echo(f"INCONSISTENT: {report.problem}", err=True)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def sth() -> None:
+    """Sequence waiting entries and sign a tree head now; print it as JSON."""
+    from tenohira.audit.keys import create_key
+    from tenohira.audit.log import produce_tree_head
+
+    settings = get_settings()
+
+    async def go() -> dict[str, object]:
+        try:
+            async with get_database(settings).session() as session:
+                head = await produce_tree_head(session, create_key(settings))
+            return head.as_json()
+        finally:
+            await dispose_databases()
+
+    typer.echo(json.dumps(asyncio.run(go()), indent=2))
+
+
+@app.command()
+def show(
+    leaf: Annotated[int | None, typer.Option(help="show the entry at this leaf index.")] = None,
+    last: Annotated[int, typer.Option(help="show the last N sequenced entries.")] = 10,
+    subject: Annotated[str | None, typer.Option(help="entries about this subject reference.")] = None,
+) -> None:
+    """Show the latest signed tree head and entries (JSON lines)."""
+    from tenohira.audit import repository as repo
+    from tenohira.audit.log import latest_tree_head, tree_size
+    from tenohira.audit.schemas import EntryOut
+
+    settings = get_settings()
+
+    async def go() -> list[str]:
+        try:
+            async with get_database(settings).session() as session:
+                head = await latest_tree_head(session)
+                size = await tree_size(session)
+                waiting = await repo.count_unsequenced(session)
+                lines = [
+                    json.dumps(
+                        {
+                            "tree_size": size,
+                            "waiting": waiting,
+                            "latest_sth": head.as_json() if head else None,
+                        }
+                    )
+                ]
+                if leaf is not None:
+                    e = await repo.entry_by_leaf_index(session, leaf)
+                    rows = [e] if e is not None else []
+                elif subject is not None:
+                    rows = await repo.entries_by_subject(session, subject, last)
+                else:
+                    rows = await repo.entries_by_leaf_range(session, max(0, size - last), size)
+                lines += [EntryOut.of(e).model_dump_json() for e in rows]
+                return lines
+        finally:
+            await dispose_databases()
+
+    for line in asyncio.run(go()):
+        typer.echo(line)

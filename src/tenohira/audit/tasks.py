@@ -1,12 +1,62 @@
-"""Background work of audit."""
+"""Background work of audit: the sequencer (every second) and signed tree heads (periodically)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 
+import structlog
+
+from tenohira.audit.keys import create_key
+from tenohira.audit.log import latest_tree_head, produce_tree_head, sequence_batch, tree_size
 from tenohira.core.config import Settings
+from tenohira.core.db import get_database
+
+log = structlog.get_logger("tenohira.audit")
+
+SEQUENCE_INTERVAL = 1.0
+TREE_HEAD_INTERVAL = 60.0
+# Sign a fresh head even of an unchanged tree at least this often, so monitors see the log is alive.
+TREE_HEAD_MAX_AGE = 3600.0
+
+
+async def sequence_pending(settings: Settings) -> int:
+    """Sequence every waiting entry, one short transaction per batch (the lock is held briefly)."""
+    db = get_database(settings)
+    total = 0
+    while True:
+        async with db.session() as session:
+            done = await sequence_batch(session)
+        total += done
+        if done == 0:
+            return total
+
+
+async def maybe_sign(settings: Settings) -> bool:
+    """Sign a new tree head if the tree grew since the last one, or the last one is old."""
+    key = create_key(settings)
+    async with get_database(settings).session() as session:
+        last = await latest_tree_head(session)
+        size = await tree_size(session)
+        fresh = last is not None and time.time() * 1000 - last.timestamp_ms < TREE_HEAD_MAX_AGE * 1000
+        if last is not None and last.tree_size == size and fresh:
+            return False
+        await produce_tree_head(session, key)
+        return True
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
-    """Nothing runs in the background yet."""
-    await stop.wait()
+    """Sequence every second and sign a tree head every minute until ``stop`` is set."""
+    next_head = 0.0
+    while not stop.is_set():
+        try:
+            await sequence_pending(settings)
+            if time.monotonic() >= next_head:
+                await maybe_sign(settings)
+                next_head = time.monotonic() + TREE_HEAD_INTERVAL
+        except Exception:
+            # Keep running: a transient database error must not stop the log for good.
+            log.exception("audit sequencer failed; retrying")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), SEQUENCE_INTERVAL)
