@@ -1,5 +1,68 @@
-"""Card identity in the style of JPKI.
+"""Card identity in the style of JPKI (公的個人認証).
 
-Certificate authority, card issuance, card simulator, challenge authentication,
-signing and revocation.
+Certificate authority, card issuance, the card simulator, challenge authentication,
+document signatures and revocation. Public face:
+
+- :class:`BasicFacts` — the four basic facts (基本4情報) plus the reading of the name.
+- :func:`issue_card` → :class:`IssuedCard`; :func:`revoke_card`; :func:`card_status`.
+- :class:`Card` (protocol) and :class:`CardSimulator` — the card in the resident's hand.
+- :class:`TrustStore`, :func:`verify_document_signature` → :class:`SignerInfo` — verification
+  with only the CA certificates and the CRL (usable by an agency deployed apart).
+- :func:`current_principal`, :func:`optional_principal` — FastAPI dependencies → :class:`Principal`.
+- :func:`record_lockout`, :func:`record_unlock` — lock-out events for the transparency log.
+- :func:`ensure_ca` — create the CA if missing (idempotent).
+- Errors: :class:`Refused` (reason slugs), :class:`WrongSecret`, :class:`CardLocked`.
 """
+
+from tenohira.identity.ca import ensure_ca
+from tenohira.identity.card import (
+    Card,
+    CardLocked,
+    CardSimulator,
+    InvalidSecretFormat,
+    WrongSecret,
+    check_password_format,
+    check_pin_format,
+)
+from tenohira.identity.certificates import BasicFacts, facts_from_certificate, validity_end
+from tenohira.identity.dependencies import current_principal, optional_principal
+from tenohira.identity.errors import Refused
+from tenohira.identity.service import (
+    CertificateStatus,
+    IssuedCard,
+    Principal,
+    card_status,
+    issue_card,
+    record_lockout,
+    record_unlock,
+    revoke_card,
+)
+from tenohira.identity.trust import SignerInfo, TrustStore, verify_document_signature
+
+__all__ = [
+    "BasicFacts",
+    "Card",
+    "CardLocked",
+    "CardSimulator",
+    "CertificateStatus",
+    "InvalidSecretFormat",
+    "IssuedCard",
+    "Principal",
+    "Refused",
+    "SignerInfo",
+    "TrustStore",
+    "WrongSecret",
+    "card_status",
+    "check_password_format",
+    "check_pin_format",
+    "current_principal",
+    "ensure_ca",
+    "facts_from_certificate",
+    "issue_card",
+    "optional_principal",
+    "record_lockout",
+    "record_unlock",
+    "revoke_card",
+    "validity_end",
+    "verify_document_signature",
+]

@@ -1,5 +1,194 @@
-"""HTTP API of identity."""
+"""HTTP API of identity: card login under /api/auth, public PKI material under /pki."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import base64
+import binascii
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenohira.core.config import Settings, get_settings
+from tenohira.core.db import get_database, session_dependency
+from tenohira.core.problems import FieldError, Problem
+from tenohira.identity import service
+from tenohira.identity.bootstrap import register_checks
+from tenohira.identity.ca import ISSUING_CRL_NAME, ROOT_CRL_NAME, crl_url, load_ca
+from tenohira.identity.card import CardLocked
+from tenohira.identity.dependencies import SESSION_COOKIE, current_principal, token_from_request
+from tenohira.identity.errors import Refused
+from tenohira.identity.schemas import (
+    ChallengeOut,
+    LockoutIn,
+    LockoutOut,
+    LoginIn,
+    LoginOut,
+    PkiIndex,
+    PrincipalOut,
+)
+from tenohira.identity.service import Principal
 
 router = APIRouter()
+auth = APIRouter(prefix="/api/auth", tags=["auth"])
+pki = APIRouter(prefix="/pki", tags=["pki"])
+
+register_checks()
+
+PEM = "application/x-pem-file"
+
+
+def _b64(field: str, value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        msg, msg_ja = "must be standard base64", "base64 形式で送ってください"
+        raise Problem(
+            status=422,
+            slug="invalid-input",
+            title="Invalid input",
+            title_ja="入力内容に誤りがあります",
+            detail=f"{field}: {msg}",
+            detail_ja=f"{field}: {msg_ja}",
+            errors=[FieldError(field, msg, msg_ja)],
+        ) from exc
+
+
+def cookie_secure(settings: Settings) -> bool:
+    """Secure cookies, except on a plain-http development or test server (where browsers and
+    test clients would drop them); production always gets Secure and must be served over TLS."""
+    if settings.resolved_base_url.startswith("https://"):
+        return True
+    return settings.environment == "production"
+
+
+@auth.post("/challenge", status_code=201, summary="A single-use challenge for the card to sign")
+async def challenge(session: AsyncSession = Depends(session_dependency)) -> ChallengeOut:
+    issued = await service.issue_challenge(session)
+    return ChallengeOut(
+        challenge_id=issued.id,
+        challenge=base64.b64encode(issued.challenge).decode(),
+        expires_at=issued.expires_at,
+    )
+
+
+@auth.post("/login", summary="Log in with a challenge signed by the card's authentication key")
+async def login(body: LoginIn, response: Response) -> LoginOut:
+    challenge_bytes = _b64("challenge", body.challenge)
+    signature = _b64("signature", body.signature)
+    db = get_database()
+    try:
+        async with db.session() as session:
+            result = await service.login(
+                session,
+                challenge=challenge_bytes,
+                signature=signature,
+                certificate=body.certificate,
+                via=body.session,
+            )
+    except Refused as refused:
+        # The refusal is logged (and its challenge burnt) in a transaction of its own, because
+        # the login's transaction rolls back.
+        async with db.session() as session:
+            await service.record_auth_failure(
+                session, refused, challenge=challenge_bytes, certificate=body.certificate
+            )
+        raise
+    p = result.principal
+    out = LoginOut(
+        session_id=p.session_id,
+        card_serial=p.card_serial,
+        via=p.via,
+        created_at=p.created_at,
+        expires_at=p.expires_at,
+    )
+    if body.session == "bearer":
+        out.token = result.token
+    else:
+        settings = get_settings()
+        response.set_cookie(
+            SESSION_COOKIE,
+            result.token,
+            max_age=int((p.expires_at - p.created_at).total_seconds()),
+            path="/",
+            secure=cookie_secure(settings),
+            httponly=True,
+            samesite="lax",
+        )
+    return out
+
+
+@auth.post("/logout", status_code=204, summary="End the current session")
+async def logout(
+    request: Request, response: Response, session: AsyncSession = Depends(session_dependency)
+) -> None:
+    token = token_from_request(request)
+    if token:
+        await service.logout(session, token)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@auth.get("/me", summary="The logged-in session")
+async def me(principal: Principal = Depends(current_principal)) -> PrincipalOut:
+    return PrincipalOut(
+        session_id=principal.session_id,
+        card_serial=principal.card_serial,
+        via=principal.via,
+        created_at=principal.created_at,
+        expires_at=principal.expires_at,
+    )
+
+
+@auth.post("/lockout", status_code=202, summary="Report that the card locked its PIN or password")
+async def lockout(body: LockoutIn, session: AsyncSession = Depends(session_dependency)) -> LockoutOut:
+    serial = await service.record_lockout(
+        session, certificate=body.certificate, secret=body.secret, reported_by="card-holder"
+    )
+    locked = CardLocked(body.secret)
+    return LockoutOut(serial=serial, unlock_ja=locked.detail_ja or "", unlock_en=locked.detail or "")
+
+
+@pki.get("/", summary="Where the CA certificates and CRLs are")
+async def pki_index() -> PkiIndex:
+    settings = get_settings()
+    base = f"{settings.resolved_base_url}/pki"
+    return PkiIndex(
+        root_ca=f"{base}/root-ca.pem",
+        issuing_ca=f"{base}/issuing-ca.pem",
+        ca_chain=f"{base}/ca-chain.pem",
+        crls=[crl_url(settings, ISSUING_CRL_NAME), crl_url(settings, ROOT_CRL_NAME)],
+    )
+
+
+@pki.get("/{name}.pem", summary="A CA certificate (root-ca, issuing-ca) or the chain (ca-chain), PEM")
+async def ca_certificate(name: str) -> Response:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    ca = load_ca(get_settings())
+    if name == "root-ca":
+        body = ca.root_cert.public_bytes(Encoding.PEM)
+    elif name == "issuing-ca":
+        body = ca.issuing_cert.public_bytes(Encoding.PEM)
+    elif name == "ca-chain":
+        body = ca.chain_pem()
+    else:
+        raise Problem(status=404, slug="not-found", title="Not found", title_ja="見つかりません")
+    return Response(body, media_type=PEM)
+
+
+@pki.get("/crl/{name}.crl", summary="The current CRL (DER), signed by its CA")
+async def crl(name: str, session: AsyncSession = Depends(session_dependency)) -> Response:
+    if name not in (ISSUING_CRL_NAME, ROOT_CRL_NAME):
+        raise Problem(status=404, slug="not-found", title="Not found", title_ja="見つかりません")
+    row = await service.current_crl(session, name)
+    return Response(
+        row.der,
+        media_type="application/pkix-crl",
+        headers={
+            "Cache-Control": "public, max-age=60",
+            "Content-Disposition": f'inline; filename="{name}.crl"',
+        },
+    )
+
+
+router.include_router(auth)
+router.include_router(pki)

@@ -1,0 +1,67 @@
+"""Request and response bodies of the identity API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ChallengeOut(BaseModel):
+    """A challenge for the card: sign the base64-decoded ``challenge`` bytes with the auth key."""
+
+    challenge_id: str
+    challenge: str = Field(description="standard base64 of the exact bytes the card signs")
+    expires_at: datetime
+
+
+class LoginIn(BaseModel):
+    """A signed challenge and the authentication certificate that signed it."""
+
+    challenge: str = Field(description="base64 of the challenge bytes, as received")
+    signature: str = Field(description="base64 of the RSA PKCS#1 v1.5 SHA-256 signature by the auth key")
+    certificate: str = Field(max_length=20000, description="the authentication certificate, PEM")
+    session: Literal["cookie", "bearer"] = Field(
+        default="cookie", description="cookie for browsers; bearer returns a token for API clients"
+    )
+
+
+class PrincipalOut(BaseModel):
+    """The logged-in session."""
+
+    session_id: str
+    card_serial: str
+    via: Literal["cookie", "bearer"]
+    created_at: datetime
+    expires_at: datetime
+
+
+class LoginOut(PrincipalOut):
+    """The new session; ``token`` only for ``session: bearer`` (shown once)."""
+
+    token: str | None = None
+
+
+class LockoutIn(BaseModel):
+    """Report from the holder's app that the card said a PIN or password is locked."""
+
+    certificate: str = Field(max_length=20000, description="the card's authentication certificate, PEM")
+    secret: Literal["pin", "password"]
+
+
+class LockoutOut(BaseModel):
+    """The lock-out was logged."""
+
+    serial: str
+    unlock_ja: str
+    unlock_en: str
+
+
+class PkiIndex(BaseModel):
+    """Where the public PKI material is."""
+
+    root_ca: str
+    issuing_ca: str
+    ca_chain: str
+    crls: list[str]
