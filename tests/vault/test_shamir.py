@@ -28,7 +28,13 @@ def _sbox(a: int) -> int:
     b = shamir.gf_inv(a) if a else 0
     out = 0
     for i in range(8):
-        bit = (b >> i) ^ (b >> ((i + 4) % 8)) ^ (b >> ((i + 5) % 8)) ^ (b >> ((i + 6) % 8)) ^ (b >> ((i + 7) % 8))
+        bit = (
+            (b >> i)
+            ^ (b >> ((i + 4) % 8))
+            ^ (b >> ((i + 5) % 8))
+            ^ (b >> ((i + 6) % 8))
+            ^ (b >> ((i + 7) % 8))
+        )
         out |= ((bit ^ (0x63 >> i)) & 1) << i
     return out
 
@@ -109,7 +115,8 @@ def test_k_minus_1_shares_are_consistent_with_every_secret(
         x=x_new,
         threshold=k,
         data=bytes(
-            shamir.interpolate([(0, payload[i]), *((s.x, s.data[i]) for s in seen)], x_new) for i in range(len(payload))
+            shamir.interpolate([(0, payload[i]), *((s.x, s.data[i]) for s in seen)], x_new)
+            for i in range(len(payload))
         ),
     )
     assert combine([*seen, forged]) == other
@@ -128,7 +135,7 @@ def test_one_share_of_two_is_uniform_over_every_secret_byte() -> None:
 
 
 def test_two_shares_of_three_are_uniform_over_every_secret_byte() -> None:
-    """Exhaustively (k = 3, 16.7 million polynomials): two observed shares leave all 256 secrets equally likely."""
+    """Exhaustively (k = 3, 16.7 million polynomials): two shares leave all 256 secrets equally likely."""
     mul = np.array([[shamir.gf_mul(a, b) for b in range(256)] for a in range(256)], dtype=np.uint8)
     a1, a2 = np.meshgrid(np.arange(256), np.arange(256), indexing="ij")
     x1, x2 = 1, 3

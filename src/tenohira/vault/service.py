@@ -816,6 +816,20 @@ async def status(settings: Settings) -> dict[str, Any]:
     }
 
 
+async def shred_person(settings: Settings, person_id: str, *, actor: str) -> list[str]:
+    """Shred a person's data key and record it in the transparency log (the log keeps only the
+    reference, no payload: nothing personal remains to link)."""
+    from tenohira.audit import append_event
+
+    vault = await open_vault(settings)
+    sites = await asyncio.to_thread(vault.shred, person_id)
+    async with get_database(settings).session() as session:
+        await append_event(
+            session, type="vault:shred", actor=actor, subject=person_id, attributes={"sites": ",".join(sites)}
+        )
+    return sites
+
+
 def site_paths(settings: Settings) -> list[Path]:
     """The directories of the configured sites."""
     return [s.path for s in configured_sites(settings)]
@@ -832,5 +846,6 @@ __all__ = [
     "open_vault",
     "recover_site",
     "rotate",
+    "shred_person",
     "status",
 ]
