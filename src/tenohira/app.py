@@ -17,6 +17,7 @@ from tenohira.core.db import current_revisions, dispose_databases, get_database,
 from tenohira.core.health import register_readiness_check, run_readiness_checks
 from tenohira.core.problems import install_problem_handlers
 from tenohira.platform import BACKGROUND, ROUTERS, SUBAPPS, resolve
+from tenohira.web.security import SecurityHeadersMiddleware
 
 log = structlog.get_logger("tenohira")
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health_router())
     for path in ROUTERS:
         app.include_router(cast(APIRouter, resolve(path)))

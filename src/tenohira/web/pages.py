@@ -1,0 +1,66 @@
+"""Rendering pages: language, text size, CSRF token and the principal in every template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from tenohira.core.config import get_settings
+from tenohira.web.i18n import (
+    LANGUAGE_COOKIE,
+    SIZE_COOKIE,
+    SIZES,
+    Language,
+    format_date,
+    format_yen,
+    pick_language,
+    plain,
+    translate,
+)
+from tenohira.web.security import CSRF_COOKIE, csrf_token, ensure_browser_value
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def language(request: Request) -> Language:
+    return pick_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    principal: Any = None,
+    status_code: int = 200,
+    idle_minutes: int | None = None,
+) -> HTMLResponse:
+    """Render ``template`` with the common context; sets the CSRF cookie on first visit."""
+    settings = get_settings()
+    lang = language(request)
+    size = request.cookies.get(SIZE_COOKIE)
+    browser_value, new = ensure_browser_value(request)
+    ctx: dict[str, Any] = {
+        "lang": lang,
+        "size": size if size in SIZES else "normal",
+        "sizes": SIZES,
+        "principal": principal,
+        "csrf": csrf_token(settings, browser_value),
+        "idle_minutes": idle_minutes if idle_minutes is not None else settings.session_idle_minutes,
+        "t": lambda key, **p: translate(key, lang, **p),
+        "plain": plain,
+        "fdate": lambda d: format_date(d, lang),
+        "yen": lambda v: format_yen(v, lang),
+        "flash": None,
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    if new:
+        response.set_cookie(
+            CSRF_COOKIE, browser_value, httponly=True, samesite="strict", secure=request.url.scheme == "https"
+        )
+    return response
