@@ -60,6 +60,8 @@ async def verify_log(db: Database, key: LogKey, progress: ProgressFn = no_progre
             await _verify(session, key, report, progress)
         except _Stop:
             pass
+        except Exception as exc:  # unreadable rows (wrong types, bad JSON) are an inconsistency too
+            report.fail(f"the log's storage could not be read: {type(exc).__name__}: {exc}")
         await session.rollback()
     return report
 
