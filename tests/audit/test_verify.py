@@ -140,13 +140,14 @@ async def test_one_flipped_bit_is_detected(migrated_db: Any, log_key: LogKey, ca
 async def test_a_time_change_of_one_microsecond_is_detected(migrated_db: Any, log_key: LogKey) -> None:
     await _build(migrated_db, log_key)
     if migrated_db.is_sqlite:
-        sql = "UPDATE audit_entries SET created_at = replace(created_at, substr(created_at, -1), '9') WHERE leaf_index = 9"
         async with migrated_db.engine.begin() as conn:
-            before = (
-                await conn.execute(text("SELECT created_at FROM audit_entries WHERE leaf_index = 9"))
-            ).scalar()
-            if str(before).endswith("9"):
-                sql = sql.replace("'9')", "'8')")
+            before = str(
+                (
+                    await conn.execute(text("SELECT created_at FROM audit_entries WHERE leaf_index = 9"))
+                ).scalar()
+            )
+        after = before[:-1] + ("8" if before.endswith("9") else "9")
+        sql = f"UPDATE audit_entries SET created_at = '{after}' WHERE leaf_index = 9"
     else:
         sql = (
             "UPDATE audit_entries SET created_at = created_at + interval '1 microsecond' WHERE leaf_index = 9"
