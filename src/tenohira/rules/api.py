@@ -1,5 +1,50 @@
-"""HTTP API of rules."""
+"""HTTP API of rules: ``POST /api/rules/explain`` and the parameters in force."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from tenohira.rules.household import Household
+from tenohira.rules.params import BENEFIT_IDS, Version, load_parameters
+from tenohira.rules.service import explain
+
+router = APIRouter(prefix="/api/rules", tags=["rules"])
+
+
+@router.post("/explain")
+def explain_household(
+    household: Household,
+    on: Annotated[
+        date | None, Query(alias="date", description="date of the decision (default today)")
+    ] = None,
+) -> dict[str, Any]:
+    """Decide every benefit for the household on the date, with reasons, legal basis and sources.
+
+    The body is the household document of ``tenohira rules explain --household FILE``; the date is
+    the query parameter ``date`` (YYYY-MM-DD). A monthly benefit reports ``monthly_amount``, a lump sum
+    ``amount``.
+    """
+    return explain(household, on or date.today()).as_json()
+
+
+def _dump(v: Version | None) -> dict[str, Any] | None:
+    return v.model_dump(mode="json") if v else None
+
+
+@router.get("/parameters")
+def parameters(on: Annotated[date | None, Query(alias="date")] = None) -> dict[str, Any]:
+    """The parameter version of each benefit in force on the date, with its source and what is unconfirmed."""
+    day = on or date.today()
+    out: dict[str, Any] = {}
+    for benefit_id, p in load_parameters().items():
+        v = p.at(day)
+        out[benefit_id] = {
+            "name_ja": p.name_ja,
+            "name_en": p.name_en,
+            "version": _dump(v),
+            "municipalities": {code: _dump(s.at(day)) for code, s in p.municipalities.items()},
+        }
+    return {"date": day.isoformat(), "benefits": out, "benefit_ids": list(BENEFIT_IDS)}

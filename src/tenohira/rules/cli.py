@@ -1,8 +1,142 @@
-"""Commands of rules."""
+"""Commands of rules: ``tenohira rules explain`` and ``tenohira rules screen``."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import time
+from collections.abc import Callable, Coroutine
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, cast
 
 import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from tenohira.core.progress import ProgressFn, rich_progress
+from tenohira.rules.household import Household
+from tenohira.rules.population import ScreenReport, screen, synthetic_population
+from tenohira.rules.schemas import Explanation
+from tenohira.rules.service import explain
 
 app = typer.Typer(
-    help="Rules as code.",
+    help="Rules as code: decide benefits with reasons, screen a population.",
     no_args_is_help=True,
 )
+
+# The registry glue lives with the municipality (rules must not import agency code: the palm
+# imports rules); the CLI, a composition root, reaches it by import path only.
+MUNICIPALITY_SCREENING = "tenohira.agencies.municipality.screening:screen_municipality"
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value}") from None
+
+
+def _amount(b: dict[str, Any]) -> str:
+    value = b.get("monthly_amount", b.get("amount"))
+    if value is None:
+        return "—" if b["kind"] == "in_kind" else "0"
+    return f"{value:,}円" + ("/月" if b["kind"] == "monthly" else "")
+
+
+def print_explanation(e: Explanation, console: Console) -> None:
+    """A readable table of the decisions and, under it, the reasons per member."""
+    data = e.as_json()
+    table = Table(title=f"{e.date.isoformat()} 市町村 {e.municipality}", show_lines=False)
+    for col in ("benefit", "制度", "eligible", "amount", "summary"):
+        table.add_column(col)
+    for b in data["benefits"]:
+        table.add_row(b["id"], b["name_ja"], "yes" if b["eligible"] else "no", _amount(b), b["summary"])
+    console.print(table)
+    for b in data["benefits"]:
+        if not b["per_member"]:
+            continue
+        console.print(
+            f"[bold]{b['name_ja']} / {b['name_en']}[/bold]  (parameters from {b['effective_from']})"
+        )
+        for m in b["per_member"]:
+            console.print(f"  {m['member']}: {m['reason']}")
+            console.print(f"  {' ' * len(m['member'])}  {m['reason_en']}", style="dim")
+        console.print("  根拠 / basis: " + "; ".join(lb["ja"] for lb in b["legal_basis"]), style="dim")
+
+
+@app.command("explain")
+def explain_command(
+    household: Annotated[Path, typer.Option("--household", help="household JSON file", exists=True)],
+    on: Annotated[str, typer.Option("--date", help="date of the decision, YYYY-MM-DD")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Decide every benefit for one household on a date, with reasons and legal basis."""
+    day = _date(on) if on else date.today()
+    try:
+        doc = Household.model_validate_json(household.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        typer.echo(f"invalid household file: {exc}", err=True)
+        raise typer.Exit(2) from None
+    explanation = explain(doc, day)
+    if as_json:
+        typer.echo(json.dumps(explanation.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_explanation(explanation, Console())
+
+
+def print_screen(report: ScreenReport, console: Console) -> None:
+    """A readable table of a screening report."""
+    table = Table(title=f"{report.source}: {report.residents:,} residents, {report.households:,} households")
+    for col in ("benefit", "eligible households", "total"):
+        table.add_column(col, justify="right" if col != "benefit" else "left")
+    for b, r in report.benefits.items():
+        if r["total"] is None:
+            total = f"{r.get('members_covered', 0):,} covered"
+        else:
+            total = f"{r['total']:,}円" + ("/月" if r["kind"] == "monthly" else "")
+        table.add_row(b, f"{r['eligible_households']:,}", total)
+    console.print(table)
+    console.print(
+        f"building inputs {report.seconds_building:.3f} s, computing {report.seconds_computing:.3f} s"
+    )
+
+
+@app.command("screen")
+def screen_command(
+    on: Annotated[str, typer.Option("--date", help="date of the screening, YYYY-MM-DD")] = "",
+    synthetic: Annotated[
+        int | None, typer.Option("--synthetic", help="build N synthetic residents (deterministic)")
+    ] = None,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="screen the seeded registry of this municipality")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of the synthetic population")] = 20261126,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Screen a whole population at once: eligible households and totals per benefit."""
+    day = _date(on) if on else date.today()
+    if (synthetic is None) == (municipality is None):
+        raise typer.BadParameter("give exactly one of --synthetic N or --municipality CODE")
+    if synthetic is not None:
+        t0 = time.perf_counter()
+        pop = synthetic_population(synthetic, day, seed=seed)
+        building = time.perf_counter() - t0
+        with rich_progress() as progress:
+            report = screen(
+                pop, day, source=f"synthetic:{synthetic}", seconds_building=building, progress=progress
+            )
+    else:
+        module_name, _, attr = MUNICIPALITY_SCREENING.partition(":")
+        run = cast(
+            Callable[[str, date, ProgressFn], Coroutine[Any, Any, ScreenReport]],
+            getattr(importlib.import_module(module_name), attr),
+        )
+        with rich_progress() as progress:
+            report = asyncio.run(run(cast(str, municipality), day, progress))
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_screen(report, Console())
