@@ -1,5 +1,825 @@
-"""HTTP API of citydata."""
+"""HTTP API of citydata: NGSI-LD (ETSI GS CIM 009 V1.9.1) under /ngsi-ld/v1/.
 
-from fastapi import APIRouter
+The router parses requests itself (media types, Link header, options) rather than
+through pydantic models, because NGSI-LD prescribes its own error types for every
+malformed input; errors are rendered as NGSI-LD ProblemDetails by ``NgsiRoute``.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenohira.citydata import entities as ent
+from tenohira.citydata import service
+from tenohira.citydata import subscriptions as subs
+from tenohira.citydata.errors import NgsiError, bad_request, invalid_request, not_found
+from tenohira.citydata.jsonld import (
+    HOSTED_PATH,
+    ActiveContext,
+    build_context,
+    core_document,
+    core_version_of,
+    forget_cached_contexts,
+    hosted_id,
+    link_header,
+    parse_link_header,
+)
+from tenohira.citydata.query import parse_q
+from tenohira.core.db import get_database
+
+PREFIX = "/ngsi-ld/v1"
+JSON = "application/json"
+JSONLD = "application/ld+json"
+GEOJSON = "application/geo+json"
+MERGE_PATCH = "application/merge-patch+json"
+
+
+class NgsiRoute(APIRoute):
+    """Renders NgsiError as NGSI-LD ProblemDetails (application/json, clause 6.3.7)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except NgsiError as err:
+                return Response(
+                    json.dumps(err.body(), ensure_ascii=False), status_code=err.status, media_type=JSON
+                )
+
+        return handler
+
+
+router = APIRouter(prefix=PREFIX, tags=["ngsi-ld"], route_class=NgsiRoute)
+
+
+def _route(path: str, methods: list[str], **kw: Any) -> Callable[[Any], Any]:
+    """Register ``path`` and its trailing-slash twin (NGSI-LD clients use both)."""
+
+    def deco(fn: Any) -> Any:
+        router.add_api_route(path, fn, methods=methods, **kw)
+        if not path.endswith("/"):
+            router.add_api_route(path + "/", fn, methods=methods, include_in_schema=False, **kw)
+        return fn
+
+    return deco
+
+
+# ---------------------------------------------------------------- request helpers
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _read_json(request: Request, *, allow: tuple[str, ...] = (JSON, JSONLD)) -> tuple[Any, str]:
+    media = _media_type(request)
+    if media not in allow:
+        raise NgsiError("UnsupportedMediaType", f"Content-Type must be one of {', '.join(allow)}")
+    raw = await request.body()
+    if not raw:
+        raise invalid_request("the request body is empty")
+    try:
+        return json.loads(raw), media
+    except ValueError as exc:
+        raise invalid_request(f"the request body is not valid JSON: {exc}") from exc
+
+
+def _context_source(request: Request, body: Any, media: str) -> Any:
+    """Where the @context comes from: the body (JSON-LD) or the Link header (JSON), clause 6.3.5."""
+    link = parse_link_header(request.headers.get("link"))
+    if media == JSONLD:
+        if link is not None:
+            raise bad_request("a Link header @context cannot be used with application/ld+json")
+        if not isinstance(body, dict) or "@context" not in body:
+            raise bad_request("an application/ld+json body must carry @context")
+        return body["@context"]
+    if isinstance(body, dict) and "@context" in body:
+        raise bad_request("@context in the body requires Content-Type application/ld+json")
+    return link
+
+
+def _hosted_ids(source: Any) -> set[str]:
+    if isinstance(source, str):
+        hid = hosted_id(source)
+        return {hid} if hid else set()
+    if isinstance(source, list):
+        out: set[str] = set()
+        for s in source:
+            out |= _hosted_ids(s)
+        return out
+    return set()
+
+
+_hosted_cache: dict[str, Any] = {}
+
+
+async def _context(session: AsyncSession, source: Any) -> ActiveContext:
+    """The active context of a request; user contexts hosted here are read from the database."""
+    wanted = _hosted_ids(source)
+    docs: dict[str, Any] = {}
+    for hid in wanted:
+        doc = _hosted_cache.get(hid)
+        if doc is None:
+            doc = await service.get_hosted_context(session, hid)
+            if doc is not None:
+                _hosted_cache[hid] = doc
+        if doc is not None:
+            docs[hid] = doc
+    return build_context(source, hosted=docs.get)
+
+
+def _get_context_source(request: Request) -> Any:
+    return parse_link_header(request.headers.get("link"))
+
+
+def _accept(request: Request, *, geo: bool = False) -> str:
+    """Content negotiation (clause 6.3.4): JSON by default, JSON-LD for wildcards; 406 otherwise."""
+    header = request.headers.get("accept")
+    if not header or not header.strip():
+        return JSON
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate(header.split(",")):
+        bits = [b.strip() for b in part.split(";")]
+        q = 1.0
+        for b in bits[1:]:
+            if b.startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    q = 0.0
+        ranked.append((-q, i, bits[0].lower()))
+    for neg_q, _i, media in sorted(ranked):
+        if neg_q == 0:
+            continue
+        if media in (JSON, JSONLD):
+            return media
+        if media == GEOJSON and geo:
+            return media
+        if media in ("*/*", "application/*"):
+            return JSONLD
+    raise NgsiError("NotAcceptable", "the Accept header names no media type this operation can produce")
+
+
+def _respond(
+    data: Any,
+    ctx: ActiveContext,
+    media: str,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    hdrs = dict(headers or {})
+    if media == JSONLD:
+        if isinstance(data, list):
+            data = [{**d, "@context": ctx.response_context()} if isinstance(d, dict) else d for d in data]
+        elif isinstance(data, dict):
+            data = {**data, "@context": ctx.response_context()}
+    else:
+        hdrs["Link"] = link_header(ctx.link_url())
+    return Response(json.dumps(data, ensure_ascii=False), status_code=status, media_type=media, headers=hdrs)
+
+
+def _options(request: Request) -> set[str]:
+    out: set[str] = set()
+    for value in request.query_params.getlist("options"):
+        out |= {o.strip() for o in value.split(",") if o.strip()}
+    known = {"keyValues", "concise", "normalized", "sysAttrs", "noOverwrite", "replace", "update", "count"}
+    unknown = out - known
+    if unknown:
+        raise bad_request(f"unknown options: {', '.join(sorted(unknown))}")
+    return out
+
+
+def _list_param(request: Request, name: str) -> list[str] | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise bad_request(f"{name} is empty")
+    return items
+
+
+def _render_options(request: Request, ctx: ActiveContext) -> ent.RenderOptions:
+    opts = _options(request)
+    fmt = "normalized"
+    if "keyValues" in opts:
+        fmt = "keyValues"
+    elif "concise" in opts:
+        fmt = "concise"
+    explicit = request.query_params.get("format")
+    if explicit is not None:
+        if explicit not in ("normalized", "keyValues", "concise", "simplified"):
+            raise bad_request("format must be normalized, concise or keyValues")
+        fmt = "keyValues" if explicit == "simplified" else explicit
+    attrs = _list_param(request, "attrs")
+    pick = _list_param(request, "pick")
+    omit = _list_param(request, "omit")
+    if pick is not None and omit is not None:
+        raise bad_request("pick and omit cannot be used together")
+    names: set[str] | None = None
+    if attrs is not None:
+        names = {ctx.expand(a) for a in attrs}
+    omitted: set[str] = set()
+    if pick is not None:
+        picked = {p if p in ("id", "type") else ctx.expand(p) for p in pick}
+        names = (names & picked) if names is not None else picked
+        omitted |= {k for k in ("id", "type") if k not in picked}
+    if omit is not None:
+        omitted |= {o if o in ("id", "type") else ctx.expand(o) for o in omit}
+    return ent.RenderOptions(
+        fmt=fmt,
+        sys_attrs="sysAttrs" in opts,
+        attrs=frozenset(names) if names is not None else None,
+        omit=frozenset(omitted),
+        lang=request.query_params.get("lang"),
+    )
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    try:
+        n = int(value)
+    except ValueError as exc:
+        raise bad_request(f"{name} must be an integer") from exc
+    if n < 0:
+        raise bad_request(f"{name} must not be negative")
+    return n
+
+
+def _pagination(request: Request) -> tuple[int, int, bool]:
+    count = request.query_params.get("count", "false").lower() == "true" or "count" in _options(request)
+    limit = _int_param(request, "limit", service.DEFAULT_LIMIT)
+    offset = _int_param(request, "offset", 0)
+    if limit > service.MAX_LIMIT:
+        raise NgsiError("TooManyResults", f"limit may be at most {service.MAX_LIMIT}")
+    if limit == 0 and not count:
+        raise bad_request("limit=0 is only allowed together with count=true")
+    return limit, offset, count
+
+
+def _location(kind: str, ident: str) -> dict[str, str]:
+    return {"Location": f"{PREFIX}/{kind}/{quote(ident, safe=':/#')}"}
+
+
+def _notify(changes: list[service.Change]) -> None:
+    subs.notifier_for(get_database()).schedule(changes)
+
+
+# ---------------------------------------------------------------- entities
+
+
+@_route("/entities", ["POST"], status_code=201, summary="Create entity")
+async def create_entity(request: Request) -> Response:
+    body, media = await _read_json(request)
+    if not isinstance(body, dict):
+        raise bad_request("an entity must be a JSON object")
+    async with get_database().session() as session:
+        ctx = await _context(session, _context_source(request, body, media))
+        change = await service.create_entity(session, body, ctx)
+    _notify([change])
+    return Response(status_code=201, headers=_location("entities", change.entity_id))
+
+
+@_route("/entities", ["GET"], summary="Query entities")
+async def query_entities(request: Request) -> Response:
+    media = _accept(request, geo=True)
+    limit, offset, count = _pagination(request)
+    p = request.query_params
+    async with get_database().session() as session:
+        ctx = await _context(session, _get_context_source(request))
+        opts = _render_options(request, ctx)
+        q = service.EntityQuery(limit=limit, offset=offset, count=count)
+        if p.get("type") is not None:
+            q.type_groups = service.parse_type_selection(p["type"], ctx)
+        ids = _list_param(request, "id")
+        if ids is not None:
+            if not all(ent.is_uri(i) for i in ids):
+                raise bad_request("id must list URIs")
+            q.ids = ids
+        q.id_pattern = p.get("idPattern")
+        if p.get("q") is not None:
+            q.q = parse_q(p["q"])
+        if any(p.get(k) is not None for k in ("georel", "geometry", "coordinates")):
+            q.geo = subs.parse_geo(
+                p.get("georel"), p.get("geometry"), p.get("coordinates"), p.get("geoproperty"), ctx
+            )
+        if p.get("scopeQ") is not None:
+            q.scope_q = [s.strip() for s in p["scopeQ"].replace(";", ",").split(",") if s.strip()]
+        attrs = _list_param(request, "attrs")
+        if attrs is not None:
+            q.attrs = frozenset(ctx.expand(a) for a in attrs)
+        if not any(
+            (q.type_groups, q.ids, q.id_pattern, q.q, q.geo, q.attrs, q.scope_q, p.get("local") == "true")
+        ):
+            raise bad_request("a query needs at least one of type, id, idPattern, attrs, q or a geo-query")
+        found, total = await service.query_entities(session, q, ctx)
+    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    data = [e.render(ctx, opts) for e in found]
+    if media == GEOJSON:
+        return _geojson(data, found, ctx, request, headers)
+    return _respond(data, ctx, media, headers=headers)
+
+
+def _geojson(
+    data: list[dict[str, Any]],
+    found: list[service.StoredEntity],
+    ctx: ActiveContext,
+    request: Request,
+    headers: dict[str, str],
+) -> Response:
+    geom_name = request.query_params.get("geometryProperty", "location")
+    geom_iri = ctx.expand(geom_name)
+    features = []
+    for d, e in zip(data, found, strict=True):
+        geometry = None
+        for inst in ent.instances(e.data.get(geom_iri)):
+            if inst.get("type") == "GeoProperty":
+                geometry = inst.get("value")
+                break
+        props = {k: v for k, v in d.items() if k != "id"}
+        features.append({"id": e.id, "type": "Feature", "geometry": geometry, "properties": props})
+    body = {"type": "FeatureCollection", "features": features, "@context": ctx.response_context()}
+    return Response(json.dumps(body, ensure_ascii=False), media_type=GEOJSON, headers=headers)
+
+
+@router.get("/entities/{entity_id}", summary="Retrieve entity")
+async def retrieve_entity(entity_id: str, request: Request) -> Response:
+    media = _accept(request, geo=True)
+    async with get_database().session() as session:
+        ctx = await _context(session, _get_context_source(request))
+        opts = _render_options(request, ctx)
+        e = await service.load_entity(session, entity_id)
+    wanted_type = request.query_params.get("type")
+    if wanted_type is not None:
+        groups = service.parse_type_selection(wanted_type, ctx)
+        if not any(all(t in e.types for t in g) for g in groups):
+            raise not_found(f"entity {entity_id} of that type not found")
+    data = e.render(ctx, opts)
+    if media == GEOJSON:
+        feats = json.loads(bytes(_geojson([data], [e], ctx, request, {}).body))
+        feature = {**feats["features"][0], "@context": ctx.response_context()}
+        return Response(json.dumps(feature, ensure_ascii=False), media_type=GEOJSON)
+    return _respond(data, ctx, media)
+
+
+@router.delete("/entities/{entity_id}", status_code=204, summary="Delete entity")
+async def delete_entity(entity_id: str) -> Response:
+    async with get_database().session() as session:
+        await service.delete_entity(session, entity_id)
+    return Response(status_code=204)
+
+
+@router.put("/entities/{entity_id}", status_code=204, summary="Replace entity")
+async def replace_entity(entity_id: str, request: Request) -> Response:
+    body, media = await _read_json(request)
+    async with get_database().session() as session:
+        ctx = await _context(session, _context_source(request, body, media))
+        change = await service.replace_entity(session, entity_id, body, ctx)
+    _notify([change])
+    return Response(status_code=204)
+
+
+@router.patch("/entities/{entity_id}", status_code=204, summary="Merge entity")
+async def merge_entity(entity_id: str, request: Request) -> Response:
+    body, media = await _read_json(request, allow=(JSON, JSONLD, MERGE_PATCH))
+    async with get_database().session() as session:
+        ctx = await _context(session, _context_source(request, body, JSON if media == MERGE_PATCH else media))
+        change = await service.merge_entity(session, entity_id, body, ctx)
+    _notify([change])
+    return Response(status_code=204)
+
+
+def _update_response(result: service.UpdateResult) -> Response:
+    if not result.not_updated:
+        return Response(status_code=204)
+    body = {"updated": result.updated, "notUpdated": result.not_updated}
+    return Response(json.dumps(body, ensure_ascii=False), status_code=207, media_type=JSON)
+
+
+@_route("/entities/{entity_id}/attrs", ["PATCH"], status_code=204, summary="Update attributes")
+async def update_attributes(entity_id: str, request: Request) -> Response:
+    body, media = await _read_json(request)
+    async with get_database().session() as session:
+        ctx = await _context(session, _context_source(request, body, media))
+        result, change = await service.update_attributes(session, entity_id, body, ctx)
+    _notify([change])
+    return _update_response(result)
+
+
+@_route("/entities/{entity_id}/attrs", ["POST"], status_code=204, summary="Append attributes")
+async def append_attributes(entity_id: str, request: Request) -> Response:
+    body, media = await _read_json(request)
+    no_overwrite = "noOverwrite" in _options(request)
+    async with get_database().session() as session:
+        ctx = await _context(session, _context_source(request, body, media))
+        result, change = await service.append_attributes(
+            session, entity_id, body, ctx, no_overwrite=no_overwrite
+        )
+    _notify([change])
+    return _update_response(result)
+
+
+@router.patch("/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Partial attribute update")
+async def partial_update(entity_id: str, attr: str, request: Request) -> Response:
+    body, media = await _read_json(request)
+    async with get_database().session() as session:
+        ctx = await _context(session, _context_source(request, body, media))
+        change = await service.partial_attribute_update(session, entity_id, attr, body, ctx)
+    _notify([change])
+    return Response(status_code=204)
+
+
+@router.put("/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Replace attribute")
+async def replace_attribute(entity_id: str, attr: str, request: Request) -> Response:
+    body, media = await _read_json(request)
+    async with get_database().session() as session:
+        ctx = await _context(session, _context_source(request, body, media))
+        change = await service.replace_attribute(session, entity_id, attr, body, ctx)
+    _notify([change])
+    return Response(status_code=204)
+
+
+@router.delete("/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Delete attribute")
+async def delete_attribute(entity_id: str, attr: str, request: Request) -> Response:
+    p = request.query_params
+    async with get_database().session() as session:
+        ctx = await _context(session, _get_context_source(request))
+        await service.delete_attribute(
+            session,
+            entity_id,
+            attr,
+            ctx,
+            dataset_id=p.get("datasetId"),
+            delete_all=p.get("deleteAll", "false").lower() == "true",
+        )
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- batch operations
+
+
+async def _batch_contexts(
+    session: AsyncSession, request: Request, body: Any, media: str
+) -> list[ActiveContext]:
+    if not isinstance(body, list) or not body:
+        raise bad_request("a batch operation needs a non-empty JSON array")
+    link = parse_link_header(request.headers.get("link"))
+    if media == JSONLD and link is not None:
+        raise bad_request("a Link header @context cannot be used with application/ld+json")
+    out = []
+    for item in body:
+        if media == JSONLD:
+            if not isinstance(item, dict) or "@context" not in item:
+                raise bad_request("each entity of an application/ld+json batch must carry @context")
+            out.append(await _context(session, item["@context"]))
+        else:
+            if isinstance(item, dict) and "@context" in item:
+                raise bad_request("@context in the body requires Content-Type application/ld+json")
+            out.append(await _context(session, link))
+    return out
+
+
+def _batch_response(result: service.BatchResult, *, ok_status: int, ok_body: Any = None) -> Response:
+    if result.errors:
+        body = {"success": result.success, "errors": result.errors}
+        return Response(json.dumps(body, ensure_ascii=False), status_code=207, media_type=JSON)
+    if ok_body is None:
+        return Response(status_code=ok_status)
+    return Response(json.dumps(ok_body, ensure_ascii=False), status_code=ok_status, media_type=JSON)
+
+
+@_route("/entityOperations/create", ["POST"], summary="Batch create")
+async def batch_create(request: Request) -> Response:
+    body, media = await _read_json(request)
+    async with get_database().session() as session:
+        ctxs = await _batch_contexts(session, request, body, media)
+        result = await service.batch_create(session, body, ctxs)
+    _notify(result.changes)
+    return _batch_response(result, ok_status=201, ok_body=result.success)
+
+
+@_route("/entityOperations/upsert", ["POST"], summary="Batch upsert")
+async def batch_upsert(request: Request) -> Response:
+    body, media = await _read_json(request)
+    opts = _options(request)
+    if {"update", "replace"} <= opts:
+        raise bad_request("options update and replace exclude each other")
+    async with get_database().session() as session:
+        ctxs = await _batch_contexts(session, request, body, media)
+        result = await service.batch_upsert(session, body, ctxs, replace="update" not in opts)
+    _notify(result.changes)
+    if not result.errors and result.created:
+        return _batch_response(result, ok_status=201, ok_body=result.created)
+    return _batch_response(result, ok_status=204)
+
+
+@_route("/entityOperations/update", ["POST"], summary="Batch update")
+async def batch_update(request: Request) -> Response:
+    body, media = await _read_json(request)
+    no_overwrite = "noOverwrite" in _options(request)
+    async with get_database().session() as session:
+        ctxs = await _batch_contexts(session, request, body, media)
+        result = await service.batch_update(session, body, ctxs, no_overwrite=no_overwrite)
+    _notify(result.changes)
+    return _batch_response(result, ok_status=204)
+
+
+@_route("/entityOperations/delete", ["POST"], summary="Batch delete")
+async def batch_delete(request: Request) -> Response:
+    body, _media = await _read_json(request)
+    async with get_database().session() as session:
+        result = await service.batch_delete(session, body)
+    return _batch_response(result, ok_status=204)
+
+
+@_route("/entityOperations/query", ["POST"], summary="Query entities (POST)")
+async def batch_query(request: Request) -> Response:
+    body, media = await _read_json(request)
+    out_media = _accept(request)
+    limit, offset, count = _pagination(request)
+    if not isinstance(body, dict) or body.get("type") != "Query":
+        raise bad_request("the body must be a Query object (type 'Query')")
+    async with get_database().session() as session:
+        ctx = await _context(session, _context_source(request, body, media))
+        opts = _render_options(request, ctx)
+        q = service.EntityQuery(limit=limit, offset=offset, count=count)
+        selectors = body.get("entities")
+        if selectors is not None:
+            if not isinstance(selectors, list) or not all(
+                isinstance(s, dict) and "type" in s for s in selectors
+            ):
+                raise bad_request("entities must be an array of selectors with a type")
+            q.type_groups = [g for s in selectors for g in service.parse_type_selection(s["type"], ctx)]
+            ids = [s["id"] for s in selectors if "id" in s]
+            patterns = [s["idPattern"] for s in selectors if "idPattern" in s]
+            if ids and len(ids) == len(selectors):
+                q.ids = ids
+            if patterns and len(patterns) == len(selectors):
+                q.id_pattern = "|".join(f"(?:{p})" for p in patterns)
+        if body.get("attrs") is not None:
+            if not isinstance(body["attrs"], list):
+                raise bad_request("attrs must be an array")
+            q.attrs = frozenset(ctx.expand(a) for a in body["attrs"])
+            opts.attrs = q.attrs
+        if body.get("q") is not None:
+            q.q = parse_q(body["q"])
+        geo = body.get("geoQ")
+        if geo is not None:
+            if not isinstance(geo, dict):
+                raise bad_request("geoQ must be an object")
+            q.geo = subs.parse_geo(
+                geo.get("georel"), geo.get("geometry"), geo.get("coordinates"), geo.get("geoproperty"), ctx
+            )
+        if not any((q.type_groups, q.attrs, q.q, q.geo)):
+            raise bad_request("a query needs entities, attrs, q or geoQ")
+        found, total = await service.query_entities(session, q, ctx)
+    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    return _respond([e.render(ctx, opts) for e in found], ctx, out_media, headers=headers)
+
+
+# ---------------------------------------------------------------- subscriptions
+
+
+@_route("/subscriptions", ["POST"], status_code=201, summary="Create subscription")
+async def create_subscription(request: Request) -> Response:
+    body, media = await _read_json(request)
+    db = get_database()
+    async with db.session() as session:
+        source = _context_source(request, body, media)
+        ctx = await _context(session, source)
+        sub = subs.validate(body, ctx)
+        sid = await service.create_subscription(session, sub, source)
+    subs.notifier_for(db).invalidate()
+    return Response(status_code=201, headers=_location("subscriptions", sid))
+
+
+@_route("/subscriptions", ["GET"], summary="Query subscriptions")
+async def list_subscriptions(request: Request) -> Response:
+    media = _accept(request)
+    limit, offset, count = _pagination(request)
+    sys_attrs = "sysAttrs" in _options(request)
+    async with get_database().session() as session:
+        ctx = await _context(session, _get_context_source(request))
+        rows, total = await service.list_subscriptions(session, limit=limit, offset=offset)
+    data = [subs.render(d, c, m, sys_attrs=sys_attrs) for d, _ctx, c, m in rows]
+    headers = {"NGSILD-Results-Count": str(total)} if count else {}
+    return _respond(data, ctx, media, headers=headers)
+
+
+@router.get("/subscriptions/{sid}", summary="Retrieve subscription")
+async def retrieve_subscription(sid: str, request: Request) -> Response:
+    media = _accept(request)
+    sys_attrs = "sysAttrs" in _options(request)
+    async with get_database().session() as session:
+        ctx = await _context(session, _get_context_source(request))
+        data, _source, created, modified = await service.load_subscription(session, sid)
+    return _respond(subs.render(data, created, modified, sys_attrs=sys_attrs), ctx, media)
+
+
+@router.patch("/subscriptions/{sid}", status_code=204, summary="Update subscription")
+async def update_subscription(sid: str, request: Request) -> Response:
+    body, media = await _read_json(request)
+    db = get_database()
+    async with db.session() as session:
+        data, source, _c, _m = await service.load_subscription(session, sid)
+        new_source = _context_source(request, body, media)
+        ctx = await _context(session, new_source if new_source is not None else source)
+        patch = subs.validate(body, ctx, partial=True)
+        if not patch:
+            raise bad_request("nothing to update")
+        merged = {**data, **patch}
+        if "notification" in patch and isinstance(data.get("notification"), dict):
+            merged["notification"] = {**data["notification"], **patch["notification"]}
+        subs.validate({**merged, "type": "Subscription"}, ctx)
+        await service.save_subscription(
+            session, sid, merged, new_source if new_source is not None else source
+        )
+    subs.notifier_for(db).invalidate()
+    return Response(status_code=204)
+
+
+@router.delete("/subscriptions/{sid}", status_code=204, summary="Delete subscription")
+async def delete_subscription(sid: str) -> Response:
+    db = get_database()
+    async with db.session() as session:
+        await service.delete_subscription(session, sid)
+    subs.notifier_for(db).invalidate()
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _attribute_types(a: Any) -> set[str]:
+    return {str(i.get("type", "Property")) for i in ent.instances(a)}
+
+
+@_route("/types", ["GET"], summary="Available entity types")
+async def list_types(request: Request) -> Response:
+    media = _accept(request)
+    details = request.query_params.get("details", "false").lower() == "true"
+    async with get_database().session() as session:
+        ctx = await _context(session, _get_context_source(request))
+        everything = await service.all_entities(session)
+    by_type: dict[str, set[str]] = {}
+    for e in everything:
+        for t in e.types:
+            by_type.setdefault(t, set()).update(e.data)
+    if details:
+        data: Any = [
+            {
+                "id": t,
+                "type": "EntityType",
+                "typeName": ctx.compact(t),
+                "attributeNames": sorted(ctx.compact(a) for a in attrs),
+            }
+            for t, attrs in sorted(by_type.items())
+        ]
+    else:
+        data = {
+            "id": "urn:ngsi-ld:EntityTypeList:" + _digest(sorted(by_type)),
+            "type": "EntityTypeList",
+            "typeList": sorted(ctx.compact(t) for t in by_type),
+        }
+    return _respond(data, ctx, media)
+
+
+@router.get("/types/{type_name}", summary="Details of an entity type")
+async def type_info(type_name: str, request: Request) -> Response:
+    media = _accept(request)
+    async with get_database().session() as session:
+        ctx = await _context(session, _get_context_source(request))
+        everything = await service.all_entities(session)
+    iri = ctx.expand(type_name)
+    matching = [e for e in everything if iri in e.types]
+    if not matching:
+        raise not_found(f"no entity of type {type_name}")
+    attrs: dict[str, set[str]] = {}
+    for e in matching:
+        for name, a in e.data.items():
+            attrs.setdefault(name, set()).update(_attribute_types(a))
+    data = {
+        "id": iri,
+        "type": "EntityTypeInfo",
+        "typeName": ctx.compact(iri),
+        "entityCount": len(matching),
+        "attributeDetails": [
+            {"id": a, "type": "Attribute", "attributeName": ctx.compact(a), "attributeTypes": sorted(ts)}
+            for a, ts in sorted(attrs.items())
+        ],
+    }
+    return _respond(data, ctx, media)
+
+
+@_route("/attributes", ["GET"], summary="Available attributes")
+async def list_attributes(request: Request) -> Response:
+    media = _accept(request)
+    details = request.query_params.get("details", "false").lower() == "true"
+    async with get_database().session() as session:
+        ctx = await _context(session, _get_context_source(request))
+        everything = await service.all_entities(session)
+    info: dict[str, dict[str, Any]] = {}
+    for e in everything:
+        for name, a in e.data.items():
+            d = info.setdefault(name, {"count": 0, "types": set(), "entity_types": set()})
+            d["count"] += 1
+            d["types"].update(_attribute_types(a))
+            d["entity_types"].update(e.types)
+    if details:
+        data: Any = [_attribute_info(a, d, ctx) for a, d in sorted(info.items())]
+    else:
+        data = {
+            "id": "urn:ngsi-ld:AttributeList:" + _digest(sorted(info)),
+            "type": "AttributeList",
+            "attributeList": sorted(ctx.compact(a) for a in info),
+        }
+    return _respond(data, ctx, media)
+
+
+def _attribute_info(iri: str, d: dict[str, Any], ctx: ActiveContext) -> dict[str, Any]:
+    return {
+        "id": iri,
+        "type": "Attribute",
+        "attributeName": ctx.compact(iri),
+        "attributeCount": d["count"],
+        "attributeTypes": sorted(d["types"]),
+        "typeNames": sorted(ctx.compact(t) for t in d["entity_types"]),
+    }
+
+
+@router.get("/attributes/{attr}", summary="Details of an attribute")
+async def attribute_info(attr: str, request: Request) -> Response:
+    media = _accept(request)
+    async with get_database().session() as session:
+        ctx = await _context(session, _get_context_source(request))
+        everything = await service.all_entities(session)
+    iri = ctx.expand(attr)
+    d: dict[str, Any] = {"count": 0, "types": set(), "entity_types": set()}
+    for e in everything:
+        if iri in e.data:
+            d["count"] += 1
+            d["types"].update(_attribute_types(e.data[iri]))
+            d["entity_types"].update(e.types)
+    if not d["count"]:
+        raise not_found(f"no attribute {attr}")
+    return _respond(_attribute_info(iri, d, ctx), ctx, media)
+
+
+def _digest(items: list[str]) -> str:
+    import hashlib
+
+    return hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- hosted @contexts
+
+
+@_route("/jsonldContexts", ["POST"], status_code=201, summary="Host a user @context")
+async def add_context(request: Request) -> Response:
+    body, _media = await _read_json(request)
+    async with get_database().session() as session:
+        cid = await service.add_hosted_context(session, body)
+        # Check it now, so that a broken context fails here rather than at first use.
+        build_context(body["@context"], hosted=lambda _i: None)
+    return Response(status_code=201, headers=_location("jsonldContexts", cid))
+
+
+@_route("/jsonldContexts", ["GET"], summary="Hosted @contexts")
+async def list_contexts(request: Request) -> Response:
+    base = str(request.base_url).rstrip("/")
+    async with get_database().session() as session:
+        ids = await service.list_hosted_contexts(session)
+    return Response(json.dumps([f"{base}{HOSTED_PATH}{i}" for i in ids]), media_type=JSON)
+
+
+@router.get("/jsonldContexts/{cid}", summary="A hosted @context")
+async def get_context(cid: str) -> Response:
+    version = core_version_of(f"https://uri.etsi.org/ngsi-ld/v1/{cid}")
+    if version is not None:
+        return Response(json.dumps(core_document(version)), media_type=JSONLD)
+    async with get_database().session() as session:
+        doc = await service.get_hosted_context(session, cid)
+    if doc is None:
+        raise not_found(f"@context {cid} not found")
+    return Response(json.dumps(doc, ensure_ascii=False), media_type=JSONLD)
+
+
+@router.delete("/jsonldContexts/{cid}", status_code=204, summary="Delete a hosted @context")
+async def delete_context(cid: str) -> Response:
+    async with get_database().session() as session:
+        await service.delete_hosted_context(session, cid)
+    _hosted_cache.pop(cid, None)
+    forget_cached_contexts()
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""NGSI-LD core @context files (package data, resolved locally, never fetched)."""

@@ -1,0 +1,786 @@
+"""NGSI-LD operations on the platform database (no HTTP here, and no commit: the caller's unit of work).
+
+Each write returns what changed so that the caller can send subscription notifications
+after its transaction commits.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenohira.citydata import entities as ent
+from tenohira.citydata.errors import NgsiError, already_exists, bad_request, not_found
+from tenohira.citydata.geo import GeoQuery
+from tenohira.citydata.jsonld import NGSI_LD, ActiveContext
+from tenohira.citydata.models import Entity, HostedContext, Subscription
+from tenohira.citydata.query import Node, SqlTranslator, evaluate
+
+LOCATION_IRI = NGSI_LD + "location"
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 20
+NULL_IRI = "urn:ngsi-ld:null"
+_T = cast(sa.Table, Entity.__table__)
+
+
+@dataclass
+class Change:
+    """An entity that was created or changed, and which attributes (expanded) changed."""
+
+    entity_id: str
+    attributes: set[str] = field(default_factory=set)
+    created: bool = False
+
+
+@dataclass
+class UpdateResult:
+    """NGSI-LD UpdateResult: attributes updated and not updated (with reasons)."""
+
+    updated: list[str] = field(default_factory=list)
+    not_updated: list[dict[str, str]] = field(default_factory=list)
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def _row_values(p: ent.ParsedEntity, now: datetime) -> dict[str, Any]:
+    box = ent.bbox_of(p.attrs, LOCATION_IRI)
+    return {
+        "id": p.id,
+        "type": p.types[0],
+        "multi_type": len(p.types) > 1,
+        "types": p.types,
+        "scope": p.scope,
+        "data": p.attrs,
+        "created_at": now,
+        "modified_at": now,
+        "min_lon": box[0] if box else None,
+        "min_lat": box[1] if box else None,
+        "max_lon": box[2] if box else None,
+        "max_lat": box[3] if box else None,
+    }
+
+
+def _box_values(attrs: dict[str, Any]) -> dict[str, Any]:
+    box = ent.bbox_of(attrs, LOCATION_IRI)
+    return {
+        "min_lon": box[0] if box else None,
+        "min_lat": box[1] if box else None,
+        "max_lon": box[2] if box else None,
+        "max_lat": box[3] if box else None,
+    }
+
+
+@dataclass
+class StoredEntity:
+    id: str
+    types: list[str]
+    data: dict[str, Any]
+    created_at: datetime
+    modified_at: datetime
+    scope: list[str] | None
+
+    def render(self, ctx: ActiveContext, opts: ent.RenderOptions) -> dict[str, Any]:
+        return ent.render_entity(
+            self.id,
+            self.types,
+            self.data,
+            ctx,
+            opts,
+            created_at=self.created_at,
+            modified_at=self.modified_at,
+            scope=self.scope,
+        )
+
+
+_COLUMNS = (_T.c.id, _T.c.types, _T.c.data, _T.c.created_at, _T.c.modified_at, _T.c.scope)
+
+
+def _stored(row: Any) -> StoredEntity:
+    return StoredEntity(row.id, list(row.types), dict(row.data), row.created_at, row.modified_at, row.scope)
+
+
+# ---------------------------------------------------------------- entities
+
+
+async def create_entity(session: AsyncSession, body: Any, ctx: ActiveContext) -> Change:
+    """Create one entity; 409 AlreadyExists when the id is taken."""
+    now = ent.now_utc()
+    parsed = ent.parse_entity(body, ctx, ent.iso(now))
+    # One round trip: the primary key tells a duplicate; the failed transaction is rolled back
+    # by the caller's unit of work when the error propagates.
+    try:
+        await session.execute(sa.insert(_T).values(**_row_values(parsed, now)))
+    except IntegrityError as exc:
+        raise already_exists(f"entity {parsed.id} already exists") from exc
+    return Change(parsed.id, set(parsed.attrs), created=True)
+
+
+async def load_entity(session: AsyncSession, entity_id: str, *, for_update: bool = False) -> StoredEntity:
+    """The stored entity, or 404 ResourceNotFound."""
+    if not ent.is_uri(entity_id):
+        raise bad_request(f"the entity id {entity_id!r} is not a URI")
+    stmt = sa.select(*_COLUMNS).where(_T.c.id == entity_id)
+    if for_update and dialect_of(session) == "postgresql":
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise not_found(f"entity {entity_id} not found")
+    return _stored(row)
+
+
+async def _save(session: AsyncSession, e: StoredEntity, *, types: list[str] | None = None) -> None:
+    now = ent.now_utc()
+    values: dict[str, Any] = {"data": e.data, "modified_at": now, **_box_values(e.data)}
+    if types is not None:
+        values.update(type=types[0], types=types, multi_type=len(types) > 1)
+    await session.execute(sa.update(_T).where(_T.c.id == e.id).values(**values))
+
+
+def _merge_types(e: StoredEntity, body: dict[str, Any], ctx: ActiveContext) -> list[str] | None:
+    """New types added by an update/append body ('type' adds types, never removes)."""
+    if "type" not in body:
+        return None
+    added = ent.expand_types(body["type"], ctx)
+    merged = e.types + [t for t in added if t not in e.types]
+    return merged if merged != e.types else None
+
+
+async def update_attributes(
+    session: AsyncSession, entity_id: str, body: Any, ctx: ActiveContext
+) -> tuple[UpdateResult, Change]:
+    """PATCH /entities/{id}/attrs: overwrite existing attributes only (clause 5.6.2)."""
+    if not isinstance(body, dict) or not [k for k in body if k not in ent.ENTITY_MEMBERS]:
+        raise bad_request("the request body must be a JSON object with at least one attribute")
+    e = await load_entity(session, entity_id, for_update=True)
+    now = ent.iso(ent.now_utc())
+    result, change = UpdateResult(), Change(entity_id)
+    for name, raw in body.items():
+        if name in ent.ENTITY_MEMBERS:
+            continue
+        ent.check_name(name)
+        iri = ctx.expand(name)
+        new = ent.expand_attribute(name, raw, ctx, now)
+        old = e.data.get(iri)
+        if old is None:
+            result.not_updated.append({"attributeName": name, "reason": "the attribute does not exist"})
+            continue
+        old_ds = {i.get("datasetId") for i in ent.instances(old)}
+        if not all(i.get("datasetId") in old_ds for i in ent.instances(new)):
+            result.not_updated.append({"attributeName": name, "reason": "no instance with that datasetId"})
+            continue
+        e.data[iri], _ = ent.merge_instances(old, new)
+        result.updated.append(name)
+        change.attributes.add(iri)
+    if result.updated:
+        await _save(session, e)
+    return result, change
+
+
+async def append_attributes(
+    session: AsyncSession, entity_id: str, body: Any, ctx: ActiveContext, *, no_overwrite: bool
+) -> tuple[UpdateResult, Change]:
+    """POST /entities/{id}/attrs: add attributes, overwriting unless noOverwrite (clause 5.6.3)."""
+    if not isinstance(body, dict):
+        raise bad_request("the request body must be a JSON object")
+    e = await load_entity(session, entity_id, for_update=True)
+    now = ent.iso(ent.now_utc())
+    result, change = UpdateResult(), Change(entity_id)
+    types = _merge_types(e, body, ctx)
+    for name, raw in body.items():
+        if name in ent.ENTITY_MEMBERS:
+            continue
+        ent.check_name(name)
+        iri = ctx.expand(name)
+        new = ent.expand_attribute(name, raw, ctx, now)
+        merged, changed = ent.merge_instances(e.data.get(iri), new, overwrite=not no_overwrite)
+        if changed:
+            e.data[iri] = merged
+            result.updated.append(name)
+            change.attributes.add(iri)
+        else:
+            result.not_updated.append({"attributeName": name, "reason": "the attribute exists (noOverwrite)"})
+    if result.updated or types:
+        await _save(session, e, types=types)
+    return result, change
+
+
+def _instance_index(insts: list[dict[str, Any]], dataset_id: str | None) -> int | None:
+    return next((i for i, x in enumerate(insts) if x.get("datasetId") == dataset_id), None)
+
+
+async def partial_attribute_update(
+    session: AsyncSession, entity_id: str, attr: str, body: Any, ctx: ActiveContext
+) -> Change:
+    """PATCH /entities/{id}/attrs/{attrId}: change the given members of one attribute (clause 5.6.4)."""
+    if not isinstance(body, dict) or not body:
+        raise bad_request("the request body must be a non-empty JSON object")
+    e = await load_entity(session, entity_id, for_update=True)
+    iri = ctx.expand(attr)
+    insts = ent.instances(e.data.get(iri))
+    idx = _instance_index(insts, body.get("datasetId"))
+    if idx is None:
+        raise not_found(f"attribute {attr} not found in entity {entity_id}")
+    current = insts[idx]
+    now = ent.iso(ent.now_utc())
+    merged = {k: v for k, v in current.items() if k not in ("createdAt", "modifiedAt")}
+    patch = dict(body)
+    if "type" in patch and patch["type"] != current.get("type"):
+        # A partial update may change the type only together with its value member.
+        merged = {k: v for k, v in merged.items() if k not in ent.VALUE_MEMBER.values()}
+    for key, value in patch.items():
+        if key in ent.VALUE_MEMBER.values() or key in ("type", "observedAt", "unitCode", "datasetId"):
+            merged[key] = value
+        else:
+            merged[key] = value
+    checked = ent.expand_attribute(attr, _compact_sub(merged, ctx), ctx, now)
+    assert isinstance(checked, dict)
+    checked["createdAt"] = current.get("createdAt", now)
+    insts[idx] = checked
+    e.data[iri] = insts[0] if len(insts) == 1 else insts
+    await _save(session, e)
+    return Change(entity_id, {iri})
+
+
+def _compact_sub(a: dict[str, Any], ctx: ActiveContext) -> dict[str, Any]:
+    """Stored sub-attribute keys back to names so that an instance can be re-validated."""
+    return {
+        (k if k in ent.VALUE_MEMBER.values() or not k.startswith(("http", "urn")) else ctx.compact(k)): v
+        for k, v in a.items()
+    }
+
+
+async def replace_attribute(
+    session: AsyncSession, entity_id: str, attr: str, body: Any, ctx: ActiveContext
+) -> Change:
+    """PUT /entities/{id}/attrs/{attrId}: replace one existing attribute (clause 5.6.19)."""
+    if not isinstance(body, dict):
+        raise bad_request("the request body must be a JSON object")
+    e = await load_entity(session, entity_id, for_update=True)
+    iri = ctx.expand(attr)
+    if iri not in e.data:
+        raise not_found(f"attribute {attr} not found in entity {entity_id}")
+    ent.check_name(attr)
+    now = ent.iso(ent.now_utc())
+    new = ent.expand_attribute(attr, body, ctx, now)
+    e.data[iri], _ = ent.merge_instances(e.data[iri], new)
+    await _save(session, e)
+    return Change(entity_id, {iri})
+
+
+async def delete_attribute(
+    session: AsyncSession,
+    entity_id: str,
+    attr: str,
+    ctx: ActiveContext,
+    *,
+    dataset_id: str | None = None,
+    delete_all: bool = False,
+) -> None:
+    """DELETE /entities/{id}/attrs/{attrId} (clause 5.6.5)."""
+    e = await load_entity(session, entity_id, for_update=True)
+    iri = ctx.expand(attr)
+    insts = ent.instances(e.data.get(iri))
+    if not insts:
+        raise not_found(f"attribute {attr} not found in entity {entity_id}")
+    if delete_all:
+        del e.data[iri]
+    else:
+        idx = _instance_index(insts, dataset_id)
+        if idx is None:
+            raise not_found(f"attribute {attr} has no instance with datasetId {dataset_id}")
+        insts.pop(idx)
+        if insts:
+            e.data[iri] = insts[0] if len(insts) == 1 else insts
+        else:
+            del e.data[iri]
+    await _save(session, e)
+
+
+async def delete_entity(session: AsyncSession, entity_id: str) -> None:
+    """DELETE /entities/{id} (clause 5.6.6)."""
+    if not ent.is_uri(entity_id):
+        raise bad_request(f"the entity id {entity_id!r} is not a URI")
+    result = await session.execute(sa.delete(_T).where(_T.c.id == entity_id))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise not_found(f"entity {entity_id} not found")
+
+
+async def replace_entity(session: AsyncSession, entity_id: str, body: Any, ctx: ActiveContext) -> Change:
+    """PUT /entities/{id}: replace every attribute (clause 5.6.18)."""
+    if not isinstance(body, dict):
+        raise bad_request("the request body must be a JSON object")
+    if "id" in body and body["id"] != entity_id:
+        raise bad_request("the id in the body differs from the id in the path")
+    e = await load_entity(session, entity_id, for_update=True)
+    now = ent.now_utc()
+    full = {**body, "id": entity_id}
+    full.setdefault("type", [ctx.compact(t) for t in e.types])
+    parsed = ent.parse_entity(full, ctx, ent.iso(now))
+    e.data = parsed.attrs
+    await _save(session, e, types=parsed.types)
+    return Change(entity_id, set(parsed.attrs))
+
+
+async def merge_entity(session: AsyncSession, entity_id: str, body: Any, ctx: ActiveContext) -> Change:
+    """PATCH /entities/{id} (merge-patch, clause 5.6.17): add or update, urn:ngsi-ld:null deletes."""
+    if not isinstance(body, dict):
+        raise bad_request("the request body must be a JSON object")
+    if "id" in body and body["id"] != entity_id:
+        raise bad_request("the id in the body differs from the id in the path")
+    e = await load_entity(session, entity_id, for_update=True)
+    types = _merge_types(e, body, ctx)
+    now = ent.iso(ent.now_utc())
+    change = Change(entity_id)
+    for name, raw in body.items():
+        if name in ent.ENTITY_MEMBERS:
+            continue
+        ent.check_name(name)
+        iri = ctx.expand(name)
+        if raw == NULL_IRI or (isinstance(raw, dict) and raw.get("value") == NULL_IRI):
+            e.data.pop(iri, None)
+            change.attributes.add(iri)
+            continue
+        new = ent.expand_attribute(name, raw, ctx, now)
+        e.data[iri], _ = ent.merge_instances(e.data.get(iri), new)
+        change.attributes.add(iri)
+    await _save(session, e, types=types)
+    return change
+
+
+# ---------------------------------------------------------------- batch operations
+
+
+@dataclass
+class BatchResult:
+    """NGSI-LD BatchOperationResult."""
+
+    success: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+    def fail(self, entity_id: Any, error: NgsiError) -> None:
+        self.errors.append(
+            {"entityId": entity_id if isinstance(entity_id, str) else str(entity_id), "error": error.body()}
+        )
+
+
+def _batch_list(body: Any) -> list[Any]:
+    if not isinstance(body, list) or not body:
+        raise bad_request("a batch operation needs a non-empty JSON array")
+    return body
+
+
+async def batch_create(session: AsyncSession, body: Any, ctxs: list[ActiveContext]) -> BatchResult:
+    """POST /entityOperations/create: each entity independently (clause 5.6.7)."""
+    items = _batch_list(body)
+    now = ent.now_utc()
+    stamp = ent.iso(now)
+    result = BatchResult()
+    parsed: list[ent.ParsedEntity] = []
+    seen: set[str] = set()
+    for item, ctx in zip(items, ctxs, strict=True):
+        try:
+            p = ent.parse_entity(item, ctx, stamp)
+        except NgsiError as err:
+            result.fail(item.get("id", "") if isinstance(item, dict) else "", err)
+            continue
+        if p.id in seen:
+            result.fail(p.id, already_exists(f"entity {p.id} appears twice in the batch"))
+            continue
+        seen.add(p.id)
+        parsed.append(p)
+    existing: set[str] = set()
+    ids = [p.id for p in parsed]
+    for i in range(0, len(ids), 500):
+        rows = await session.execute(sa.select(_T.c.id).where(_T.c.id.in_(ids[i : i + 500])))
+        existing.update(r.id for r in rows)
+    fresh = []
+    for p in parsed:
+        if p.id in existing:
+            result.fail(p.id, already_exists(f"entity {p.id} already exists"))
+        else:
+            fresh.append(p)
+    if fresh:
+        await session.execute(sa.insert(_T), [_row_values(p, now) for p in fresh])
+    for p in fresh:
+        result.success.append(p.id)
+        result.created.append(p.id)
+        result.changes.append(Change(p.id, set(p.attrs), created=True))
+    return result
+
+
+async def batch_upsert(
+    session: AsyncSession, body: Any, ctxs: list[ActiveContext], *, replace: bool
+) -> BatchResult:
+    """POST /entityOperations/upsert (clause 5.6.8): create, or replace/update the existing."""
+    items = _batch_list(body)
+    result = BatchResult()
+    now = ent.now_utc()
+    stamp = ent.iso(now)
+    for item, ctx in zip(items, ctxs, strict=True):
+        eid = item.get("id", "") if isinstance(item, dict) else ""
+        try:
+            p = ent.parse_entity(item, ctx, stamp)
+            row = (await session.execute(sa.select(*_COLUMNS).where(_T.c.id == p.id))).first()
+            if row is None:
+                await session.execute(sa.insert(_T).values(**_row_values(p, now)))
+                result.created.append(p.id)
+                result.changes.append(Change(p.id, set(p.attrs), created=True))
+            else:
+                e = _stored(row)
+                if replace:
+                    e.data = p.attrs
+                    types = p.types
+                else:
+                    for iri, a in p.attrs.items():
+                        e.data[iri], _ = ent.merge_instances(e.data.get(iri), a)
+                    types = e.types + [t for t in p.types if t not in e.types]
+                await _save(session, e, types=types)
+                result.changes.append(Change(p.id, set(p.attrs)))
+            result.success.append(p.id)
+        except NgsiError as err:
+            result.fail(eid, err)
+    return result
+
+
+async def batch_update(
+    session: AsyncSession, body: Any, ctxs: list[ActiveContext], *, no_overwrite: bool
+) -> BatchResult:
+    """POST /entityOperations/update (clause 5.6.9): append attributes to existing entities."""
+    items = _batch_list(body)
+    result = BatchResult()
+    for item, ctx in zip(items, ctxs, strict=True):
+        eid = item.get("id", "") if isinstance(item, dict) else ""
+        try:
+            if not isinstance(item, dict) or not ent.is_uri(eid):
+                raise bad_request("each entity needs an id that is a URI")
+            if "type" not in item:
+                raise bad_request("each entity needs a type")
+            fragment = {k: v for k, v in item.items() if k not in ("id", "@context")}
+            _upd, change = await append_attributes(session, eid, fragment, ctx, no_overwrite=no_overwrite)
+            result.success.append(eid)
+            result.changes.append(change)
+        except NgsiError as err:
+            result.fail(eid, err)
+    return result
+
+
+async def batch_delete(session: AsyncSession, body: Any) -> BatchResult:
+    """POST /entityOperations/delete (clause 5.6.10): a JSON array of entity ids."""
+    items = _batch_list(body)
+    result = BatchResult()
+    for eid in items:
+        try:
+            if not ent.is_uri(eid):
+                raise bad_request(f"{eid!r} is not a URI")
+            await delete_entity(session, eid)
+            result.success.append(eid)
+        except NgsiError as err:
+            result.fail(eid, err)
+    return result
+
+
+# ---------------------------------------------------------------- query
+
+
+@dataclass
+class EntityQuery:
+    """A parsed GET /entities (or POST /entityOperations/query) request."""
+
+    type_groups: list[list[str]] | None = None  # OR of ANDs, expanded
+    ids: list[str] | None = None
+    id_pattern: str | None = None
+    q: Node | None = None
+    geo: GeoQuery | None = None
+    attrs: frozenset[str] | None = None  # expanded; entities must have one of them
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    count: bool = False
+    scope_q: list[str] | None = None
+
+
+_TYPE_TOKEN = re.compile(r"\s*([(),;|])\s*|([^(),;|]+)")
+
+
+def parse_type_selection(text: str, ctx: ActiveContext) -> list[list[str]]:
+    """Entity type selection (clause 4.17): ',' and '|' are OR, ';' is AND, parentheses group.
+
+    Returned as a disjunction of conjunctions of expanded type IRIs.
+    """
+    tokens = [
+        m.group(1) or m.group(2).strip()
+        for m in _TYPE_TOKEN.finditer(text)
+        if (m.group(1) or m.group(2).strip())
+    ]
+    pos = 0
+
+    def or_expr() -> list[list[str]]:
+        nonlocal pos
+        groups = and_expr()
+        while pos < len(tokens) and tokens[pos] in (",", "|"):
+            pos += 1
+            groups = groups + and_expr()
+        return groups
+
+    def and_expr() -> list[list[str]]:
+        nonlocal pos
+        groups = atom()
+        while pos < len(tokens) and tokens[pos] == ";":
+            pos += 1
+            right = atom()
+            groups = [a + b for a in groups for b in right]
+        return groups
+
+    def atom() -> list[list[str]]:
+        nonlocal pos
+        if pos >= len(tokens):
+            raise bad_request("invalid type selection")
+        tok = tokens[pos]
+        pos += 1
+        if tok == "(":
+            inner = or_expr()
+            if pos >= len(tokens) or tokens[pos] != ")":
+                raise bad_request("unbalanced parentheses in type")
+            pos += 1
+            return inner
+        if tok in "),;|":
+            raise bad_request("invalid type selection")
+        ent.check_name(tok)
+        return [[ctx.expand(tok)]]
+
+    groups = or_expr()
+    if pos != len(tokens):
+        raise bad_request("invalid type selection")
+    return groups
+
+
+class _Where:
+    """Text fragments with their bind parameters, for both dialects."""
+
+    def __init__(self, dialect: str) -> None:
+        self.pg = dialect == "postgresql"
+        self.parts: list[str] = []
+        self.params: dict[str, Any] = {}
+
+    def bind(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def has_type(self, iri: str) -> str:
+        p = self.bind("t", iri)
+        if self.pg:
+            return f"jsonb_exists(types, {p})"
+        return f"EXISTS (SELECT 1 FROM json_each(types) WHERE json_each.value = {p})"  # noqa: S608
+
+    def clause(self) -> Any:
+        if not self.parts:
+            return sa.true()
+        return sa.text(" AND ".join(f"({p})" for p in self.parts)).bindparams(**self.params)
+
+
+def _has_attr_sql(w: _Where, iri: str) -> str:
+    if w.pg:
+        return f"jsonb_exists(data, {w.bind('a', iri)})"
+    return f"json_type(data, {w.bind('a', '$.' + _json_key(iri))}) IS NOT NULL"
+
+
+def _json_key(name: str) -> str:
+    if '"' in name or "\\" in name:
+        raise bad_request(f"unsupported character in name {name!r}")
+    return f'"{name}"'
+
+
+async def query_entities(
+    session: AsyncSession, query: EntityQuery, ctx: ActiveContext
+) -> tuple[list[StoredEntity], int | None]:
+    """Entities matching the query, in id order, one page; and the total when ``count``."""
+    dialect = dialect_of(session)
+    w = _Where(dialect)
+    if query.type_groups:
+        alts = []
+        for group in query.type_groups:
+            if len(group) == 1:
+                t = w.bind("t", group[0])
+                alts.append(f"(type = {t} OR (multi_type AND {w.has_type(group[0])}))")
+            else:
+                alts.append("(multi_type AND " + " AND ".join(w.has_type(t) for t in group) + ")")
+        w.parts.append(" OR ".join(alts))
+    if query.ids is not None:
+        w.parts.append("id IN (" + ", ".join(w.bind("i", i) for i in query.ids) + ")")
+    if query.id_pattern is not None:
+        try:
+            re.compile(query.id_pattern)
+        except re.error as exc:
+            raise bad_request(f"invalid idPattern: {exc}") from exc
+        op = "~" if w.pg else "REGEXP"
+        w.parts.append(f"id {op} {w.bind('p', query.id_pattern)}")
+    if query.attrs:
+        w.parts.append(" OR ".join(_has_attr_sql(w, a) for a in sorted(query.attrs)))
+    python_q: Node | None = None
+    if query.q is not None:
+        tr = SqlTranslator(dialect, ctx)
+        frag = tr.translate(query.q)
+        if frag is None:
+            python_q = query.q
+        else:
+            w.parts.append(frag)
+            for k, v in tr.params.items():
+                w.params[k] = v
+    if query.geo is not None and query.geo.geoproperty == LOCATION_IRI:
+        box = query.geo.bbox()
+        if box is not None:
+            w.parts.append(
+                f"min_lon <= {w.bind('g', box[2])} AND max_lon >= {w.bind('g', box[0])} "
+                f"AND min_lat <= {w.bind('g', box[3])} AND max_lat >= {w.bind('g', box[1])}"
+            )
+    where = w.clause()
+    in_python = python_q is not None or query.geo is not None or query.scope_q is not None
+    if not in_python:
+        stmt = sa.select(*_COLUMNS).where(where).order_by(_T.c.id).limit(query.limit).offset(query.offset)
+        rows = [_stored(r) for r in await session.execute(stmt)] if query.limit > 0 else []
+        total = None
+        if query.count:
+            total = int(
+                (await session.execute(sa.select(sa.func.count()).select_from(_T).where(where))).scalar_one()
+            )
+        return rows, total
+    matched: list[StoredEntity] = []
+    for r in await session.execute(sa.select(*_COLUMNS).where(where).order_by(_T.c.id)):
+        e = _stored(r)
+        if python_q is not None and not evaluate(python_q, e.data, ctx):
+            continue
+        if query.geo is not None and not _geo_match(query.geo, e):
+            continue
+        if query.scope_q is not None and not _scope_match(query.scope_q, e.scope):
+            continue
+        matched.append(e)
+    page = matched[query.offset : query.offset + query.limit] if query.limit > 0 else []
+    return page, (len(matched) if query.count else None)
+
+
+def _geo_match(geo: GeoQuery, e: StoredEntity) -> bool:
+    return any(
+        i.get("type") == "GeoProperty" and geo.matches(i.get("value"))
+        for i in ent.instances(e.data.get(geo.geoproperty))
+    )
+
+
+def _scope_match(patterns: list[str], scope: list[str] | None) -> bool:
+    for pattern in patterns:
+        if pattern == "/#":
+            if scope:
+                return True
+            continue
+        for s in scope or []:
+            if pattern.endswith("/#") and (s == pattern[:-2] or s.startswith(pattern[:-1])):
+                return True
+            if s == pattern:
+                return True
+    return False
+
+
+async def entities_by_id(session: AsyncSession, ids: list[str]) -> list[StoredEntity]:
+    if not ids:
+        return []
+    rows = await session.execute(sa.select(*_COLUMNS).where(_T.c.id.in_(ids)))
+    return [_stored(r) for r in rows]
+
+
+async def all_entities(session: AsyncSession) -> list[StoredEntity]:
+    """Every entity (type and attribute discovery: small city data sets only)."""
+    return [_stored(r) for r in await session.execute(sa.select(*_COLUMNS).order_by(_T.c.id))]
+
+
+# ---------------------------------------------------------------- subscriptions
+
+
+_SUB = cast(sa.Table, Subscription.__table__)
+
+
+async def create_subscription(session: AsyncSession, body: dict[str, Any], context: Any) -> str:
+    sid = body["id"]
+    if (await session.execute(sa.select(_SUB.c.id).where(_SUB.c.id == sid))).first() is not None:
+        raise already_exists(f"subscription {sid} already exists")
+    now = ent.now_utc()
+    await session.execute(
+        sa.insert(_SUB).values(id=sid, data=body, context=context, created_at=now, modified_at=now)
+    )
+    return str(sid)
+
+
+async def load_subscription(
+    session: AsyncSession, sid: str
+) -> tuple[dict[str, Any], Any, datetime, datetime]:
+    row = (
+        await session.execute(
+            sa.select(_SUB.c.data, _SUB.c.context, _SUB.c.created_at, _SUB.c.modified_at).where(
+                _SUB.c.id == sid
+            )
+        )
+    ).first()
+    if row is None:
+        raise not_found(f"subscription {sid} not found")
+    return dict(row.data), row.context, row.created_at, row.modified_at
+
+
+async def save_subscription(session: AsyncSession, sid: str, data: dict[str, Any], context: Any) -> None:
+    await session.execute(
+        sa.update(_SUB).where(_SUB.c.id == sid).values(data=data, context=context, modified_at=ent.now_utc())
+    )
+
+
+async def delete_subscription(session: AsyncSession, sid: str) -> None:
+    result = await session.execute(sa.delete(_SUB).where(_SUB.c.id == sid))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise not_found(f"subscription {sid} not found")
+
+
+async def list_subscriptions(
+    session: AsyncSession, *, limit: int | None = None, offset: int = 0
+) -> tuple[list[tuple[dict[str, Any], Any, datetime, datetime]], int]:
+    stmt = sa.select(_SUB.c.data, _SUB.c.context, _SUB.c.created_at, _SUB.c.modified_at).order_by(
+        _SUB.c.created_at, _SUB.c.id
+    )
+    rows = [(dict(r.data), r.context, r.created_at, r.modified_at) for r in await session.execute(stmt)]
+    total = len(rows)
+    end = None if limit is None else offset + limit
+    return rows[offset:end], total
+
+
+# ---------------------------------------------------------------- hosted @contexts
+
+
+async def get_hosted_context(session: AsyncSession, cid: str) -> Any | None:
+    row = (await session.execute(sa.select(HostedContext.body).where(HostedContext.id == cid))).first()
+    return None if row is None else row[0]
+
+
+async def add_hosted_context(session: AsyncSession, body: Any) -> str:
+    if not isinstance(body, dict) or "@context" not in body:
+        raise bad_request("a hosted @context must be a JSON object with an @context member")
+    cid = str(uuid.uuid4())
+    await session.execute(sa.insert(HostedContext).values(id=cid, body=body, created_at=ent.now_utc()))
+    return cid
+
+
+async def list_hosted_contexts(session: AsyncSession) -> list[str]:
+    return [
+        r[0] for r in await session.execute(sa.select(HostedContext.id).order_by(HostedContext.created_at))
+    ]
+
+
+async def delete_hosted_context(session: AsyncSession, cid: str) -> None:
+    result = await session.execute(sa.delete(HostedContext).where(HostedContext.id == cid))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise not_found(f"@context {cid} not found")
