@@ -1,4 +1,35 @@
-"""The information-linkage hub.
+"""The information-linkage hub (情報連携ハブ).
 
-Members, services, access rights, agency codes, signed exchanges, access history.
+Members, services, access rights, agency codes, signed exchanges, the exchange log and
+residents' access history. Members use only this face:
+
+- :class:`HubClient` (member side): signed calls through the hub, verified answers
+  (:class:`HubResponse`, :class:`HubError` for refusals, :class:`HubResponseError` when an
+  answer cannot be trusted); also subject registration, introductions, card links, card
+  resolution and the access history (palm).
+- :class:`HubProvider` (provider side): ``Depends(provider.request)`` yields a verified
+  :class:`HubRequest`; ``provider.install(app)`` signs every answer to the hub.
+- :class:`MemberCredentials` and :func:`load_member_credentials` (key + certificates that
+  hub bootstrap stores under ``data_dir/members/<id>/``).
+- :mod:`signatures`-level helpers for tools: :func:`content_digest`.
 """
+
+from tenohira.hub.client import HubClient, HubError, HubResponse, HubResponseError
+from tenohira.hub.pki import MemberCredentials, load_member_credentials, member_dir
+from tenohira.hub.problems import HubRefusal
+from tenohira.hub.provider import HubProvider, HubRequest
+from tenohira.hub.signatures import content_digest
+
+__all__ = [
+    "HubClient",
+    "HubError",
+    "HubProvider",
+    "HubRefusal",
+    "HubRequest",
+    "HubResponse",
+    "HubResponseError",
+    "MemberCredentials",
+    "content_digest",
+    "load_member_credentials",
+    "member_dir",
+]

@@ -1,10 +1,280 @@
-"""First-start work of hub (idempotent)."""
+"""First start of the hub (idempotent): member CA, hub key, in-process members, the birth story's services.
+
+In the embedded platform the palm and the three reference agencies (and the card issuer)
+run in one process but are members like any other: each gets its own key and certificate
+under ``data_dir/members/<id>/`` and reaches the others only through hub HTTP.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, field
+
 from tenohira.core.config import Settings
+from tenohira.core.db import get_database
 from tenohira.core.progress import ProgressFn
+from tenohira.hub import repository as repo
+from tenohira.hub import service as svc
+from tenohira.hub.pki import (
+    HUB_MEMBER_ID,
+    MemberCA,
+    MemberCredentials,
+    cert_pem,
+    hub_dir,
+    key_pem,
+    load_cert,
+    member_dir,
+    new_key,
+)
+from tenohira.hub.runtime import ensure_admin_token, ensure_ticket_key
+
+
+@dataclass(frozen=True)
+class InProcessMember:
+    id: str
+    name: str
+    mount: str | None  # where its services answer in the embedded platform
+    roles: tuple[str, ...] = ()
+
+
+IN_PROCESS_MEMBERS = (
+    InProcessMember("palm", "手のひら（住民向け窓口）", None, ("resolve-cards", "read-history")),
+    InProcessMember(
+        "municipality",
+        "手のひら市 住民基本台帳システム",
+        "/agencies/municipality",
+        ("register-subjects", "link-cards"),
+    ),
+    InProcessMember("hospital", "手のひら市民病院", "/agencies/hospital", ("resolve-cards",)),
+    InProcessMember("insurer", "手のひら健康保険組合", "/agencies/insurer", ("resolve-cards",)),
+    InProcessMember("card-issuer", "カード発行機関（J-LIS 相当）", None, ("link-cards",)),
+)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    provider: str
+    name: str
+    method: str
+    path: str
+    legal_basis: str
+    description: str
+    reveals_third_party: bool = False
+    openapi: dict[str, object] = field(default_factory=dict)
+
+
+def _subject_op(
+    summary: str, response: dict[str, object], request: dict[str, object] | None = None
+) -> dict[str, object]:
+    op: dict[str, object] = {
+        "summary": summary,
+        "parameters": [
+            {
+                "name": "Hub-Subject",
+                "in": "header",
+                "required": True,
+                "description": "the person, by the caller's agency code (translated by the hub)",
+                "schema": {"type": "string"},
+            }
+        ],
+        "responses": {"200": {"content": {"application/json": {"schema": response}}}},
+    }
+    if request is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
+    return op
+
+
+_OBJ: dict[str, object] = {"type": "object"}
+
+# Legal bases are cited as understood late 2026; "(check)" marks ones not yet confirmed
+# against e-Gov 法令検索, as the domain notes ask.
+BIRTH_STORY_SERVICES = (
+    ServiceSpec(
+        "municipality",
+        "basic-facts",
+        "GET",
+        "/services/basic-facts",
+        "住民基本台帳法 第30条の15 / 番号法 第19条 (check)",
+        "基本4情報（氏名・住所・生年月日・性別）とふりがな",
+        openapi=_subject_op("Basic facts of the person", _OBJ),
+    ),
+    ServiceSpec(
+        "municipality",
+        "household",
+        "GET",
+        "/services/household",
+        "住民基本台帳法 第7条 / 番号法 別表 (check)",
+        "世帯構成（世帯主との続柄、同一世帯の者）",
+        reveals_third_party=True,
+        openapi=_subject_op("Household composition", _OBJ),
+    ),
+    ServiceSpec(
+        "municipality",
+        "resident-tax-status",
+        "GET",
+        "/services/resident-tax-status",
+        "地方税法 第22条の例外としての番号法 第19条第8号 (check)",
+        "住民税の課税・非課税の別と所得区分",
+        openapi=_subject_op("Resident-tax status", _OBJ),
+    ),
+    ServiceSpec(
+        "municipality",
+        "birth-notification",
+        "POST",
+        "/services/birth-notifications",
+        "戸籍法 第49条〜第52条",
+        "出生届の受付（出生証明書の SD-JWT を添えて）",
+        openapi=_subject_op("Receive a birth notification", _OBJ, _OBJ),
+    ),
+    ServiceSpec(
+        "hospital",
+        "birth-certificate",
+        "GET",
+        "/services/birth-certificate",
+        "戸籍法 第49条第3項（出生証明書）",
+        "出生証明書（SD-JWT VC、親に束縛）",
+        openapi=_subject_op("The digital birth certificate for the parent", _OBJ),
+    ),
+    ServiceSpec(
+        "insurer",
+        "insurance-type",
+        "GET",
+        "/services/insurance-type",
+        "健康保険法 / 番号法 第19条第8号 (check)",
+        "加入している医療保険の種別（被用者保険・国保）",
+        openapi=_subject_op("Insurance type of the person", _OBJ),
+    ),
+    ServiceSpec(
+        "insurer",
+        "add-dependant",
+        "POST",
+        "/services/dependants",
+        "健康保険法施行規則 第38条 (check)",
+        "被扶養者（異動）届",
+        openapi=_subject_op("Add a dependant to the insured person", _OBJ, _OBJ),
+    ),
+    ServiceSpec(
+        "insurer",
+        "lump-sum",
+        "POST",
+        "/services/lump-sum",
+        "健康保険法 第101条 / 国民健康保険法 第58条 (check)",
+        "出産育児一時金（直接支払制度の請求と状況）",
+        openapi=_subject_op("Childbirth lump sum: claim and status", _OBJ, _OBJ),
+    ),
+)
+
+# (client, service, purpose, legal basis, reveals a third party's affairs)
+BIRTH_STORY_RIGHTS = (
+    ("palm", "municipality.basic-facts", "prefill", "本人の求め（番号法 第19条第16号 相当） (check)", False),
+    ("palm", "municipality.household", "eligibility-check", "本人の求め（児童手当法 第7条） (check)", True),
+    ("palm", "municipality.resident-tax-status", "eligibility-check", "本人の求め (check)", False),
+    ("palm", "municipality.birth-notification", "birth-notification", "戸籍法 第49条", False),
+    ("palm", "hospital.birth-certificate", "birth-notification", "戸籍法 第49条第3項", False),
+    ("palm", "insurer.insurance-type", "prefill", "本人の求め (check)", False),
+    ("palm", "insurer.add-dependant", "dependant-application", "健康保険法施行規則 第38条 (check)", False),
+    ("palm", "insurer.lump-sum", "lump-sum-claim", "健康保険法 第101条 (check)", False),
+    ("municipality", "hospital.birth-certificate", "birth-notification-check", "戸籍法 第49条第3項", False),
+    (
+        "municipality",
+        "insurer.insurance-type",
+        "child-medical-subsidy",
+        "子ども医療費助成条例 (check)",
+        False,
+    ),
+    ("insurer", "municipality.basic-facts", "dependant-check", "番号法 別表 健康保険法関係 (check)", False),
+    ("insurer", "municipality.household", "dependant-check", "番号法 別表 健康保険法関係 (check)", True),
+    (
+        "insurer",
+        "municipality.resident-tax-status",
+        "dependant-check",
+        "番号法 別表 健康保険法関係 (check)",
+        False,
+    ),
+    ("hospital", "insurer.insurance-type", "direct-payment", "出産育児一時金等の直接支払制度 (check)", False),
+    ("hospital", "insurer.lump-sum", "direct-payment", "出産育児一時金等の直接支払制度 (check)", False),
+)
+
+
+def _hub_keys(settings: Settings, ca: MemberCA) -> None:
+    directory = hub_dir(settings)
+    if (directory / "hub.key").exists():
+        return
+    key = new_key()
+    cert = ca.issue(HUB_MEMBER_ID, "tenohira hub", key.public_key())
+    from tenohira.hub.pki import _write_private
+
+    _write_private(directory / "hub.key", key_pem(key))
+    (directory / "hub.pem").write_bytes(cert_pem(cert))
+
+
+def _prepare_files(settings: Settings) -> MemberCA:
+    hub_dir(settings).mkdir(parents=True, exist_ok=True)
+    ca = MemberCA.load(settings) if MemberCA.exists(settings) else MemberCA.create(settings)
+    _hub_keys(settings, ca)
+    ensure_admin_token(settings)
+    ensure_ticket_key(settings)
+    return ca
 
 
 async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
-    """Nothing to prepare yet."""
+    """Create the member CA, the hub key, the in-process members and the birth story's catalogue."""
+    settings.ensure_data_dir()
+    ca = await asyncio.to_thread(_prepare_files, settings)
+    hub_cert = load_cert((hub_dir(settings) / "hub.pem").read_bytes())
+    base = settings.resolved_base_url
+    total = len(IN_PROCESS_MEMBERS) + len(BIRTH_STORY_SERVICES) + len(BIRTH_STORY_RIGHTS)
+    done = 0
+    async with get_database(settings).session() as session:
+        for spec in IN_PROCESS_MEMBERS:
+            base_url = base + spec.mount if spec.mount else None
+            existing = await repo.get_member(session, spec.id)
+            directory = member_dir(settings, spec.id)
+            if existing is None or not (directory / "key.pem").exists():
+                key = new_key()
+                member = await svc.register_member(
+                    session,
+                    ca,
+                    member_id=spec.id,
+                    name=spec.name,
+                    public_key=key.public_key(),
+                    base_url=base_url,
+                    roles=spec.roles,
+                )
+                MemberCredentials(
+                    spec.id, key, load_cert(member.certificate_pem), hub_cert, ca.certificate
+                ).save(directory)
+            else:
+                # the port may differ from the last start: keep the embedded base URLs current
+                existing.base_url = base_url
+                existing.roles = sorted(set(existing.roles or ()) | set(spec.roles))
+                (directory / "hub.pem").write_bytes(cert_pem(hub_cert))
+            done += 1
+            progress("hub: members", done, total)
+        await session.flush()
+        for s in BIRTH_STORY_SERVICES:
+            await svc.publish_service(
+                session,
+                provider_id=s.provider,
+                name=s.name,
+                method=s.method,
+                path=s.path,
+                legal_basis=s.legal_basis,
+                description=s.description,
+                openapi=dict(s.openapi),
+                reveals_third_party=s.reveals_third_party,
+            )
+            done += 1
+            progress("hub: members", done, total)
+        for client, service_id, purpose, basis, third in BIRTH_STORY_RIGHTS:
+            if await repo.find_right(session, client, service_id, purpose) is None:
+                await svc.grant(
+                    session,
+                    client_id=client,
+                    service_id=service_id,
+                    purpose=purpose,
+                    legal_basis=basis,
+                    reveals_third_party=third,
+                )
+            done += 1
+            progress("hub: members", done, total)

@@ -1,5 +1,149 @@
-"""Tables of hub."""
+"""Tables of the hub: members, services, access rights, subjects and agency codes, history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
 
-__all__ = ["Base"]
+__all__ = [
+    "AccessHistoryEntry",
+    "AccessRight",
+    "AgencyCode",
+    "Base",
+    "CardLink",
+    "Member",
+    "Nonce",
+    "Service",
+    "Subject",
+]
+
+TZ = sa.DateTime(timezone=True)
+
+
+class Member(Base):
+    """An agency system (or the palm) that may take part in exchanges."""
+
+    __tablename__ = "hub_members"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    base_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # active | suspended | revoked; anything but active is refused at the gate
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    status_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # full-digest: body digests go to the exchange log; metadata-only: they do not
+    log_mode: Mapped[str] = mapped_column(sa.String(16), default="full-digest")
+    # privileges outside exchanges: register-subjects, link-cards, resolve-cards, read-history
+    roles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    certificate_pem: Mapped[str] = mapped_column(sa.Text)
+    certificate_serial: Mapped[str] = mapped_column(sa.String(64))
+    certificate_not_after: Mapped[datetime] = mapped_column(TZ)
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    updated_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class Service(Base):
+    """A service a member provides: where it answers and under which law it may be asked."""
+
+    __tablename__ = "hub_services"
+
+    id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)  # "<provider>.<name>"
+    provider_id: Mapped[str] = mapped_column(sa.ForeignKey("hub_members.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    method: Mapped[str] = mapped_column(sa.String(8))
+    path: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    openapi: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    legal_basis: Mapped[str] = mapped_column(sa.String(500))
+    # answers would tell the subject about someone else's private affairs (e.g. a household)
+    reveals_third_party: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class AccessRight(Base):
+    """Client member × service × purpose, with the legal basis; absent = refused."""
+
+    __tablename__ = "hub_access_rights"
+    __table_args__ = (
+        sa.UniqueConstraint("client_id", "service_id", "purpose", name="uq_hub_access_rights_grant"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(sa.ForeignKey("hub_members.id"), index=True)
+    service_id: Mapped[str] = mapped_column(sa.ForeignKey("hub_services.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(64))
+    legal_basis: Mapped[str] = mapped_column(sa.String(500))
+    reveals_third_party: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    granted_at: Mapped[datetime] = mapped_column(TZ)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class Subject(Base):
+    """A person as the hub knows them: only a random id, never a name or number."""
+
+    __tablename__ = "hub_subjects"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    registered_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class AgencyCode(Base):
+    """The code by which one member knows one subject (random, unlinkable without the hub)."""
+
+    __tablename__ = "hub_agency_codes"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "subject_id", name="uq_hub_agency_codes_member_subject"),
+    )
+
+    member_id: Mapped[str] = mapped_column(sa.ForeignKey("hub_members.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(sa.ForeignKey("hub_subjects.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class CardLink(Base):
+    """A card's authentication certificate serial, linked to the subject at issue time."""
+
+    __tablename__ = "hub_card_links"
+
+    card_serial: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(sa.ForeignKey("hub_subjects.id"), index=True)
+    linked_by: Mapped[str] = mapped_column(sa.String(64))
+    linked_at: Mapped[datetime] = mapped_column(TZ)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class Nonce(Base):
+    """A signature nonce seen recently (replay protection shared by every hub instance)."""
+
+    __tablename__ = "hub_nonces"
+
+    member_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(TZ, index=True)
+
+
+class AccessHistoryEntry(Base):
+    """One exchange about a person, as the person may see it through the palm."""
+
+    __tablename__ = "hub_access_history"
+    __table_args__ = (sa.Index("ix_hub_access_history_subject_at", "subject_id", "at"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    exchange_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    subject_id: Mapped[str] = mapped_column(sa.String(32))
+    at: Mapped[datetime] = mapped_column(TZ, index=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    provider_id: Mapped[str] = mapped_column(sa.String(64))
+    service_id: Mapped[str] = mapped_column(sa.String(128))
+    purpose: Mapped[str] = mapped_column(sa.String(64))
+    legal_basis: Mapped[str] = mapped_column(sa.String(500))
+    outcome: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[int] = mapped_column(sa.Integer)
+    third_party: Mapped[bool] = mapped_column(sa.Boolean, default=False)

@@ -1,0 +1,384 @@
+"""What a running hub keeps in memory: a snapshot of the directory, nonces, group commits, HTTP.
+
+The hot path of an exchange must not query the database for things that rarely change.
+Members, services and rights are read as one snapshot, at most ``DIRECTORY_TTL`` seconds
+old (the admin API of the same process invalidates it at once; the CLI, another process,
+takes effect within that time). Parsed certificates and public keys live in the snapshot.
+Writes that every exchange needs (nonce reservation, exchange log, access history) go
+through a group commit: one transaction for all exchanges waiting at that moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import structlog
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenohira.audit import AuditEvent, append_events
+from tenohira.core.config import Settings
+from tenohira.core.db import Database, get_database
+from tenohira.hub import repository as repo
+from tenohira.hub import service
+from tenohira.hub.models import AccessHistoryEntry
+from tenohira.hub.pki import MemberCredentials, hub_dir, load_cert, load_hub_credentials, public_key
+from tenohira.hub.service import TicketKey, aware
+
+log = structlog.get_logger("tenohira.hub")
+
+DIRECTORY_TTL = 1.0
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    id: str
+    name: str
+    status: str
+    base_url: str | None
+    log_mode: str
+    roles: frozenset[str]
+    public_key: ec.EllipticCurvePublicKey
+    certificate_pem: str
+    certificate_serial: str
+    not_after: datetime
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    id: str
+    provider_id: str
+    name: str
+    method: str
+    path: str
+    legal_basis: str
+    description: str
+    openapi: dict[str, Any]
+    reveals_third_party: bool
+
+
+@dataclass(frozen=True)
+class RightInfo:
+    client_id: str
+    service_id: str
+    purpose: str
+    legal_basis: str
+    reveals_third_party: bool
+
+
+@dataclass
+class Directory:
+    members: dict[str, MemberInfo] = field(default_factory=dict)
+    services: dict[str, ServiceInfo] = field(default_factory=dict)
+    rights: dict[tuple[str, str, str], RightInfo] = field(default_factory=dict)
+    loaded_at: float = 0.0
+
+
+# certificates change only when a member is re-keyed: parse each PEM once per process
+_parsed_keys: dict[str, ec.EllipticCurvePublicKey] = {}
+
+
+def _public_key_of(pem: str) -> ec.EllipticCurvePublicKey:
+    key = _parsed_keys.get(pem)
+    if key is None:
+        key = _parsed_keys[pem] = public_key(load_cert(pem))
+    return key
+
+
+async def load_directory(session: AsyncSession) -> Directory:
+    d = Directory(loaded_at=time.monotonic())
+    for m in await repo.list_members(session):
+        d.members[m.id] = MemberInfo(
+            id=m.id,
+            name=m.name,
+            status=m.status,
+            base_url=m.base_url,
+            log_mode=m.log_mode,
+            roles=frozenset(m.roles or ()),
+            public_key=_public_key_of(m.certificate_pem),
+            certificate_pem=m.certificate_pem,
+            certificate_serial=m.certificate_serial,
+            not_after=aware(m.certificate_not_after),
+        )
+    for s in await repo.list_services(session):
+        d.services[s.id] = ServiceInfo(
+            id=s.id,
+            provider_id=s.provider_id,
+            name=s.name,
+            method=s.method,
+            path=s.path,
+            legal_basis=s.legal_basis,
+            description=s.description,
+            openapi=dict(s.openapi or {}),
+            reveals_third_party=s.reveals_third_party,
+        )
+    for r in await repo.list_rights(session):
+        d.rights[(r.client_id, r.service_id, r.purpose)] = RightInfo(
+            client_id=r.client_id,
+            service_id=r.service_id,
+            purpose=r.purpose,
+            legal_basis=r.legal_basis,
+            reveals_third_party=r.reveals_third_party,
+        )
+    return d
+
+
+class GroupCommitter:
+    """Runs small units of work together: one transaction (and one commit) per batch.
+
+    Every caller still waits until its own work is committed, so "logged before answered"
+    holds; the commit cost is shared by all exchanges in flight. When a batch fails, each
+    work is retried alone so that one bad item cannot fail the others.
+    """
+
+    def __init__(self, db: Database, max_batch: int = 256) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._queue: list[tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.items = 0
+
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.append((work, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            self.batches += 1
+            self.items += len(batch)
+            try:
+                results = []
+                async with self.db.session() as session:
+                    for work, _ in batch:
+                        results.append(await work(session))
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+            except Exception:
+                log.warning("group commit failed; retrying one by one", size=len(batch))
+                for work, future in batch:
+                    try:
+                        async with self.db.session() as session:
+                            result = await work(session)
+                    except Exception as exc:
+                        if not future.done():
+                            future.set_exception(exc)
+                    else:
+                        if not future.done():
+                            future.set_result(result)
+
+
+class ExchangeRecorder:
+    """Writes exchange-log events and access-history rows in batches (one transaction each).
+
+    ``record`` returns once its rows are committed; audit events of a batch go in with one
+    ``append_events`` (executemany).
+    """
+
+    def __init__(self, db: Database, max_batch: int = 512) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._queue: list[tuple[AuditEvent, AccessHistoryEntry | None, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def record(self, event: AuditEvent, history: AccessHistoryEntry | None = None) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((event, history, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        await future
+
+    async def _write(self, items: list[tuple[AuditEvent, AccessHistoryEntry | None, Any]]) -> None:
+        async with self.db.session() as session:
+            await append_events(session, [e for e, _, _ in items])
+            session.add_all([h for _, h, _ in items if h is not None])
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            try:
+                await self._write(batch)
+            except Exception:
+                log.warning("exchange log batch failed; retrying one by one", size=len(batch))
+                for item in batch:
+                    try:
+                        await self._write([item])
+                    except Exception as exc:
+                        if not item[2].done():
+                            item[2].set_exception(exc)
+                    else:
+                        if not item[2].done():
+                            item[2].set_result(None)
+            else:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+
+class NonceStore:
+    """Nonces seen within the clock-skew window: in memory for speed, in the database for all instances."""
+
+    def __init__(self, committer: GroupCommitter, window_seconds: int) -> None:
+        self.committer = committer
+        self.window = window_seconds
+        self._seen: dict[tuple[str, str], float] = {}
+        self._since_sweep = 0
+
+    async def reserve(self, member_id: str, nonce: str) -> bool:
+        """True if the nonce is fresh for this member (and is now used)."""
+        key = (member_id, nonce)
+        now = time.monotonic()
+        expires = self._seen.get(key)
+        if expires is not None and expires > now:
+            return False
+        # a signature is accepted for ±window around its creation: remember its nonce that long
+        self._seen[key] = now + 2 * self.window
+        self._since_sweep += 1
+        if self._since_sweep > 10_000:
+            self._sweep(now)
+        db_expires = datetime.now(UTC) + timedelta(seconds=2 * self.window)
+
+        async def insert(session: AsyncSession) -> bool:
+            return await repo.insert_nonce(session, member_id, nonce, db_expires)
+
+        return await self.committer.run(insert)
+
+    def _sweep(self, now: float) -> None:
+        self._since_sweep = 0
+        self._seen = {k: v for k, v in self._seen.items() if v > now}
+
+
+class LRU:
+    """A small LRU map for immutable facts (agency code ↔ subject)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        if len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+
+def admin_token_path(settings: Settings) -> Path:
+    return hub_dir(settings) / "admin-token"
+
+
+def ensure_admin_token(settings: Settings) -> str:
+    """The administrator bearer token (generated once into data_dir/hub/admin-token, mode 0600)."""
+    path = admin_token_path(settings)
+    if not path.exists():
+        import os
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def ensure_ticket_key(settings: Settings) -> TicketKey:
+    path = hub_dir(settings) / "ticket.key"
+    if not path.exists():
+        import os
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+    return TicketKey(path.read_bytes())
+
+
+class HubState:
+    """Everything a running hub instance shares between requests (created on first use)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = get_database(settings)
+        self.credentials: MemberCredentials = load_hub_credentials(settings)
+        self.admin_token = ensure_admin_token(settings)
+        self.ticket_key = ensure_ticket_key(settings)
+        self.committer = GroupCommitter(self.db)
+        self.nonces = NonceStore(self.committer, settings.hub_clock_skew_seconds)
+        self.recorder = ExchangeRecorder(self.db)
+        self.subjects = LRU()  # (member, code) -> subject id
+        self.codes = LRU()  # (member, subject id) -> code
+        self._directory = Directory()
+        self._directory_lock = asyncio.Lock()
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """One keep-alive client for all forwarding (created in the serving event loop)."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                timeout=httpx.Timeout(15.0, connect=5.0),
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+            )
+        return self._http
+
+    def invalidate(self) -> None:
+        """Forget the directory snapshot (after an admin change in this process)."""
+        self._directory.loaded_at = 0.0
+
+    async def directory(self) -> Directory:
+        d = self._directory
+        if time.monotonic() - d.loaded_at < DIRECTORY_TTL:
+            return d
+        async with self._directory_lock:
+            if time.monotonic() - self._directory.loaded_at >= DIRECTORY_TTL:
+                async with self.db.session() as session:
+                    self._directory = await load_directory(session)
+            return self._directory
+
+    async def subject_of(self, member_id: str, code: str) -> str:
+        """The subject behind a member's code (cached: a code never changes its subject)."""
+        key = (member_id, code)
+        subject_id = self.subjects.get(key)
+        if subject_id is None:
+            async with self.db.session() as session:
+                subject_id = await service.subject_for_code(session, member_id, code)
+            self.subjects.put(key, subject_id)
+        return str(subject_id)
+
+    async def code_for(self, member_id: str, subject_id: str) -> str:
+        """A member's code for a subject, minted on first need (cached)."""
+        key = (member_id, subject_id)
+        code = self.codes.get(key)
+        if code is None:
+            async with self.db.session() as session:
+                code = await service.code_for(session, member_id, subject_id)
+            self.codes.put(key, code)
+            self.subjects.put((member_id, code), subject_id)
+        return str(code)
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None

@@ -1,0 +1,50 @@
+"""Background work of the hub: purge expired nonces and access history past its retention."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import structlog
+
+from tenohira.core.config import Settings
+from tenohira.core.db import get_database
+from tenohira.hub import repository as repo
+from tenohira.hub import service as svc
+
+log = structlog.get_logger("tenohira.hub")
+
+NONCE_PURGE_SECONDS = 60
+HISTORY_PURGE_SECONDS = 6 * 3600
+
+
+async def purge_once(settings: Settings, now: datetime | None = None) -> tuple[int, int]:
+    """Delete expired nonces and access-history entries older than the retention; return the counts."""
+    now = now or datetime.now(UTC)
+    async with get_database(settings).session() as session:
+        nonces = await repo.purge_nonces(session, now)
+        history = await svc.purge_history(session, settings.access_history_retention_days, now)
+    return nonces, history
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    """Purge nonces every minute and history every six hours until ``stop`` is set."""
+    last_history = 0.0
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        try:
+            now = datetime.now(UTC)
+            async with get_database(settings).session() as session:
+                await repo.purge_nonces(session, now)
+                if loop.time() - last_history >= HISTORY_PURGE_SECONDS:
+                    purged = await svc.purge_history(session, settings.access_history_retention_days, now)
+                    last_history = loop.time()
+                    if purged:
+                        log.info("access history purged", entries=purged)
+        except Exception:
+            # the tables may not exist yet (before migration); try again next round
+            log.debug("hub purge skipped", exc_info=True)
+        try:
+            await asyncio.wait_for(stop.wait(), NONCE_PURGE_SECONDS)
+        except TimeoutError:
+            pass
