@@ -235,3 +235,13 @@ def test_every_parameter_version_has_a_source_and_dates_in_order() -> None:
 def test_invalid_household_is_rejected() -> None:
     with pytest.raises(ValueError):
         household([MOTHER, MOTHER])
+
+
+def test_lump_sum_as_dependant_only_through_employee_insurance() -> None:
+    baby = {"id": "c1", "role": "child", "birth_date": "2026-11-10"}
+    uninsured_mother = {**MOTHER, "insurance": "none"}
+    via_employee = explain(household([uninsured_mother, FATHER, baby]), date(2026, 11, 26))
+    assert via_employee.benefit("childbirth_lump_sum").amount == 500_000
+    assert via_employee.benefit("childbirth_lump_sum").details["insured"] == "p2"
+    via_nhi = explain(household([uninsured_mother, {**FATHER, "insurance": "nhi"}, baby]), date(2026, 11, 26))
+    assert not via_nhi.benefit("childbirth_lump_sum").eligible

@@ -320,7 +320,11 @@ def _childbirth_lump_sum(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
     expecting = (due != NO_DATE) & (due_vi >= 0)
     babies = f.mother_col(pop.expected_babies, 1)
     total += np.where(expecting, in_scheme[np.maximum(due_vi, 0)].astype(np.int64) * babies, 0)
-    insured = f.count((pop.role == ROLE_PARENT) & (pop.insurance != INSURANCE_NONE)) > 0
+    # The mother's own insurance, or (employee insurance only) as a dependant on another parent's.
+    mother_insured = f.mother_col(pop.insurance.astype(np.int64), INSURANCE_NONE) != INSURANCE_NONE
+    insured = mother_insured | (
+        f.count((pop.role == ROLE_PARENT) & (pop.insurance == INSURANCE_EMPLOYEE)) > 0
+    )
     eligible = f.has_mother & insured & (total > 0)
     return eligible, np.where(eligible, total, 0)
 

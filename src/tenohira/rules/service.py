@@ -317,7 +317,10 @@ def _decide_childbirth_lump_sum(ctx: Context) -> BenefitDecision:
     v_now = p.at(ctx.on)
     mother = ctx.mother
     window = int(p.setting("claim_window_days"))
-    insured = next((m for m in ctx.household.members if m.role == "parent" and m.insurance != "none"), None)
+    # Only employee insurance has dependants (家族出産育児一時金); NHI insures each member herself.
+    insured = next(
+        (m for m in ctx.household.members if m.role == "parent" and m.insurance == "employee"), None
+    )
     if mother is not None and mother.insurance != "none":
         insured = mother
     if mother is None or insured is None:
