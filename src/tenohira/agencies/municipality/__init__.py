@@ -4,12 +4,15 @@ Public face for the rest of the platform (card issuance at the counter, operator
 
 - :class:`ResidentRecord` — a resident as the registry knows them.
 - :func:`get_resident`, :func:`list_residents`, :func:`household_of` — reads.
+- :func:`hub_code_for_resident` — the resident's hub code (registered on first need).
 - ``tenohira.agencies.municipality.bootstrap.seed_population`` — grow the demo population.
 
 Other agencies and the palm never import this: they ask through the hub.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,9 +33,45 @@ async def list_residents(session: AsyncSession, *, limit: int = 100, offset: int
     )
 
 
+async def find_by_individual_number(session: AsyncSession, number: str) -> ResidentRecord | None:
+    """The resident with this 個人番号, looked up through a keyed blind index (never plaintext)."""
+    return await repository.by_individual_number(session, number, city=get_settings().municipality_name_ja)
+
+
+async def find_residents(session: AsyncSession, *, name: str, birth_date: date) -> list[ResidentRecord]:
+    """Residents with exactly this name (spacing and full/half width normalised) and date of birth."""
+    city = get_settings().municipality_name_ja
+    return await repository.by_name_and_birth(session, name, birth_date, city=city)
+
+
+async def hub_code_for_resident(session: AsyncSession, resident_id: str) -> str:
+    """The municipality's hub agency code for a resident, registered with the hub on first need.
+
+    For card issuance at the counter (link the card to this code with the municipality's hub
+    client). Call it before writing anything else in the same unit of work: the hub may share
+    the embedded SQLite database. Raises a 404 problem for an unknown resident, 503 without
+    hub credentials.
+    """
+    from tenohira.agencies.membership import member_client
+    from tenohira.agencies.municipality import service
+
+    settings = get_settings()
+    client = member_client(settings, "municipality")
+    return await service.hub_code(session, settings, resident_id, client.register_subject)
+
+
 async def household_of(session: AsyncSession, household_id: str) -> list[ResidentRecord]:
     """The current members of a household, head first."""
     return await repository.household_members(session, household_id, city=get_settings().municipality_name_ja)
 
 
-__all__ = ["InsuranceType", "ResidentRecord", "Sex", "get_resident", "household_of", "list_residents"]
+__all__ = [
+    "InsuranceType",
+    "ResidentRecord",
+    "Sex",
+    "find_by_individual_number",
+    "find_residents",
+    "get_resident",
+    "household_of",
+    "list_residents",
+]

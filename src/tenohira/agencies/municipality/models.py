@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
 
-__all__ = ["Base", "BirthNotification", "District", "Household", "Resident"]
+__all__ = ["Base", "BirthNotification", "District", "Household", "HubCode", "Resident"]
 
 
 class District(Base):
@@ -36,7 +36,8 @@ class Household(Base):
     id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # "H000001"
     seq: Mapped[int] = mapped_column(sa.Integer, unique=True)
     district_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_districts.id"), index=True)
-    address_line: Mapped[str] = mapped_column(sa.String(128))  # 3番4号 (personal: via repository)
+    # 3番4号: personal, so stored encrypted by the vault (key of the household, see repository)
+    address_line: Mapped[bytes] = mapped_column(sa.LargeBinary)
     head_resident_id: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
@@ -50,17 +51,24 @@ class Resident(Base):
     seq: Mapped[int] = mapped_column(sa.Integer, unique=True)
     household_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_households.id"), index=True)
     relation: Mapped[str] = mapped_column(sa.String(16))  # 続柄: head, spouse, child, parent
-    name: Mapped[str] = mapped_column(sa.String(64))
-    name_kana: Mapped[str] = mapped_column(sa.String(128))
-    birth_date: Mapped[date] = mapped_column(sa.Date)
+    # Personal fields are vault ciphertexts (AES-256-GCM under the resident's data key, bound to
+    # record and field); lookups go through keyed blind indexes, never plaintext.
+    name: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    name_kana: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    birth_date: Mapped[bytes] = mapped_column(sa.LargeBinary)
     sex: Mapped[str] = mapped_column(sa.String(8))  # male / female
-    individual_number: Mapped[str] = mapped_column(sa.String(12), unique=True)  # 個人番号
+    individual_number: Mapped[bytes] = mapped_column(sa.LargeBinary)  # 個人番号
+    # blind indexes (HMAC-SHA-256, vault index key); NULL only for rows written before encryption
+    individual_number_index: Mapped[str | None] = mapped_column(sa.String(64), unique=True, nullable=True)
+    name_birth_index: Mapped[str | None] = mapped_column(sa.String(64), index=True, nullable=True)
     insurance: Mapped[str] = mapped_column(sa.String(16))  # employee / nhi
     employment_insured: Mapped[bool] = mapped_column(sa.Boolean)  # 雇用保険 被保険者
     annual_income: Mapped[int] = mapped_column(sa.Integer)  # yen, previous calendar year
-    expecting_due_date: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    # health information (出産予定日): encrypted like the fields above; NULL when not expecting
+    expecting_due_date: Mapped[bytes | None] = mapped_column(sa.LargeBinary, nullable=True)
     hospital_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
-    moved_in: Mapped[date] = mapped_column(sa.Date)
+    # encrypted: for people born in the city it equals the date of birth
+    moved_in: Mapped[bytes] = mapped_column(sa.LargeBinary)
     status: Mapped[str] = mapped_column(sa.String(16), default="resident")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
@@ -81,3 +89,16 @@ class BirthNotification(Base):
     certificate_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     claims: Mapped[dict[str, object]] = mapped_column(sa.JSON)
     received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class HubCode(Base):
+    """The hub's agency code by which the municipality names a resident in exchanges.
+
+    Registered with the hub on first need (card issuance, a birth); random, minted by the hub.
+    """
+
+    __tablename__ = "muni_hub_codes"
+
+    resident_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_residents.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    registered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

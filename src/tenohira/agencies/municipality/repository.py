@@ -3,10 +3,19 @@
 Personal fields (name, reading, date of birth, individual number, address line) are
 turned into rows only by :func:`resident_row` / :func:`household_row` and back only by
 :func:`to_record`: encryption at rest (vault) is retrofitted here and nowhere else.
+
+At rest they are vault ciphertexts: :func:`seal_resident` / :func:`seal_household` encrypt a row
+on its way in (:func:`add_residents`, :func:`add_households`), :func:`to_record` decrypts. Each
+resident's fields are under the resident's own data key (shredding one erases only them); the
+address line is under the household's key. Exact-match lookups use blind indexes
+(:func:`by_individual_number`, :func:`by_name_and_birth`). Any new write of a personal field
+must go through :func:`seal_resident` / :func:`seal_household`.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +24,9 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.agencies.municipality.models import BirthNotification, District, Household, Resident
+from tenohira.agencies.municipality.models import BirthNotification, District, Household, HubCode, Resident
+from tenohira.core.config import get_settings
+from tenohira.vault import DataShredded, Vault, open_vault, opened_vault
 
 Sex = Literal["male", "female"]
 InsuranceType = Literal["employee", "nhi"]
@@ -121,27 +132,73 @@ def household_row(
     }
 
 
-def to_record(r: Resident, h: Household, d: District, city: str) -> ResidentRecord:
+async def _vault() -> Vault:
+    return await open_vault(get_settings())
+
+
+def name_birth_index(vault: Vault, name: str, birth_date: date) -> str:
+    """The blind index of name + date of birth (the usual way a counter finds a person)."""
+    return vault.blind_index("name_birth", f"{name}|{birth_date.isoformat()}")
+
+
+SEALED_RESIDENT_FIELDS = (
+    "name",
+    "name_kana",
+    "individual_number",
+    "birth_date",
+    "moved_in",
+    "expecting_due_date",
+)
+
+
+def seal_resident(vault: Vault, row: dict[str, Any]) -> dict[str, Any]:
+    """A resident row with its personal fields encrypted and its blind indexes added."""
+    rid = row["id"]
+    sealed = dict(row)
+    for field in ("name", "name_kana", "individual_number"):
+        sealed[field] = vault.encrypt(rid, rid, field, row[field])
+    for field in ("birth_date", "moved_in", "expecting_due_date"):
+        value = row[field]
+        sealed[field] = None if value is None else vault.encrypt(rid, rid, field, value.isoformat())
+    sealed["individual_number_index"] = vault.blind_index("individual_number", row["individual_number"])
+    sealed["name_birth_index"] = name_birth_index(vault, row["name"], row["birth_date"])
+    return sealed
+
+
+def seal_household(vault: Vault, row: dict[str, Any]) -> dict[str, Any]:
+    """A household row with its address line encrypted (under the household's key)."""
+    hid = row["id"]
+    return {**row, "address_line": vault.encrypt(hid, hid, "address_line", row["address_line"])}
+
+
+def to_record(
+    r: Resident, h: Household, d: District, city: str, vault: Vault | None = None
+) -> ResidentRecord:
     """A registry row as a record (the one place personal fields are read)."""
+    v = vault or opened_vault(get_settings())
     return ResidentRecord(
         id=r.id,
         household_id=r.household_id,
-        name=r.name,
-        name_kana=r.name_kana,
-        birth_date=r.birth_date,
+        name=v.decrypt_text(r.id, r.id, "name", r.name),
+        name_kana=v.decrypt_text(r.id, r.id, "name_kana", r.name_kana),
+        birth_date=date.fromisoformat(v.decrypt_text(r.id, r.id, "birth_date", r.birth_date)),
         sex="female" if r.sex == "female" else "male",
-        address=f"{city}{d.name}{h.address_line}",
+        address=f"{city}{d.name}{v.decrypt_text(h.id, h.id, 'address_line', h.address_line)}",
         district=d.name,
         district_id=d.id,
         postal_code=d.postal_code,
-        individual_number=r.individual_number,
+        individual_number=v.decrypt_text(r.id, r.id, "individual_number", r.individual_number),
         insurance="employee" if r.insurance == "employee" else "nhi",
         employment_insured=r.employment_insured,
         annual_income=r.annual_income,
         relation=r.relation,
-        expecting_due_date=r.expecting_due_date,
+        expecting_due_date=(
+            None
+            if r.expecting_due_date is None
+            else date.fromisoformat(v.decrypt_text(r.id, r.id, "expecting_due_date", r.expecting_due_date))
+        ),
         hospital_id=r.hospital_id,
-        moved_in=r.moved_in,
+        moved_in=date.fromisoformat(v.decrypt_text(r.id, r.id, "moved_in", r.moved_in)),
         status=r.status,
         head_of_household_id=h.head_resident_id,
     )
@@ -150,8 +207,21 @@ def to_record(r: Resident, h: Household, d: District, city: str) -> ResidentReco
 CITY_NAME = "手のひら市"
 
 
-def _from_row(row: sa.Row[Resident, Household, District], city: str) -> ResidentRecord:
-    return to_record(row[0], row[1], row[2], city)
+def _from_row(row: sa.Row[Resident, Household, District], city: str, vault: Vault) -> ResidentRecord:
+    return to_record(row[0], row[1], row[2], city, vault)
+
+
+async def _records(rows: Sequence[sa.Row[Resident, Household, District]], city: str) -> list[ResidentRecord]:
+    """Decrypt rows, loading their keys in one go; residents whose data was shredded are left out."""
+    vault = await _vault()
+    vault.ensure_keys([p for row in rows for p in (row[0].id, row[1].id)], create=False)
+    records: list[ResidentRecord] = []
+    for row in rows:
+        try:
+            records.append(_from_row(row, city, vault))
+        except DataShredded:
+            continue
+    return records
 
 
 def _joined() -> sa.Select[Resident, Household, District]:
@@ -165,7 +235,25 @@ def _joined() -> sa.Select[Resident, Household, District]:
 async def get(session: AsyncSession, resident_id: str, city: str = CITY_NAME) -> ResidentRecord | None:
     """The resident with ``resident_id``, or None."""
     row = (await session.execute(_joined().where(Resident.id == resident_id))).first()
-    return _from_row(row, city) if row else None
+    return _from_row(row, city, await _vault()) if row else None
+
+
+async def by_individual_number(
+    session: AsyncSession, number: str, city: str = CITY_NAME
+) -> ResidentRecord | None:
+    """The resident with this 個人番号, found through its blind index (no plaintext is searched)."""
+    index = (await _vault()).blind_index("individual_number", number)
+    row = (await session.execute(_joined().where(Resident.individual_number_index == index))).first()
+    return _from_row(row, city, await _vault()) if row else None
+
+
+async def by_name_and_birth(
+    session: AsyncSession, name: str, birth_date: date, city: str = CITY_NAME
+) -> list[ResidentRecord]:
+    """Residents with exactly this name (spacing and width normalised) and date of birth."""
+    index = name_birth_index(await _vault(), name, birth_date)
+    q = _joined().where(Resident.name_birth_index == index).order_by(Resident.seq)
+    return await _records((await session.execute(q)).all(), city)
 
 
 async def page(
@@ -175,7 +263,7 @@ async def page(
     q = _joined().order_by(Resident.seq).limit(limit).offset(offset)
     if not include_gone:
         q = q.where(Resident.status == "resident")
-    return [_from_row(row, city) for row in (await session.execute(q)).all()]
+    return await _records((await session.execute(q)).all(), city)
 
 
 async def household_members(
@@ -187,7 +275,7 @@ async def household_members(
         .where(Resident.household_id == household_id, Resident.status == "resident")
         .order_by(sa.case((Resident.relation == "head", 0), else_=1), Resident.seq)
     )
-    return [_from_row(row, city) for row in (await session.execute(q)).all()]
+    return await _records((await session.execute(q)).all(), city)
 
 
 async def count(session: AsyncSession, *, include_gone: bool = True) -> int:
@@ -218,15 +306,57 @@ async def add_districts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
 
 
 async def add_households(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert households (rows from :func:`household_row`)."""
+    """Bulk insert households (rows from :func:`household_row`), address lines encrypted."""
     if rows:
-        await session.execute(sa.insert(Household), list(rows))
+        vault = await _vault()
+        vault.ensure_keys(r["id"] for r in rows)
+        await session.execute(sa.insert(Household), [seal_household(vault, r) for r in rows])
 
 
 async def add_residents(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert residents (rows from :func:`resident_row`)."""
+    """Bulk insert residents (rows from :func:`resident_row`), personal fields encrypted."""
     if rows:
-        await session.execute(sa.insert(Resident), list(rows))
+        vault = await _vault()
+        vault.ensure_keys(r["id"] for r in rows)
+        await session.execute(sa.insert(Resident), [seal_resident(vault, r) for r in rows])
+
+
+async def encrypt_legacy_rows(session: AsyncSession) -> int:
+    """Encrypt rows written before the registry used the vault (plaintext bytes, no blind index).
+
+    Runs at start-up after migration ``municipality_0003``; returns how many residents it sealed.
+    """
+    q = sa.select(Resident).where(Resident.individual_number_index.is_(None))
+    legacy = list((await session.scalars(q)).all())
+    if not legacy:
+        return 0
+    vault = await _vault()
+
+    def text(value: bytes | str) -> str:
+        return value.decode() if isinstance(value, bytes) else value
+
+    for r in legacy:
+        plain = {
+            "id": r.id,
+            "name": text(r.name),
+            "name_kana": text(r.name_kana),
+            "individual_number": text(r.individual_number),
+            "birth_date": date.fromisoformat(text(r.birth_date)),
+            "moved_in": date.fromisoformat(text(r.moved_in)),
+            "expecting_due_date": (
+                None if r.expecting_due_date is None else date.fromisoformat(text(r.expecting_due_date))
+            ),
+        }
+        sealed = seal_resident(vault, plain)
+        for field in SEALED_RESIDENT_FIELDS:
+            setattr(r, field, sealed[field])
+        r.individual_number_index = sealed["individual_number_index"]
+        r.name_birth_index = sealed["name_birth_index"]
+    for h in (await session.scalars(sa.select(Household))).all():
+        if not isinstance(h.address_line, bytes) or h.address_line[:1] != b"\x01":
+            sealed_h = seal_household(vault, {"id": h.id, "address_line": text(h.address_line)})
+            h.address_line = sealed_h["address_line"]
+    return len(legacy)
 
 
 async def household_exists(session: AsyncSession, household_id: str) -> bool:
@@ -238,7 +368,7 @@ async def household_exists(session: AsyncSession, household_id: str) -> bool:
 async def expectant_mothers(session: AsyncSession, city: str = CITY_NAME) -> list[ResidentRecord]:
     """Residents with a recorded due date."""
     q = _joined().where(Resident.expecting_due_date.is_not(None), Resident.status == "resident")
-    return [_from_row(row, city) for row in (await session.execute(q.order_by(Resident.seq))).all()]
+    return await _records((await session.execute(q.order_by(Resident.seq))).all(), city)
 
 
 async def clear_expecting(session: AsyncSession, resident_id: str) -> None:
@@ -251,8 +381,25 @@ async def clear_expecting(session: AsyncSession, resident_id: str) -> None:
 
 
 async def add_birth_notification(session: AsyncSession, row: dict[str, Any]) -> None:
-    """Record a received 出生届."""
-    await session.execute(sa.insert(BirthNotification), [row])
+    """Record a received 出生届; its claims (names, birth time) are sealed with the child's key."""
+    sealed = dict(row)
+    if row.get("claims") is not None:
+        vault = await _vault()
+        plain = json.dumps(row["claims"], ensure_ascii=False)
+        ct = vault.encrypt(row["child_resident_id"], row["id"], "claims", plain)
+        sealed["claims"] = {"vault": 1, "ciphertext": base64.b64encode(ct).decode()}
+    await session.execute(sa.insert(BirthNotification), [sealed])
+
+
+def notification_claims(notification: BirthNotification, vault: Vault | None = None) -> dict[str, Any]:
+    """The claims of a received 出生届, decrypted (the stored column holds only a vault ciphertext)."""
+    stored = notification.claims
+    if "vault" not in stored:
+        return dict(stored)
+    v = vault or opened_vault(get_settings())
+    ct = base64.b64decode(str(stored["ciphertext"]))
+    plain = v.decrypt_text(notification.child_resident_id, notification.id, "claims", ct)
+    return dict(json.loads(plain))
 
 
 async def birth_notification_by_digest(session: AsyncSession, digest: str) -> BirthNotification | None:
@@ -264,3 +411,22 @@ async def birth_notification_by_digest(session: AsyncSession, digest: str) -> Bi
 async def birth_notification(session: AsyncSession, notification_id: str) -> BirthNotification | None:
     """A received 出生届 by id."""
     return await session.get(BirthNotification, notification_id)
+
+
+async def hub_code_of(session: AsyncSession, resident_id: str) -> str | None:
+    """The hub code registered for a resident, if any."""
+    q = sa.select(HubCode.code).where(HubCode.resident_id == resident_id)
+    return (await session.execute(q)).scalar_one_or_none()
+
+
+async def resident_of_code(session: AsyncSession, code: str) -> str | None:
+    """The resident a hub code names, if it is ours."""
+    q = sa.select(HubCode.resident_id).where(HubCode.code == code)
+    return (await session.execute(q)).scalar_one_or_none()
+
+
+async def add_hub_code(session: AsyncSession, resident_id: str, code: str, at: datetime) -> None:
+    """Remember the hub code of a resident."""
+    await session.execute(
+        sa.insert(HubCode), [{"resident_id": resident_id, "code": code, "registered_at": at}]
+    )

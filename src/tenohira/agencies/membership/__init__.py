@@ -1,0 +1,90 @@
+"""How a reference agency system takes part in the hub: its provider gate and its client.
+
+Neutral ground for the three agencies (they never import each other). Each agency is its
+own member with its own key, which hub bootstrap stores under ``data_dir/members/<id>/``;
+the app is built before bootstrap may have run, so the credentials are loaded on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import Request
+
+from tenohira.core.config import Settings
+from tenohira.core.problems import Problem
+from tenohira.hub import HubClient, HubProvider, HubRequest, load_member_credentials
+
+
+def _not_ready(member_id: str) -> Problem:
+    return Problem(
+        status=503,
+        slug="member-credentials-missing",
+        title="This agency has no hub credentials yet",
+        title_ja="この機関のハブ接続用の鍵がまだありません",
+        detail=f"Run `tenohira init` so that hub bootstrap creates the credentials of {member_id}.",
+        detail_ja=f"`tenohira init` を実行して {member_id} の鍵を作成してください。",
+    )
+
+
+class LazyHubProvider(HubProvider):
+    """A :class:`HubProvider` whose credentials are read when the first hub request arrives."""
+
+    def __init__(self, settings: Settings, member_id: str) -> None:  # base init runs on first use
+        self._settings = settings
+        self.member_id = member_id
+        self._ready = False
+
+    def _ensure(self) -> None:
+        if self._ready:
+            return
+        try:
+            credentials = load_member_credentials(self._settings, self.member_id)
+        except (FileNotFoundError, IndexError) as exc:
+            raise _not_ready(self.member_id) from exc
+        HubProvider.__init__(self, credentials, self._settings.hub_clock_skew_seconds)
+        self._ready = True
+
+    async def verify(self, request: Request) -> HubRequest:
+        """Check the hub's signature on ``request`` (see :meth:`HubProvider.verify`)."""
+        self._ensure()
+        return await super().verify(request)
+
+    def sign_headers(self, status: int, headers: dict[str, str], body: bytes) -> dict[str, str]:
+        """Sign an answer to the hub (see :meth:`HubProvider.sign_headers`)."""
+        self._ensure()
+        return super().sign_headers(status, headers, body)
+
+
+_clients: dict[tuple[str, str, str, int], HubClient] = {}
+
+
+def _loop_id() -> int:
+    try:
+        return id(asyncio.get_running_loop())
+    except RuntimeError:
+        return 0
+
+
+def member_client(settings: Settings, member_id: str, **kwargs: Any) -> HubClient:
+    """This member's hub client (one per event loop, member and hub URL: its pool is loop-bound)."""
+    key = (str(settings.data_dir), member_id, settings.resolved_hub_url, _loop_id())
+    client = _clients.get(key)
+    if client is None:
+        try:
+            credentials = load_member_credentials(settings, member_id)
+        except (FileNotFoundError, IndexError) as exc:
+            raise _not_ready(member_id) from exc
+        client = _clients[key] = HubClient.from_credentials(credentials, settings.resolved_hub_url, **kwargs)
+    return client
+
+
+async def close_member_clients() -> None:
+    """Close every hub client (end of the process or of a test)."""
+    for client in list(_clients.values()):
+        await client.aclose()
+    _clients.clear()
+
+
+__all__ = ["LazyHubProvider", "close_member_clients", "member_client"]
