@@ -76,4 +76,4 @@ def test_api_explain_and_validation() -> None:
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     assert any("message_ja" in e for e in bad.json()["errors"])
     params = client.get("/api/rules/parameters", params={"date": "2024-09-01"}).json()
-    assert params["benefits"]["child_allowance"]["version"]["effective_from"] == "2022-10-01"
+    assert params["benefits"]["child_allowance"]["version"]["effective_from"] == "2022-06-01"

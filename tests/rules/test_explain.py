@@ -103,7 +103,7 @@ def test_past_date_uses_the_amounts_in_force_then() -> None:
     before = explain(h, date(2024, 9, 15)).benefit("child_allowance")
     after = explain(h, date(2024, 10, 15)).benefit("child_allowance")
     # Before the reform: c1 (junior high) 10,000, c2 (junior high) 10,000, c3 third child at primary 15,000.
-    assert before.monthly_amount == 35_000 and before.effective_from == date(2022, 10, 1)
+    assert before.monthly_amount == 35_000 and before.effective_from == date(2022, 6, 1)
     assert before.details["payment_months"] == [2, 6, 10]
     # After: 10,000 + 10,000 + 30,000, paid in even months.
     assert after.monthly_amount == 50_000 and after.effective_from == date(2024, 10, 1)
@@ -186,7 +186,7 @@ def test_maternity_and_childcare_leave_with_top_up() -> None:
     ma = e.benefit("maternity_allowance")
     assert ma.details["daily_amount"] == 6_667 and ma.amount == 6_667 * 98
     cl = e.benefit("childcare_leave_benefit")
-    father_daily = min(5_000_000 // 360, 15_690)
+    father_daily = min(5_000_000 // 360, 16_110)
     mother_daily = 3_000_000 // 360
     assert cl.monthly_amount == father_daily * 30 * 67 // 100 + mother_daily * 30 * 67 // 100
     assert cl.details["additional_lump_sum"] == father_daily * 14 * 13 // 100 + mother_daily * 28 * 13 // 100
@@ -245,3 +245,22 @@ def test_lump_sum_as_dependant_only_through_employee_insurance() -> None:
     assert via_employee.benefit("childbirth_lump_sum").details["insured"] == "p2"
     via_nhi = explain(household([uninsured_mother, {**FATHER, "insurance": "nhi"}, baby]), date(2026, 11, 26))
     assert not via_nhi.benefit("childbirth_lump_sum").eligible
+
+
+def test_fifteen_day_rule_counts_from_the_day_after_the_birth() -> None:
+    # Born 30 April: a claim by 15 May counts as made in April (paid from May); on 16 May, from June.
+    def start(claimed: str) -> str:
+        child = {"id": "c1", "role": "child", "birth_date": "2026-04-30", "claimed_on": claimed}
+        ca = explain(household([MOTHER, child]), date(2026, 5, 20)).benefit("child_allowance")
+        return str(ca.details["payment_start"]["c1"])
+
+    assert start("2026-05-15") == "2026-05"
+    assert start("2026-05-16") == "2026-06"
+
+
+def test_childcare_leave_caps_match_the_published_monthly_maxima() -> None:
+    rich = {**FATHER, "annual_income": 12_000_000}
+    baby = {"id": "c1", "role": "child", "birth_date": "2025-05-10"}
+    june = explain(household([rich, baby]), date(2025, 6, 15)).benefit("childcare_leave_benefit")
+    september = explain(household([rich, baby]), date(2025, 9, 15)).benefit("childcare_leave_benefit")
+    assert june.monthly_amount == 315_369 and september.monthly_amount == 323_811
