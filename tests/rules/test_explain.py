@@ -264,3 +264,13 @@ def test_childcare_leave_caps_match_the_published_monthly_maxima() -> None:
     june = explain(household([rich, baby]), date(2025, 6, 15)).benefit("childcare_leave_benefit")
     september = explain(household([rich, baby]), date(2025, 9, 15)).benefit("childcare_leave_benefit")
     assert june.monthly_amount == 315_369 and september.monthly_amount == 323_811
+
+
+def test_single_parent_coefficients_span_the_published_partial_ranges() -> None:
+    # Over the whole partial band the reduction must take the maximum down to the published minimum.
+    p = load_parameters()["single_parent_allowance"]
+    for v in p.versions:
+        band = int(v["partial_limit_base"]) - int(v["full_limit_base"])
+        for prefix in ("first", "second", "third"):
+            reduced = int(v[f"{prefix}_partial_max"]) - round(band * float(v[f"{prefix}_coef"]) / 10) * 10
+            assert abs(reduced - int(v[f"{prefix}_partial_min"])) <= 10, (v.effective_from, prefix)
