@@ -1,0 +1,189 @@
+"""The production event bus: the outbox relayed to NATS JetStream, durable pull consumers per subscriber.
+
+Relay: committed outbox rows are published with ``Nats-Msg-Id`` = event id (JetStream drops a
+repeat inside its duplicate window) and marked dispatched once JetStream acknowledged them.
+Consumers: one durable pull consumer per (subscriber, topic); a message is acked only after the
+handler's transaction (effects + processed record) committed, so a crash anywhere leads to a
+redelivery that the processed-events table turns into a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from tenohira.core.db import Database
+from tenohira.events.bus import backoff, mark_dispatched, pending_events
+from tenohira.events.delivery import deliver
+from tenohira.events.registry import REGISTRY, Registry, Subscription
+from tenohira.events.service import register_wakeup, unregister_wakeup
+
+log = structlog.get_logger("tenohira.events")
+
+STREAM = "TENOHIRA_EVENTS"
+PREFIX = "tenohira.events"
+
+
+def _durable_name(prefix: str, sub: Subscription) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{prefix}__{sub.name}__{sub.topic}")
+
+
+class JetStreamBus:
+    """Outbox relay plus JetStream consumers, behind the same ``run(stop)`` as the embedded bus."""
+
+    def __init__(
+        self,
+        db: Database,
+        url: str,
+        registry: Registry | None = None,
+        *,
+        stream: str = STREAM,
+        prefix: str = PREFIX,
+        batch: int = 100,
+        poll_interval: float = 0.5,
+        ack_wait: float = 30.0,
+    ) -> None:
+        self.db = db
+        self.url = url
+        self.registry = registry or REGISTRY
+        self.stream = stream
+        self.prefix = prefix
+        self.batch = batch
+        self.poll_interval = poll_interval
+        self.ack_wait = ack_wait
+
+    def subject(self, topic: str) -> str:
+        return f"{self.prefix}.{topic}"
+
+    async def _ensure_stream(self, js: Any) -> None:
+        from nats.js.api import StorageType, StreamConfig
+        from nats.js.errors import NotFoundError
+
+        try:
+            await js.stream_info(self.stream)
+        except NotFoundError:
+            await js.add_stream(
+                StreamConfig(
+                    name=self.stream,
+                    subjects=[f"{self.prefix}.>"],
+                    storage=StorageType.FILE,
+                    duplicate_window=120.0,
+                )
+            )
+
+    async def relay_once(self, js: Any) -> int:
+        """Publish pending outbox events to JetStream; return how many were acknowledged."""
+        events = await pending_events(self.db, self.batch)
+        done: list[int] = []
+        for ev in events:
+            body = json.dumps(
+                {
+                    "id": ev.event_id,
+                    "topic": ev.topic,
+                    "key": ev.key,
+                    "payload": ev.payload,
+                    "created_at": ev.created_at.isoformat(),
+                }
+            ).encode()
+            await js.publish(
+                self.subject(ev.topic), body, stream=self.stream, headers={"Nats-Msg-Id": ev.event_id}
+            )
+            done.append(ev.row_id)
+        await mark_dispatched(self.db, done)
+        return len(done)
+
+    async def _relay(self, js: Any, stop: asyncio.Event) -> None:
+        wake = asyncio.Event()
+        register_wakeup(wake)
+        try:
+            while not stop.is_set():
+                wake.clear()
+                try:
+                    n = await self.relay_once(js)
+                except Exception:
+                    log.exception("outbox relay failed; retrying")
+                    n = 0
+                if n >= self.batch:
+                    continue
+                waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+                await asyncio.wait(waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                for w in waiters:
+                    w.cancel()
+        finally:
+            unregister_wakeup(wake)
+
+    async def _consume(self, js: Any, sub: Subscription, stop: asyncio.Event) -> None:
+        from nats.errors import TimeoutError as NatsTimeout
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+        durable = _durable_name(self.prefix, sub)
+        psub = await js.pull_subscribe(
+            self.subject(sub.topic),
+            durable=durable,
+            stream=self.stream,
+            config=ConsumerConfig(
+                durable_name=durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=self.ack_wait,
+                max_deliver=-1,
+                filter_subject=self.subject(sub.topic),
+            ),
+        )
+        while not stop.is_set():
+            try:
+                msgs = await psub.fetch(self.batch, timeout=self.poll_interval)
+            except (TimeoutError, NatsTimeout):
+                continue
+            for msg in msgs:
+                await self._handle(sub, msg)
+
+    async def _handle(self, sub: Subscription, msg: Any) -> None:
+        attempt = int(getattr(msg.metadata, "num_delivered", 1) or 1)
+        try:
+            doc = json.loads(msg.data)
+            await deliver(
+                self.db,
+                sub,
+                event_id=doc["id"],
+                topic=doc["topic"],
+                key=doc["key"],
+                payload=doc["payload"],
+                created_at=datetime.fromisoformat(doc["created_at"]),
+                attempt=attempt,
+            )
+        except Exception as exc:
+            log.warning(
+                "event handler failed; will retry", subscriber=sub.name, error=str(exc), attempt=attempt
+            )
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=backoff(attempt))
+            return
+        await msg.ack()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        import nats
+
+        while not stop.is_set():
+            nc = None
+            try:
+                nc = await nats.connect(self.url, max_reconnect_attempts=-1)
+                js = nc.jetstream()
+                await self._ensure_stream(js)
+                tasks = [asyncio.create_task(self._relay(js, stop))]
+                tasks += [asyncio.create_task(self._consume(js, s, stop)) for s in self.registry.all()]
+                await asyncio.gather(*tasks)
+            except Exception:
+                log.exception("JetStream bus failed; reconnecting")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+            finally:
+                if nc is not None:
+                    with contextlib.suppress(Exception):
+                        await nc.close()
