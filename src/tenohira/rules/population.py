@@ -612,13 +612,17 @@ def synthetic_population(
     adult_age = np.where(with_kids, parent_age, rng.integers(18 * year, 90 * year, size=n))
     adult_age = adult_age + np.where(pos == 1, rng.integers(-3 * year, 3 * year, size=n), 0)
     span = np.clip(parent_age - 17 * year, year, 25 * year)
-    child_age = np.where(
-        rng.random(n) < 0.03, rng.integers(0, year, size=n), (rng.random(n) * span).astype(np.int64)
-    )
-    # Children oldest first within each household, as a registry usually lists them.
+    # Children oldest first within each household, as a registry lists them, built in that order (no
+    # sort): child k of K is (K - k) / K of the oldest's age, less a jitter under half a step.
+    k = pos - adults[hh]
+    many = np.maximum(kids[hh], 1)
+    oldest = (0.3 + 0.7 * rng.random(h))[hh] * span
+    step = oldest / many
+    child_age = (oldest - k * step - rng.random(n) * 0.5 * step).astype(np.int64)
+    youngest = k == many - 1
+    newborn = youngest & (rng.random(h) < 0.06)[hh]
+    child_age = np.where(newborn, np.minimum(child_age, rng.integers(0, year, size=n)), child_age)
     age = np.where(adult, adult_age, child_age)
-    order = np.lexsort((-age, ~adult, hh))
-    age = age[order]
     birth = d - age
     female = np.where(
         adult, np.where(pos == 0, rng.random(n) < 0.8, rng.random(n) < 0.1), rng.random(n) < 0.5
