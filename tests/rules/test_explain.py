@@ -274,3 +274,13 @@ def test_single_parent_coefficients_span_the_published_partial_ranges() -> None:
         for prefix in ("first", "second", "third"):
             reduced = int(v[f"{prefix}_partial_max"]) - round(band * float(v[f"{prefix}_coef"]) / 10) * 10
             assert abs(reduced - int(v[f"{prefix}_partial_min"])) <= 10, (v.effective_from, prefix)
+
+
+def test_payable_for_the_month_follows_the_payment_start() -> None:
+    kids = [
+        {"id": "c1", "role": "child", "birth_date": "2020-05-01", "claimed_on": "2020-05-03"},
+        {"id": "c2", "role": "child", "birth_date": "2026-11-10"},
+    ]
+    ca = explain(household([MOTHER, *kids]), date(2026, 11, 26)).benefit("child_allowance")
+    # The newborn's allowance starts in December (claimed today), the older child's long ago.
+    assert ca.monthly_amount == 25_000 and ca.details["payable_for_this_month"] == 10_000

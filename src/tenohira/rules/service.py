@@ -265,12 +265,19 @@ def _decide_child_allowance(ctx: Context) -> BenefitDecision:
     entitlement = month_index(ctx.on)
     starts: dict[str, str] = {}
     rule = int(p.setting("claim")["fifteen_day_rule_days"])
+    amounts = {d.member: d.amount or 0 for d in per_member}
+    # The monthly amount is the entitlement (月額); what is payable for this month also depends on
+    # when payment starts for each child (the month after the claim, or after the birth: 15日特例).
+    payable = 0
     for _, m in ctx.children:
         claim = m.claimed_on or ctx.on
         if m.birth_date <= claim <= m.birth_date + timedelta(days=rule):
-            starts[m.id] = month_label(month_index(m.birth_date) + 1)
+            start = month_index(m.birth_date) + 1
         else:
-            starts[m.id] = month_label(month_index(claim) + 1)
+            start = month_index(claim) + 1
+        starts[m.id] = month_label(start)
+        if start <= entitlement:
+            payable += amounts.get(m.id, 0)
     details = {
         "claimant": claimant.id,
         "claimant_income": income,
@@ -279,6 +286,7 @@ def _decide_child_allowance(ctx: Context) -> BenefitDecision:
         "paid_in": month_label(next_payment_month(entitlement, months)) if eligible else None,
         "months_per_payment": int(v["months_per_payment"]),
         "payment_start": starts,
+        "payable_for_this_month": payable,
         "payment_start_rule": f"paid from the month after the claim; claimed within {rule} days of the birth "
         "(counted from the next day), from the month after the birth (15日特例)",
     }
