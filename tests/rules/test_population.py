@@ -197,3 +197,21 @@ def test_unsorted_population_is_rejected() -> None:
     pop.household = pop.household[::-1].copy()
     with pytest.raises(ValueError):
         evaluate(pop, date(2026, 1, 1))
+
+
+def test_from_columns_defaults_and_rejects_unknown_columns() -> None:
+    from tenohira.rules import ROLE_CHILD, ROLE_PARENT
+    from tenohira.rules.dates import to_days
+
+    on = date(2026, 11, 26)
+    pop = Population.from_columns(
+        household=[0, 0, 1],
+        role=[ROLE_PARENT, ROLE_CHILD, ROLE_PARENT],
+        birth=[to_days(date(1990, 1, 1)), to_days(date(2026, 11, 10)), to_days(date(1960, 1, 1))],
+        municipalities=["990019"],
+        female=[True, False, False],
+    )
+    results = evaluate(pop, on)
+    assert results.amount["child_allowance"].tolist() == [15_000, 0]
+    with pytest.raises(TypeError):
+        Population.from_columns(household=[0], role=[0], birth=[0], municipalities=["990019"], colour=[1])

@@ -109,6 +109,68 @@ class Population:
             raise ValueError("every household must have at least one person")
 
     @classmethod
+    def from_columns(
+        cls,
+        *,
+        household: npt.ArrayLike,
+        role: npt.ArrayLike,
+        birth: npt.ArrayLike,
+        municipalities: list[str],
+        hh_municipality: npt.ArrayLike | None = None,
+        hh_single_parent: npt.ArrayLike | None = None,
+        member_ids: list[str] | None = None,
+        **columns: npt.ArrayLike,
+    ) -> Population:
+        """Columns from any registry: the three required person columns, anything else defaulted.
+
+        Optional person columns (as named on this class): female, insurance, employment_insured,
+        income, supported, birth_weight_g, weak_vitality, disabled, due, expected_babies, obstetric,
+        insured_person, standard_monthly, leave_days.
+        """
+        hh = np.asarray(household, dtype=np.int64)
+        n = int(hh.shape[0])
+        h = int(hh[-1]) + 1 if n else 0
+        defaults: dict[str, tuple[Any, Any]] = {
+            "female": (False, np.bool_),
+            "insurance": (INSURANCE_NHI, np.int8),
+            "employment_insured": (False, np.bool_),
+            "income": (0, np.int64),
+            "supported": (True, np.bool_),
+            "birth_weight_g": (0, np.int64),
+            "weak_vitality": (False, np.bool_),
+            "disabled": (False, np.bool_),
+            "due": (NO_DATE, np.int64),
+            "expected_babies": (1, np.int64),
+            "obstetric": (True, np.bool_),
+            "insured_person": (-1, np.int8),
+            "standard_monthly": (-1, np.int64),
+            "leave_days": (0, np.int64),
+        }
+        unknown = set(columns) - set(defaults)
+        if unknown:
+            raise TypeError(f"unknown columns: {', '.join(sorted(unknown))}")
+        values = {
+            name: np.asarray(columns[name], dtype=dtype) if name in columns else np.full(n, fill, dtype=dtype)
+            for name, (fill, dtype) in defaults.items()
+        }
+        pop = cls(
+            household=hh,
+            role=np.asarray(role, dtype=np.int8),
+            birth=np.asarray(birth, dtype=np.int64),
+            hh_municipality=np.zeros(h, np.int64)
+            if hh_municipality is None
+            else np.asarray(hh_municipality, dtype=np.int64),
+            hh_single_parent=np.zeros(h, np.bool_)
+            if hh_single_parent is None
+            else np.asarray(hh_single_parent, dtype=np.bool_),
+            municipalities=municipalities,
+            member_ids=member_ids,
+            **values,
+        )
+        pop.validate()
+        return pop
+
+    @classmethod
     def from_households(cls, households: Sequence[Household]) -> Population:
         """Columns from household documents (keeps member order; used by tests and small batches)."""
         municipalities = sorted({h.municipality for h in households})

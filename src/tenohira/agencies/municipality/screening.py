@@ -60,38 +60,22 @@ def population_from_residents(records: Sequence[ResidentRecord], municipality: s
         ],
         dtype=np.int8,
     )
-    n, h = len(ordered), len(household_ids)
+    h = len(household_ids)
     parents = np.bincount(hh[role == ROLE_PARENT], minlength=h)
     children = np.bincount(hh[role == ROLE_CHILD], minlength=h)
-    return Population(
+    return Population.from_columns(
         household=hh,
         role=role,
-        birth=np.array([_days(r.birth_date) for r in ordered], dtype=np.int64),
-        female=np.array([r.sex == "female" for r in ordered], dtype=np.bool_),
-        insurance=np.array(
-            [INSURANCE_EMPLOYEE if r.insurance == "employee" else INSURANCE_NHI for r in ordered],
-            dtype=np.int8,
-        ),
-        employment_insured=np.array([r.employment_insured for r in ordered], dtype=np.bool_),
-        income=np.array([r.annual_income for r in ordered], dtype=np.int64),
-        supported=np.ones(n, dtype=np.bool_),
-        birth_weight_g=np.zeros(n, dtype=np.int64),
-        weak_vitality=np.zeros(n, dtype=np.bool_),
-        disabled=np.zeros(n, dtype=np.bool_),
-        due=np.array(
-            [_days(r.expecting_due_date) if r.expecting_due_date else NO_DATE for r in ordered],
-            dtype=np.int64,
-        ),
-        expected_babies=np.ones(n, dtype=np.int64),
-        obstetric=np.ones(n, dtype=np.bool_),
-        insured_person=np.full(n, -1, dtype=np.int8),
-        standard_monthly=np.full(n, -1, dtype=np.int64),
-        leave_days=np.zeros(n, dtype=np.int64),
-        hh_municipality=np.zeros(h, dtype=np.int64),
+        birth=[_days(r.birth_date) for r in ordered],
+        municipalities=[municipality],
         # The registry does not record marital status: one parent with children is taken as a single parent.
         hh_single_parent=(parents == 1) & (children > 0),
-        municipalities=[municipality],
         member_ids=[r.id for r in ordered],
+        female=[r.sex == "female" for r in ordered],
+        insurance=[INSURANCE_EMPLOYEE if r.insurance == "employee" else INSURANCE_NHI for r in ordered],
+        employment_insured=[r.employment_insured for r in ordered],
+        income=[r.annual_income for r in ordered],
+        due=[_days(r.expecting_due_date) if r.expecting_due_date else NO_DATE for r in ordered],
     )
 
 
