@@ -30,6 +30,11 @@ _CHUNK_HOUSEHOLDS = 2_000
 
 async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     """Record the city's 町字 and seed ``settings.demo_residents`` residents on first start."""
+    # rows written before the registry used the vault (migration municipality_0003) get encrypted
+    async with get_database(settings).session() as session:
+        sealed = await repository.encrypt_legacy_rows(session)
+    if sealed:
+        log.info("encrypted residents stored before the vault", residents=sealed)
     await seed_population(settings, settings.demo_residents, progress)
 
 
