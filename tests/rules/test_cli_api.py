@@ -58,7 +58,7 @@ def test_cli_explain_json_and_table(tmp_path: Path) -> None:
 def test_cli_screen_synthetic() -> None:
     out = CliRunner().invoke(app, ["screen", "--synthetic", "5000", "--date", "2026-11-26", "--json"])
     assert out.exit_code == 0, out.output
-    doc = json.loads(out.output[out.output.index("{") :])
+    doc = json.loads(out.output)
     assert doc["residents"] == 5000
     assert doc["benefits"]["child_allowance"]["eligible_households"] > 0
     assert set(doc["seconds"]) == {"building_inputs", "computing"}

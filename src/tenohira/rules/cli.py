@@ -6,7 +6,8 @@ import asyncio
 import importlib
 import json
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from tenohira.core.progress import ProgressFn, rich_progress
+from tenohira.core.progress import ProgressFn, no_progress, rich_progress
 from tenohira.rules.household import Household
 from tenohira.rules.population import ScreenReport, screen, synthetic_population
 from tenohira.rules.schemas import Explanation
@@ -104,6 +105,16 @@ def print_screen(report: ScreenReport, console: Console) -> None:
     )
 
 
+@contextmanager
+def _progress(quiet: bool) -> Iterator[ProgressFn]:
+    # JSON goes to stdout for other programs: no progress bar mixed into it.
+    if quiet:
+        yield no_progress
+    else:
+        with rich_progress() as progress:
+            yield progress
+
+
 @app.command("screen")
 def screen_command(
     on: Annotated[str, typer.Option("--date", help="date of the screening, YYYY-MM-DD")] = "",
@@ -124,7 +135,7 @@ def screen_command(
         t0 = time.perf_counter()
         pop = synthetic_population(synthetic, day, seed=seed)
         building = time.perf_counter() - t0
-        with rich_progress() as progress:
+        with _progress(as_json) as progress:
             report = screen(
                 pop, day, source=f"synthetic:{synthetic}", seconds_building=building, progress=progress
             )
@@ -134,7 +145,7 @@ def screen_command(
             Callable[[str, date, ProgressFn], Coroutine[Any, Any, ScreenReport]],
             getattr(importlib.import_module(module_name), attr),
         )
-        with rich_progress() as progress:
+        with _progress(as_json) as progress:
             report = asyncio.run(run(cast(str, municipality), day, progress))
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
