@@ -9,6 +9,7 @@ same arrays (the floor any columnar engine pays).
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import date
 
@@ -138,8 +139,11 @@ def main() -> None:
         "p95": round(percentile(lat, 95), 3),
         "p99": round(percentile(lat, 99), 3),
         "goal_ms": 5.0,
-        "goal_met": percentile(lat, 95) < 5.0,
+        "goal_met_median": percentile(lat, 50) < 5.0,
+        "goal_met_p95": percentile(lat, 95) < 5.0,
     }
+    # Other work on this 2-core machine inflates the tails: say how busy it was.
+    results["load_average_1m"] = round(os.getloadavg()[0], 2)
     write("rules", results)
 
 
