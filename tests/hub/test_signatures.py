@@ -186,3 +186,36 @@ def test_unsigned_and_malformed() -> None:
     with pytest.raises(hs.SignatureError) as info:
         hs.parse_signature({"signature-input": "sig=(", "signature": "sig=:AA==:"}, "sig")
     assert info.value.reason == "bad-signature"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'sig1=("@method" "@authority" "@path" "content-digest");created=1618884475;keyid="test-key-ecc-p256"',
+        'sig=("@status" "signature";key="sig";req);created=1;keyid="hub";alg="ecdsa-p256-sha256", '
+        'provider=("@status");created=2;keyid="x";nonce="a\\"b\\\\c"',
+        "sig-b24=:wNmSUAhwb5LxtOtOpNa6W5xj067m5hFrj0XQ4fvpaCLx0NKocgPquLgyahnzDnDAUy5eCdlYUEkLIj+32oiasw==:",
+        "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:, sha-512=:AA==:;x=?1",
+        "a=tok;b=-12, c, d=(1 2 tok/x);e",
+        "a=();b=?0",
+    ],
+)
+def test_fast_parser_agrees_with_http_sfv(value: str) -> None:
+    from http_sfv.dictionary import Dictionary
+
+    from tenohira.hub.sfv import parse_dictionary, serialize_member
+
+    oracle = Dictionary()
+    oracle.parse(value.encode())
+    ours = parse_dictionary(value)
+    assert list(ours) == list(oracle)
+    for key in ours:
+        assert serialize_member(ours[key]) == str(oracle[key])
+
+
+@pytest.mark.parametrize("value", ['sig=("@method"', "sig=:not base64!:", "a=1,", 'a="é"', "A=1", "a=1.5"])
+def test_fast_parser_rejects_what_it_does_not_know(value: str) -> None:
+    from tenohira.hub.sfv import parse_dictionary
+
+    with pytest.raises(ValueError):
+        parse_dictionary(value)

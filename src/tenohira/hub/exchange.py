@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from fastapi import Request
@@ -25,6 +26,7 @@ from tenohira.hub.gate import (
 from tenohira.hub.problems import HubRefusal
 from tenohira.hub.runtime import HubState, MemberInfo, ServiceInfo
 from tenohira.hub.service import history_entry
+from tenohira.hub.sfv import parse_dictionary, serialize_member
 
 FORWARD_TIMEOUT = 15.0
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
@@ -111,11 +113,7 @@ async def _forward(
 
 
 def _member(field_value: str, label: str) -> str:
-    from http_sfv.dictionary import Dictionary
-
-    parsed = Dictionary()
-    parsed.parse(field_value.encode("ascii"))
-    return f"{label}={parsed[label]}"
+    return f"{label}={serialize_member(parse_dictionary(field_value)[label])}"
 
 
 async def handle_exchange(state: HubState, service_id: str, request: Request) -> Response:
@@ -209,7 +207,7 @@ async def _log(
     legal_basis: str | None = None,
     request_digest: str | None = None,
     response_digest: str | None = None,
-    history: object | None = None,
+    history: dict[str, Any] | None = None,
 ) -> None:
     attributes = {
         "exchange_id": exchange_id,
@@ -232,6 +230,4 @@ async def _log(
         subject=subject_ref,
         attributes=attributes,
     )
-    from tenohira.hub.models import AccessHistoryEntry
-
-    await state.recorder.record(event, history if isinstance(history, AccessHistoryEntry) else None)
+    await state.recorder.record(event, history)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tenohira.hub.models import (
     AccessHistoryEntry,
@@ -89,20 +90,22 @@ async def get_card_link(session: AsyncSession, card_serial: str) -> CardLink | N
     return await session.get(CardLink, card_serial)
 
 
-async def insert_nonce(session: AsyncSession, member_id: str, nonce: str, expires_at: datetime) -> bool:
-    """Insert unless present; True when this call inserted it (the nonce is fresh)."""
-    values = {"member_id": member_id, "nonce": nonce, "expires_at": expires_at}
-    stmt: sa.Insert
-    if session.get_bind().dialect.name == "postgresql":
+async def reserve_nonces(
+    conn: AsyncConnection, keys: list[tuple[str, str]], expires_at: datetime
+) -> set[tuple[str, str]]:
+    """Insert (member, nonce) pairs unless present; return the pairs this statement inserted."""
+    table = cast(sa.Table, Nonce.__table__)
+    rows = [{"member_id": m, "nonce": n, "expires_at": expires_at} for m, n in dict.fromkeys(keys)]
+    if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(Nonce).values(**values).on_conflict_do_nothing()
+        stmt: Any = pg_insert(table).values(rows).on_conflict_do_nothing()
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(Nonce).values(**values).on_conflict_do_nothing()
-    result = await session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0) == 1)
+        stmt = sqlite_insert(table).values(rows).on_conflict_do_nothing()
+    result = await conn.execute(stmt.returning(table.c.member_id, table.c.nonce))
+    return {(r[0], r[1]) for r in result}
 
 
 async def purge_nonces(session: AsyncSession, now: datetime) -> int:

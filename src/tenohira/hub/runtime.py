@@ -18,9 +18,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import httpx
+import sqlalchemy as sa
 import structlog
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +38,8 @@ from tenohira.hub.service import TicketKey, aware
 log = structlog.get_logger("tenohira.hub")
 
 DIRECTORY_TTL = 1.0
-T = TypeVar("T")
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
 
 
 @dataclass(frozen=True)
@@ -133,25 +135,28 @@ async def load_directory(session: AsyncSession) -> Directory:
     return d
 
 
-class GroupCommitter:
-    """Runs small units of work together: one transaction (and one commit) per batch.
+class Batcher(Generic[ItemT, ResultT]):
+    """Group commit: items waiting at the same moment are written by one ``flush`` (one transaction).
 
-    Every caller still waits until its own work is committed, so "logged before answered"
-    holds; the commit cost is shared by all exchanges in flight. When a batch fails, each
-    work is retried alone so that one bad item cannot fail the others.
+    Every caller still waits until its own item is committed, so "logged before answered"
+    and "reserved before forwarded" hold; the commit cost is shared by everything in
+    flight. When a batch fails, each item is retried alone so one bad item cannot fail the
+    others.
     """
 
-    def __init__(self, db: Database, max_batch: int = 256) -> None:
-        self.db = db
+    def __init__(
+        self, flush: Callable[[list[ItemT]], Awaitable[list[ResultT]]], max_batch: int = 512
+    ) -> None:
+        self.flush = flush
         self.max_batch = max_batch
-        self._queue: list[tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]] = []
+        self._queue: list[tuple[ItemT, asyncio.Future[ResultT]]] = []
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.items = 0
 
-    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append((work, future))
+    async def submit(self, item: ItemT) -> ResultT:
+        future: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
         return await future
@@ -162,82 +167,61 @@ class GroupCommitter:
             self.batches += 1
             self.items += len(batch)
             try:
-                results = []
-                async with self.db.session() as session:
-                    for work, _ in batch:
-                        results.append(await work(session))
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
+                results = await self.flush([item for item, _ in batch])
             except Exception:
-                log.warning("group commit failed; retrying one by one", size=len(batch))
-                for work, future in batch:
+                log.warning("group commit failed; retrying one by one", size=len(batch), exc_info=True)
+                for item, future in batch:
                     try:
-                        async with self.db.session() as session:
-                            result = await work(session)
+                        (result,) = await self.flush([item])
                     except Exception as exc:
                         if not future.done():
                             future.set_exception(exc)
                     else:
                         if not future.done():
                             future.set_result(result)
+            else:
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
 
 
 class ExchangeRecorder:
     """Writes exchange-log events and access-history rows in batches (one transaction each).
 
-    ``record`` returns once its rows are committed; audit events of a batch go in with one
-    ``append_events`` (executemany).
+    Audit events of a batch go in with one ``append_events`` (executemany), history rows
+    with one executemany INSERT.
     """
 
-    def __init__(self, db: Database, max_batch: int = 512) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.max_batch = max_batch
-        self._queue: list[tuple[AuditEvent, AccessHistoryEntry | None, asyncio.Future[None]]] = []
-        self._task: asyncio.Task[None] | None = None
+        self.batcher: Batcher[tuple[AuditEvent, dict[str, Any] | None], None] = Batcher(self._write)
 
-    async def record(self, event: AuditEvent, history: AccessHistoryEntry | None = None) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((event, history, future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._drain())
-        await future
+    async def record(self, event: AuditEvent, history: dict[str, Any] | None = None) -> None:
+        """Return once ``event`` (and the history row, if any) is committed."""
+        await self.batcher.submit((event, history))
 
-    async def _write(self, items: list[tuple[AuditEvent, AccessHistoryEntry | None, Any]]) -> None:
+    async def _write(self, items: list[tuple[AuditEvent, dict[str, Any] | None]]) -> list[None]:
+        rows = [h for _, h in items if h is not None]
         async with self.db.session() as session:
-            await append_events(session, [e for e, _, _ in items])
-            session.add_all([h for _, h, _ in items if h is not None])
-
-    async def _drain(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-            try:
-                await self._write(batch)
-            except Exception:
-                log.warning("exchange log batch failed; retrying one by one", size=len(batch))
-                for item in batch:
-                    try:
-                        await self._write([item])
-                    except Exception as exc:
-                        if not item[2].done():
-                            item[2].set_exception(exc)
-                    else:
-                        if not item[2].done():
-                            item[2].set_result(None)
-            else:
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+            await append_events(session, [e for e, _ in items])
+            if rows:
+                await session.execute(sa.insert(cast(sa.Table, AccessHistoryEntry.__table__)), rows)
+        return [None] * len(items)
 
 
 class NonceStore:
-    """Nonces seen within the clock-skew window: in memory for speed, in the database for all instances."""
+    """Nonces seen within the clock-skew window: in memory for speed, in the database for all instances.
 
-    def __init__(self, committer: GroupCommitter, window_seconds: int) -> None:
-        self.committer = committer
+    The database reservation is one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per batch:
+    a nonce another hub instance already stored does not come back, and is a replay.
+    """
+
+    def __init__(self, db: Database, window_seconds: int) -> None:
+        self.db = db
         self.window = window_seconds
         self._seen: dict[tuple[str, str], float] = {}
         self._since_sweep = 0
+        self.batcher: Batcher[tuple[str, str], bool] = Batcher(self._insert)
 
     async def reserve(self, member_id: str, nonce: str) -> bool:
         """True if the nonce is fresh for this member (and is now used)."""
@@ -251,12 +235,18 @@ class NonceStore:
         self._since_sweep += 1
         if self._since_sweep > 10_000:
             self._sweep(now)
-        db_expires = datetime.now(UTC) + timedelta(seconds=2 * self.window)
+        return await self.batcher.submit(key)
 
-        async def insert(session: AsyncSession) -> bool:
-            return await repo.insert_nonce(session, member_id, nonce, db_expires)
-
-        return await self.committer.run(insert)
+    async def _insert(self, keys: list[tuple[str, str]]) -> list[bool]:
+        expires = datetime.now(UTC) + timedelta(seconds=2 * self.window)
+        async with self.db.engine.begin() as conn:
+            inserted = await repo.reserve_nonces(conn, keys, expires)
+        # a key twice in one batch: only its first occurrence is fresh
+        out, given = [], set()
+        for key in keys:
+            out.append(key in inserted and key not in given)
+            given.add(key)
+        return out
 
     def _sweep(self, now: float) -> None:
         self._since_sweep = 0
@@ -324,8 +314,7 @@ class HubState:
         self.credentials: MemberCredentials = load_hub_credentials(settings)
         self.admin_token = ensure_admin_token(settings)
         self.ticket_key = ensure_ticket_key(settings)
-        self.committer = GroupCommitter(self.db)
-        self.nonces = NonceStore(self.committer, settings.hub_clock_skew_seconds)
+        self.nonces = NonceStore(self.db, settings.hub_clock_skew_seconds)
         self.recorder = ExchangeRecorder(self.db)
         self.subjects = LRU()  # (member, code) -> subject id
         self.codes = LRU()  # (member, subject id) -> code

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.core.problems import FieldError, Problem
 from tenohira.hub import repository as repo
-from tenohira.hub.models import AccessHistoryEntry, AccessRight, Member, Service
+from tenohira.hub.models import AccessRight, Member, Service
 from tenohira.hub.pki import MemberCA, cert_pem, serial_hex
 from tenohira.hub.problems import HubRefusal
 
@@ -374,20 +374,21 @@ def history_entry(
     legal_basis: str,
     status: int,
     third_party: bool,
-) -> AccessHistoryEntry:
-    return AccessHistoryEntry(
-        exchange_id=exchange_id,
-        subject_id=subject_id,
-        at=at,
-        client_id=client_id,
-        provider_id=provider_id,
-        service_id=service_id,
-        purpose=purpose,
-        legal_basis=legal_basis,
-        outcome="answered" if status < 400 else "error",
-        status=status,
-        third_party=third_party,
-    )
+) -> dict[str, Any]:
+    """An access-history row (a plain mapping: the exchange path inserts these in batches)."""
+    return {
+        "exchange_id": exchange_id,
+        "subject_id": subject_id,
+        "at": at,
+        "client_id": client_id,
+        "provider_id": provider_id,
+        "service_id": service_id,
+        "purpose": purpose,
+        "legal_basis": legal_basis,
+        "outcome": "answered" if status < 400 else "error",
+        "status": status,
+        "third_party": third_party,
+    }
 
 
 async def history(

@@ -8,7 +8,7 @@ followed by ``@signature-params``. Signatures are ``ecdsa-p256-sha256``: ECDSA o
 SHA-256 with the raw ``r || s`` encoding (RFC 9421 §3.3.4), not DER.
 
 Structured fields (Signature-Input, Signature, Content-Digest) are parsed and serialized
-with ``http_sfv`` (RFC 8941).
+by :mod:`tenohira.hub.sfv` (RFC 8941; checked against ``http_sfv`` in the tests).
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
-from http_sfv.dictionary import Dictionary
-from http_sfv.item import InnerList, Item
+
+from tenohira.hub.sfv import ParsedInnerList, ParsedItem, parse_dictionary, serialize_member, serialize_params
 
 ALG = "ecdsa-p256-sha256"
 _ECDSA = ec.ECDSA(hashes.SHA256())
@@ -55,10 +56,9 @@ def check_content_digest(value: str | None, body: bytes) -> None:
     """
     if not value:
         raise SignatureError("digest-missing", "Content-Digest is missing")
-    parsed = Dictionary()
     try:
-        parsed.parse(value.encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
+        parsed = parse_dictionary(value)
+    except ValueError as exc:
         raise SignatureError("digest-mismatch", "Content-Digest is not a structured dictionary") from exc
     algorithms = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}
     if "sha-256" not in parsed:
@@ -67,7 +67,7 @@ def check_content_digest(value: str | None, body: bytes) -> None:
         fn = algorithms.get(name)
         if fn is None:
             continue
-        expected = getattr(member, "value", None)
+        expected = member.value if isinstance(member, ParsedItem) else None
         if not isinstance(expected, bytes) or not hmac.compare_digest(expected, fn(body).digest()):
             raise SignatureError("digest-mismatch", f"Content-Digest {name} does not match the body")
 
@@ -128,17 +128,18 @@ class Component:
     # the identifier as received, so that verification reproduces the signer's parameter order
     raw: str | None = field(default=None, compare=False, hash=False)
 
-    def item(self) -> Item:
-        item = Item(self.name)
-        # parameter order is part of the identifier's serialization; keep a fixed one
-        if self.key is not None:
-            item.params["key"] = self.key
-        if self.req:
-            item.params["req"] = True
-        return item
-
     def identifier(self) -> str:
-        return self.raw or str(self.item())
+        return self.raw or _identifier(self.name, self.req, self.key)
+
+
+@lru_cache(maxsize=1024)
+def _identifier(name: str, req: bool, key: str | None) -> str:
+    params: list[tuple[str, str | bool]] = []
+    if key is not None:
+        params.append(("key", key))
+    if req:
+        params.append(("req", True))
+    return serialize_member(ParsedItem(name, list(params)))
 
 
 def components(*names: str | Component) -> tuple[Component, ...]:
@@ -166,14 +167,13 @@ def component_value(message: Message, component: Component) -> str:
     if value is None:
         raise SignatureError("bad-signature", f"covered field {name} is absent")
     if component.key is not None:
-        parsed = Dictionary()
         try:
-            parsed.parse(value.encode("ascii"))
-        except (ValueError, UnicodeEncodeError) as exc:
+            parsed = parse_dictionary(value)
+        except ValueError as exc:
             raise SignatureError("bad-signature", f"{name} is not a dictionary") from exc
         if component.key not in parsed:
             raise SignatureError("bad-signature", f"{name} has no member {component.key}")
-        return str(parsed[component.key])
+        return serialize_member(parsed[component.key])
     return value
 
 
@@ -222,18 +222,14 @@ class SignatureParams:
     tag: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def inner_list(self) -> InnerList:
-        inner = InnerList([c.item() for c in self.covered])
+    def serialize(self) -> str:
+        params: list[tuple[str, Any]] = []
         for key in ("created", "expires", "keyid", "nonce", "alg", "tag"):
             value = getattr(self, key)
             if value is not None:
-                inner.params[key] = value
-        for key, value in self.extra.items():
-            inner.params[key] = value
-        return inner
-
-    def serialize(self) -> str:
-        return str(self.inner_list())
+                params.append((key, value))
+        params.extend(self.extra.items())
+        return "(" + " ".join(c.identifier() for c in self.covered) + ")" + serialize_params(params)
 
 
 def signature_base(message: Message, params: SignatureParams, serialized_params: str | None = None) -> bytes:
@@ -315,29 +311,34 @@ def parse_signature(headers: Mapping[str, str], label: str) -> ReceivedSignature
     raw_sig = headers.get("signature")
     if not raw_input or not raw_sig:
         raise SignatureError("unsigned", "the message carries no Signature-Input and Signature")
-    inputs, sigs = Dictionary(), Dictionary()
     try:
-        inputs.parse(raw_input.encode("ascii"))
-        sigs.parse(raw_sig.encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
+        inputs = parse_dictionary(raw_input)
+        sigs = parse_dictionary(raw_sig)
+    except ValueError as exc:
         raise SignatureError("bad-signature", "Signature-Input or Signature is malformed") from exc
     if label not in inputs or label not in sigs:
         raise SignatureError("unsigned", f"no signature labelled {label}")
     inner = inputs[label]
     sig_item = sigs[label]
-    if not isinstance(inner, InnerList) or not isinstance(getattr(sig_item, "value", None), bytes):
+    if not isinstance(inner, ParsedInnerList) or not isinstance(sig_item, ParsedItem):
         raise SignatureError("bad-signature", f"signature {label} is malformed")
+    if not isinstance(sig_item.value, bytes):
+        raise SignatureError("bad-signature", f"signature {label} is not a byte sequence")
     covered: list[Component] = []
-    for item in inner:
-        if not isinstance(item.value, str):
+    for item in inner.items:
+        if not isinstance(item.value, str) or type(item.value) is not str:
             raise SignatureError("bad-signature", "a component identifier must be a string")
-        unknown = set(item.params) - {"req", "key"}
+        item_params = dict(item.params)
+        unknown = set(item_params) - {"req", "key"}
         if unknown:
             raise SignatureError("bad-signature", f"component parameters {sorted(unknown)} not supported")
-        key = item.params.get("key")
-        if key is not None and not isinstance(key, str):
+        key = item_params.get("key")
+        if key is not None and (not isinstance(key, str) or type(key) is not str):
             raise SignatureError("bad-signature", "a key parameter must be a string")
-        covered.append(Component(item.value, req=bool(item.params.get("req")), key=key, raw=str(item)))
+        req = item_params.get("req", False)
+        if not isinstance(req, bool):
+            raise SignatureError("bad-signature", "req is a boolean parameter")
+        covered.append(Component(item.value, req=req, key=key, raw=serialize_member(item)))
     p = dict(inner.params)
 
     def opt(name: str, kind: type) -> Any:
@@ -356,7 +357,7 @@ def parse_signature(headers: Mapping[str, str], label: str) -> ReceivedSignature
         tag=opt("tag", str),
         extra=p,
     )
-    return ReceivedSignature(label, params, str(inner), bytes(sig_item.value))
+    return ReceivedSignature(label, params, serialize_member(inner), sig_item.value)
 
 
 def verify(message: Message, received: ReceivedSignature, key: ec.EllipticCurvePublicKey) -> None:

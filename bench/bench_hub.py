@@ -1,0 +1,283 @@
+"""Hub: signed exchanges per second and added latency, against a bare HTTP echo on the same stack.
+
+One run on this machine:
+
+- a server process serves, with uvicorn (uvloop + httptools) and FastAPI, the hub at ``/hub``,
+  a provider at ``/agencies/municipality`` (verifies the hub's signature, signs its answer
+  with HubProvider) and, as the baseline, a bare echo at ``/echo`` — the same server stack,
+  the same process, the same port. This is the embedded configuration (`tenohira run`).
+- load-generator processes (httpx, keep-alive) send either bare echo requests or full
+  exchanges: the client signs (RFC 9421 + Content-Digest) → the hub verifies signature,
+  digest, skew, nonce (reserved in the database), member, right, translates the subject
+  code, logs (audit log + access history, group-committed) → forwards over HTTP → the
+  provider verifies and signs → the hub verifies, signs → the client verifies the hub's
+  and the provider's signatures.
+
+Latency is measured at concurrency 1 (p50/p99, hub minus echo = the hub's added latency);
+throughput at ``BENCH_HUB_CONCURRENCY`` (default 64) over ``BENCH_HUB_SECONDS`` (default 8)
+with ``BENCH_HUB_CLIENTS`` load processes (default 2). Database: a temporary SQLite file
+(embedded) or ``BENCH_HUB_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+
+from bench.report import percentile, write
+
+SECONDS = float(os.environ.get("BENCH_HUB_SECONDS", "8"))
+CONCURRENCY = int(os.environ.get("BENCH_HUB_CONCURRENCY", "64"))
+CLIENTS = int(os.environ.get("BENCH_HUB_CLIENTS", "2"))
+LATENCY_SAMPLES = int(os.environ.get("BENCH_HUB_LATENCY_SAMPLES", "1000"))
+BODY = {"child_name": "手のひら 花子", "name_kana": "てのひら はなこ", "birth_date": "2026-11-20"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(data_dir: str, port: int, db_url: str | None) -> None:
+    os.environ["TENOHIRA_DATA_DIR"] = data_dir
+    os.environ["TENOHIRA_PORT"] = str(port)
+    os.environ["TENOHIRA_LOG_LEVEL"] = "WARNING"
+    if db_url:
+        os.environ["TENOHIRA_DATABASE_URL"] = db_url
+
+
+def _server_app() -> Any:
+    from fastapi import Depends, FastAPI
+
+    from tenohira.core import get_settings
+    from tenohira.core.problems import install_problem_handlers
+    from tenohira.hub import HubProvider, HubRequest, load_member_credentials
+    from tenohira.hub.app import create_app
+
+    settings = get_settings()
+    root = FastAPI()
+    root.mount("/hub", create_app(settings, background=False))
+
+    provider_app = FastAPI()
+    install_problem_handlers(provider_app)
+    provider = HubProvider(load_member_credentials(settings, "municipality"), settings.hub_clock_skew_seconds)
+    provider.install(provider_app)
+
+    @provider_app.post("/services/birth-notifications")
+    async def provider_echo(hub: HubRequest = Depends(provider.request)) -> Any:
+        return {"code": hub.subject_code, "received": hub.json()}
+
+    root.mount("/agencies/municipality", provider_app)
+
+    echo = FastAPI()
+
+    @echo.post("/")
+    async def bare_echo(request: Request) -> Any:
+        return {"code": request.headers.get("x-subject"), "received": await request.json()}
+
+    root.mount("/echo", echo)
+    return root
+
+
+def _serve(data_dir: str, port: int, db_url: str | None, ready: Any) -> None:
+    import uvicorn
+
+    _env(data_dir, port, db_url)
+    config = uvicorn.Config(
+        _server_app(),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        backlog=4096,
+    )
+    server = uvicorn.Server(config)
+    ready.set()
+    server.run()
+
+
+async def _prepare(data_dir: str, port: int, db_url: str | None) -> str:
+    """Migrate, bootstrap the hub, register one person; return the palm's code for them."""
+    from tenohira.core import get_settings
+    from tenohira.core.db import dispose_databases, migrate
+    from tenohira.core.progress import no_progress
+    from tenohira.hub import service as svc
+    from tenohira.hub.bootstrap import bootstrap
+    from tenohira.core.db import get_database
+
+    settings = get_settings()
+    settings.ensure_data_dir()
+    await migrate(settings.resolved_database_url)
+    await bootstrap(settings, no_progress)
+    async with get_database(settings).session() as session:
+        code_m = await svc.register_subject(session, "municipality")
+        await svc.link_card(session, "municipality", code_m, "BENCH-CARD")
+        code_p = await svc.resolve_card(session, "palm", "BENCH-CARD")
+    await dispose_databases()
+    return code_p
+
+
+async def _load(
+    kind: str, base: str, code: str, concurrency: int, seconds: float, max_requests: int
+) -> dict[str, Any]:
+    import httpx
+
+    from tenohira.core import get_settings
+    from tenohira.hub import HubClient, load_member_credentials
+
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    if kind == "hub":
+        client = HubClient.from_credentials(load_member_credentials(get_settings(), "palm"), base + "/hub")
+        client._http = httpx.AsyncClient(limits=limits, timeout=30)
+
+        async def one() -> bool:
+            answer = await client.call(
+                "municipality.birth-notification", subject_code=code, purpose="birth-notification", json=BODY
+            )
+            return answer.status == 200
+    else:
+        http = httpx.AsyncClient(limits=limits, timeout=30)
+
+        async def one() -> bool:
+            r = await http.post(base + "/echo/", json=BODY, headers={"x-subject": code})
+            r.json()
+            return r.status_code == 200
+
+    deadline = time.perf_counter() + seconds
+    done = 0
+
+    async def worker() -> None:
+        nonlocal errors, done
+        while time.perf_counter() < deadline and done < max_requests:
+            t0 = time.perf_counter()
+            ok = await one()
+            latencies.append(time.perf_counter() - t0)
+            done += 1
+            if not ok:
+                errors += 1
+
+    # warm up connections, caches and the JIT-less interpreter's branch predictors alike
+    for _ in range(20):
+        await one()
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    return {"requests": len(latencies), "errors": errors, "elapsed": elapsed, "latencies": latencies}
+
+
+def _load_process(args: tuple[str, str, str, str, int, str | None, int, float, int], out: Any) -> None:
+    kind, base, code, data_dir, port, db_url, concurrency, seconds, max_requests = args
+    _env(data_dir, port, db_url)
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    out.put(asyncio.run(_load(kind, base, code, concurrency, seconds, max_requests)))
+
+
+def _run_load(
+    kind: str,
+    ctx: Any,
+    common: tuple[Any, ...],
+    processes: int,
+    concurrency: int,
+    seconds: float,
+    max_requests: int,
+) -> dict[str, Any]:
+    queue = ctx.Queue()
+    procs = [
+        ctx.Process(target=_load_process, args=((kind, *common, concurrency, seconds, max_requests), queue))
+        for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    latencies = [x for r in results for x in r["latencies"]]
+    requests = sum(r["requests"] for r in results)
+    elapsed = max(r["elapsed"] for r in results)
+    return {
+        "requests": requests,
+        "errors": sum(r["errors"] for r in results),
+        "per_second": round(requests / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 3),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 3),
+    }
+
+
+def main() -> None:
+    ctx = mp.get_context("spawn")
+    tmp = tempfile.mkdtemp(prefix="bench-hub-")
+    data_dir = str(Path(tmp) / "var")
+    port = _free_port()
+    db_url = os.environ.get("BENCH_HUB_DATABASE_URL")
+    _env(data_dir, port, db_url)
+    code = asyncio.run(_prepare(data_dir, port, db_url))
+    ready = ctx.Event()
+    server = ctx.Process(target=_serve, args=(data_dir, port, db_url, ready), daemon=True)
+    server.start()
+    ready.wait(30)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    common = (base, code, data_dir, port, db_url)
+    try:
+        results: dict[str, Any] = {
+            "cores": os.cpu_count(),
+            "database": "sqlite (embedded)" if not db_url else "configured",
+        }
+        # latency: one request at a time
+        echo_lat = _run_load("echo", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES)
+        hub_lat = _run_load("hub", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES)
+        # throughput: many in flight from several load processes
+        echo_tp = _run_load("echo", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9)
+        hub_tp = _run_load("hub", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9)
+        results.update(
+            {
+                "latency_concurrency_1": {
+                    "echo": echo_lat,
+                    "hub": hub_lat,
+                    "added_p50_ms": round(hub_lat["p50_ms"] - echo_lat["p50_ms"], 3),
+                    "added_p99_ms": round(hub_lat["p99_ms"] - echo_lat["p99_ms"], 3),
+                },
+                "throughput": {
+                    "concurrency": CONCURRENCY,
+                    "load_processes": CLIENTS,
+                    "seconds": SECONDS,
+                    "echo": echo_tp,
+                    "hub": hub_tp,
+                    "ratio_hub_to_echo": round(hub_tp["per_second"] / echo_tp["per_second"], 3),
+                },
+                "goal": {"exchanges_per_second": 1000, "ratio": 0.5},
+            }
+        )
+    finally:
+        server.terminate()
+        server.join(10)
+    write("hub", results)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
