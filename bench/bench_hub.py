@@ -112,11 +112,10 @@ def _serve(data_dir: str, port: int, db_url: str | None, ready: Any) -> None:
 async def _prepare(data_dir: str, port: int, db_url: str | None) -> str:
     """Migrate, bootstrap the hub, register one person; return the palm's code for them."""
     from tenohira.core import get_settings
-    from tenohira.core.db import dispose_databases, migrate
+    from tenohira.core.db import dispose_databases, get_database, migrate
     from tenohira.core.progress import no_progress
     from tenohira.hub import service as svc
     from tenohira.hub.bootstrap import bootstrap
-    from tenohira.core.db import get_database
 
     settings = get_settings()
     settings.ensure_data_dir()
