@@ -12,6 +12,7 @@ from tenohira.rules.dates import (
     age_on,
     anniversary,
     anniversary_days_v,
+    date_key,
     reaches_age_on,
     school_cohort,
     school_cohort_v,
@@ -66,6 +67,8 @@ def test_vectorised_forms_agree_with_scalar(births: list[date], on: date, years:
         under_age_at_month_start(b, years, on) for b in births
     ]
     assert list(anniversary_days_v(days, years)) == [to_days(anniversary(b, years)) for b in births]
+    on_key = on.year * 10_000 + on.month * 100 + on.day
+    assert list(on_key < date_key(y + years, m, d)) == [on < anniversary(b, years) for b in births]
     for b in births:
         r = reaches_age_on(b, years)
         assert age_on(b, r) == years and age_on(b, r - timedelta(days=1)) == years - 1

@@ -119,14 +119,27 @@ def next_payment_month(entitlement_month: int, payment_months: list[int]) -> int
 
 
 def split_dates(days: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray, IntArray]:
-    """Year, month (1-12) and day (1-31) of an array of day numbers."""
-    d = days.astype("datetime64[D]")
-    months = d.astype("datetime64[M]")
-    years = months.astype("datetime64[Y]")
-    year = years.astype(np.int64) + 1970
-    month = (months - years).astype(np.int64) + 1
-    day = (d - months).astype(np.int64) + 1
+    """Year, month (1-12) and day (1-31) of an array of day numbers.
+
+    Integer arithmetic only (H. Hinnant's civil-from-days): several times faster than converting
+    through ``datetime64[M]``/``[Y]``, which dominated the population run.
+    """
+    z = days.astype(np.int64) + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day: IntArray = doy - (153 * mp + 2) // 5 + 1
+    month: IntArray = np.where(mp < 10, mp + 3, mp - 9)
+    year: IntArray = yoe + era * 400 + (month <= 2)
     return year, month, day
+
+
+def date_key(year: IntArray | int, month: IntArray | int, day: IntArray | int) -> IntArray:
+    """``YYYYMMDD`` as an integer, so calendar dates compare with one integer comparison."""
+    result: IntArray = np.asarray(year * 10_000 + month * 100 + day, dtype=np.int64)
+    return result
 
 
 def school_cohort_v(year: IntArray, month: IntArray, day: IntArray) -> IntArray:

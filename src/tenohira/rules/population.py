@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from tenohira.core.progress import ProgressFn, no_progress
 from tenohira.rules.dates import (
-    anniversary_days_v,
+    date_key,
     fiscal_year,
     from_days,
     school_cohort_v,
@@ -316,7 +316,10 @@ class _Frame:
     @property
     def infant(self) -> B:
         if self._infant is None:
-            self._infant = self.is_child & (self.d < anniversary_days_v(self.pop.birth, 1))
+            # Before the first birthday: compare YYYYMMDD keys. A 29 February birth needs no special
+            # case: in a common year no date lies between 28 February and the (missing) 29th.
+            on_key = self.on.year * 10_000 + self.on.month * 100 + self.on.day
+            self._infant = self.is_child & (on_key < date_key(self.year + 1, self.month, self.day))
         infant: B = self._infant
         return infant
 
