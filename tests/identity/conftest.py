@@ -75,6 +75,46 @@ async def issue(migrated_db: Any, ca: CertificateAuthority, tmp_path: Path) -> I
 
 
 @pytest.fixture
+def offline_card(ca: CertificateAuthority, tmp_path: Path) -> CardSimulator:
+    """A card made without the database (for rules of the card itself, which are client-side)."""
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tenohira.identity.card import write_card_dir
+    from tenohira.identity.certificates import issue_certificate, validity_end
+
+    now = datetime.now(UTC)
+    end = validity_end(FACTS.birth_date, now)
+    keys = {k: rsa.generate_private_key(public_exponent=65537, key_size=2048) for k in ("auth", "sign")}
+    certs = {
+        k: issue_certificate(
+            ca,
+            kind=k,  # type: ignore[arg-type]
+            public_key=keys[k].public_key(),
+            facts=FACTS if k == "sign" else None,
+            not_before=now,
+            not_after=end,
+            crl_url="http://127.0.0.1:8000/pki/crl/issuing-ca.crl",
+        )
+        for k in ("auth", "sign")
+    }
+    out = tmp_path / "offline-card"
+    write_card_dir(
+        out,
+        auth_cert=certs["auth"],
+        auth_key=keys["auth"],
+        sign_cert=certs["sign"],
+        sign_key=keys["sign"],
+        chain_pem=ca.chain_pem(),
+        pin=PIN,
+        password=PASSWORD,
+        meta={},
+    )
+    return CardSimulator.open(out)
+
+
+@pytest.fixture
 async def client(migrated_db: Any, ca: CertificateAuthority) -> AsyncIterator[httpx.AsyncClient]:
     """The identity router alone, over ASGI (the whole platform is tested by the live server)."""
     from tenohira.identity.api import router

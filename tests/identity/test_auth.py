@@ -281,3 +281,18 @@ async def test_issuance_is_logged_without_personal_facts(issue: IssueFn) -> None
     assert e["subject"] == card.auth_serial and e["attributes"]["sign_serial"] == card.sign_serial
     flat = repr(e)
     assert "R0000042" not in flat and "山田" not in flat and "1990" not in flat
+
+
+async def test_concurrent_logins_with_one_challenge_open_one_session(issue: IssueFn) -> None:
+    import asyncio
+
+    _, sim = await issue()
+    ch = await _challenge()
+    sig = sim.authenticate(PIN, ch.challenge)
+    results = await asyncio.gather(
+        *(_login(ch.challenge, sig, sim.auth_certificate_pem()) for _ in range(2)), return_exceptions=True
+    )
+    ok = [r for r in results if isinstance(r, svc.LoginResult)]
+    refused = [r for r in results if isinstance(r, Refused)]
+    assert len(ok) == 1 and len(refused) == 1, results
+    assert refused[0].reason == "challenge-replayed"

@@ -10,13 +10,13 @@ from tenohira.identity.card import check_password_format, check_pin_format
 from .conftest import PASSWORD, PIN, IssueFn
 
 
-async def test_simulator_implements_the_card_interface(issue: IssueFn) -> None:
-    _, sim = await issue()
+def test_simulator_implements_the_card_interface(offline_card: CardSimulator) -> None:
+    sim = offline_card
     assert isinstance(sim, Card)
 
 
-async def test_wrong_pin_counts_down_to_lock_after_three(issue: IssueFn) -> None:
-    _, sim = await issue()
+def test_wrong_pin_counts_down_to_lock_after_three(offline_card: CardSimulator) -> None:
+    sim = offline_card
     for left in (2, 1):
         with pytest.raises(WrongSecret) as exc:
             sim.authenticate("9999", b"challenge")
@@ -37,8 +37,8 @@ async def test_wrong_pin_counts_down_to_lock_after_three(issue: IssueFn) -> None
     assert sim.sign(PASSWORD, b"data")
 
 
-async def test_wrong_password_counts_down_to_lock_after_five(issue: IssueFn) -> None:
-    _, sim = await issue()
+def test_wrong_password_counts_down_to_lock_after_five(offline_card: CardSimulator) -> None:
+    sim = offline_card
     for left in (4, 3, 2, 1):
         with pytest.raises(WrongSecret) as exc:
             sim.sign("WRONG1", b"data")
@@ -50,8 +50,8 @@ async def test_wrong_password_counts_down_to_lock_after_five(issue: IssueFn) -> 
     assert sim.is_locked("password") and not sim.is_locked("pin")
 
 
-async def test_correct_entry_resets_the_counter(issue: IssueFn) -> None:
-    _, sim = await issue()
+def test_correct_entry_resets_the_counter(offline_card: CardSimulator) -> None:
+    sim = offline_card
     for _ in range(2):
         with pytest.raises(WrongSecret):
             sim.authenticate("0000", b"c")
@@ -63,19 +63,19 @@ async def test_correct_entry_resets_the_counter(issue: IssueFn) -> None:
     assert exc.value.tries_left == 2
 
 
-async def test_counters_persist_in_the_card_directory(issue: IssueFn) -> None:
-    card, sim = await issue()
+def test_counters_persist_in_the_card_directory(offline_card: CardSimulator) -> None:
+    sim = offline_card
     with pytest.raises(WrongSecret):
         sim.authenticate("0000", b"c")
-    reopened = CardSimulator.open(card.out_dir)
+    reopened = CardSimulator.open(sim.directory)
     assert reopened.tries_left("pin") == 2
     with pytest.raises(WrongSecret) as exc:
         reopened.authenticate("0000", b"c")
     assert exc.value.tries_left == 1
 
 
-async def test_counter_unlock_resets(issue: IssueFn) -> None:
-    _, sim = await issue()
+def test_counter_unlock_resets(offline_card: CardSimulator) -> None:
+    sim = offline_card
     for _ in range(2):
         with pytest.raises(WrongSecret):
             sim.authenticate("0000", b"c")
@@ -103,9 +103,9 @@ def test_password_format_accepts(password: str) -> None:
     check_password_format(password)
 
 
-async def test_malformed_pin_is_not_counted_as_a_try(issue: IssueFn) -> None:
+def test_malformed_pin_is_not_counted_as_a_try(offline_card: CardSimulator) -> None:
     # The holder's app checks the format before asking the chip, as real readers do.
-    _, sim = await issue()
+    sim = offline_card
     with pytest.raises(InvalidSecretFormat):
         sim.authenticate("12", b"c")
     assert sim.tries_left("pin") == 3

@@ -164,6 +164,8 @@ def _encrypted(key: rsa.RSAPrivateKey, secret: bytes) -> bytes:
 
 _lock = threading.Lock()
 _cache: dict[tuple[Path, bytes], CertificateAuthority] = {}
+# Fast path for hot code (every login): the same settings give the same CA without touching disk.
+_by_settings: dict[tuple[str, str | None], CertificateAuthority] = {}
 
 
 def init_ca(settings: Settings, *, now: datetime | None = None) -> tuple[CertificateAuthority, bool]:
@@ -244,8 +246,15 @@ def ensure_ca(settings: Settings) -> None:
 
 def load_ca(settings: Settings) -> CertificateAuthority:
     """The CA of these settings, decrypted once per process; :class:`CANotInitialised` if missing."""
+    fast = (str(settings.data_dir), settings.ca_passphrase)
+    ca = _by_settings.get(fast)
+    # Still valid only while the slow cache holds it (tests and key rotation clear that cache).
+    if ca is not None and any(v is ca for v in _cache.values()):
+        return ca
     with _lock:
-        return _load_locked(settings)
+        ca = _load_locked(settings)
+        _by_settings[fast] = ca
+        return ca
 
 
 def build_crl(

@@ -8,7 +8,7 @@ import typer
 from cryptography.hazmat.primitives import hashes
 
 from tenohira.core.config import get_settings
-from tenohira.core.db import get_database, migrate
+from tenohira.core.db import dispose_databases, get_database, migrate
 
 ca_app = typer.Typer(help="The certificate authority of the cards.", no_args_is_help=True)
 
@@ -25,10 +25,13 @@ def init() -> None:
 
     async def crls() -> None:
         await migrate(settings.resolved_database_url)
-        async with get_database(settings).session() as session:
-            for name in (ROOT_CRL_NAME, ISSUING_CRL_NAME):
-                if await repository.latest_crl(session, name) is None:
-                    await service.publish_crl(session, name=name, settings=settings)
+        try:
+            async with get_database(settings).session() as session:
+                for name in (ROOT_CRL_NAME, ISSUING_CRL_NAME):
+                    if await repository.latest_crl(session, name) is None:
+                        await service.publish_crl(session, name=name, settings=settings)
+        finally:
+            await dispose_databases()
 
     asyncio.run(crls())
     typer.echo(("created" if created else "already present") + f": card CA in {ca_dir(settings)}")

@@ -83,6 +83,14 @@ def _card_serial() -> int:
             return serial
 
 
+def _random_ref(nbytes: int) -> str:
+    """A random hex reference (card id, session id) that the audit log will never take for a 個人番号."""
+    while True:
+        ref = secrets.token_hex(nbytes)
+        if not _DIGIT_RUN.search(ref):
+            return ref
+
+
 # -- issuance ----------------------------------------------------------------------------------
 
 
@@ -156,7 +164,7 @@ async def issue_card(
         not_after=not_after,
         crl_url=url,
     )
-    card_id = secrets.token_hex(8)
+    card_id = _random_ref(8)
     auth_serial, sign_serial = serial_hex(auth_cert), serial_hex(sign_cert)
     await repository.add(
         session,
@@ -524,7 +532,7 @@ async def login(
     token = secrets.token_urlsafe(32)
     expires = min(now + timedelta(minutes=settings.session_ttl_minutes), _aware(record.not_after))
     row = LoginSession(
-        id=secrets.token_hex(16),
+        id=_random_ref(16),
         token_hash=hash_token(token),
         card_serial=record.serial,
         holder_ref=record.holder_ref,

@@ -76,6 +76,9 @@ class TrustStore:
     roots: list[x509.Certificate]
     intermediates: list[x509.Certificate] = field(default_factory=list)
     crls: list[x509.CertificateRevocationList] = field(default_factory=list)
+    # Verified links between CA certificates of this store (child fingerprint -> issuer). They never
+    # change, so their signatures are checked once; card certificates are checked every time.
+    _ca_links: dict[bytes, x509.Certificate] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_pem(cls, chain_pem: bytes, crls: Iterable[bytes] = ()) -> TrustStore:
@@ -161,8 +164,12 @@ class TrustStore:
         path = [cert]
         current = cert
         root_ids = {r.fingerprint(hashes.SHA256()) for r in self.roots}
-        while current.fingerprint(hashes.SHA256()) not in root_ids:
-            issuer = self._issuer_of(current)
+        while (current_id := current.fingerprint(hashes.SHA256())) not in root_ids:
+            issuer = self._ca_links.get(current_id)
+            if issuer is None:
+                issuer = self._issuer_of(current)
+                if issuer is not None and current in self.intermediates:
+                    self._ca_links[current_id] = issuer
             if issuer is None or len(path) > 4:
                 raise Refused("certificate-untrusted", serial=serial_hex(cert))
             path.append(issuer)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
 from tenohira.agencies.municipality import get_resident
 from tenohira.core.config import Settings, get_settings
-from tenohira.core.db import get_database, migrate
+from tenohira.core.db import dispose_databases, get_database, migrate
 from tenohira.core.problems import Problem
 from tenohira.identity import (
     BasicFacts,
@@ -30,12 +31,26 @@ from tenohira.identity import (
     revoke_card,
 )
 
+T = TypeVar("T")
+
 card_app = typer.Typer(help="Issue, revoke and unlock residents' cards.", no_args_is_help=True)
 
 
 def counter_actor(settings: Settings) -> str:
     """How the counter appears in the transparency log: the municipality's code."""
     return f"municipality:{settings.municipality_code}"
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run one command's async work, then close the engine bound to that event loop."""
+
+    async def wrapper() -> T:
+        try:
+            return await coro
+        finally:
+            await dispose_databases()
+
+    return asyncio.run(wrapper())
 
 
 def _fail(problem: Problem) -> typer.Exit:
@@ -125,7 +140,7 @@ def issue(
     """Issue a card to a resident at the counter and write it (keys, certificates, CA chain) to OUT."""
     settings = get_settings()
     try:
-        card = asyncio.run(issue_for_resident(settings, resident, out_dir=out, pin=pin, password=password))
+        card = _run(issue_for_resident(settings, resident, out_dir=out, pin=pin, password=password))
     except Problem as exc:
         raise _fail(exc) from exc
     typer.echo(
@@ -163,7 +178,7 @@ def revoke(
             )
 
     try:
-        revoked = asyncio.run(go())
+        revoked = _run(go())
     except Problem as exc:
         raise _fail(exc) from exc
     if not revoked:
@@ -210,7 +225,7 @@ def status(
             for r in rows
         ]
 
-    rows = asyncio.run(go())
+    rows = _run(go())
     if as_json:
         typer.echo(json.dumps({"certificates": rows, "counters": counters}, ensure_ascii=False, indent=2))
         return
@@ -249,5 +264,5 @@ def unlock(
             sim.reset_counter(which)
             await record_unlock(session, serial=auth_serial, secret=which, actor=counter_actor(settings))
 
-    asyncio.run(go())
+    _run(go())
     typer.echo(f"{secret} unlocked; {sim.tries_left(which)} tries")
