@@ -35,6 +35,8 @@ from tenohira.rules.income import (
 from tenohira.rules.params import BENEFIT_IDS, BenefitParameters, Version, load_parameters
 from tenohira.rules.schemas import BenefitDecision, Explanation, MemberDecision
 
+_INSURANCE_JA = {"employee": "被用者保険（健康保険）", "nhi": "国民健康保険", "none": "なし"}
+
 
 def yen(n: int) -> str:
     """``15,000円``."""
@@ -339,6 +341,17 @@ def _decide_childbirth_lump_sum(ctx: Context) -> BenefitDecision:
             amount=0,
             summary="出産した母親が世帯にいない、または公的医療保険の加入者がいないため対象外です。",
             summary_en="No mother in the household, or no parent covered by public health insurance.",
+            per_member=[]
+            if mother is None
+            else [
+                MemberDecision(
+                    member=mother.id,
+                    amount=0,
+                    reason="母親が公的医療保険に加入しておらず、被扶養者として入れる被用者保険の親もいません。",
+                    reason_en="The mother has no public health insurance and no parent has employee insurance "
+                    "she could be a dependant on.",
+                )
+            ],
         )
     via_ja = (
         "母親本人の医療保険"
@@ -712,6 +725,20 @@ def _decide_maternity_allowance(ctx: Context) -> BenefitDecision:
             amount=0,
             summary="母親が勤務先の健康保険の被保険者本人ではないため対象外です（国民健康保険にはありません）。",
             summary_en="The mother is not insured in her own right by employee health insurance (NHI has no maternity allowance).",
+            per_member=[]
+            if mother is None
+            else [
+                MemberDecision(
+                    member=mother.id,
+                    amount=0,
+                    reason=f"加入している医療保険は「{_INSURANCE_JA[mother.insurance]}」"
+                    + ("（被扶養者）" if mother.insurance == "employee" else "")
+                    + "。出産手当金は勤務先の健康保険の被保険者本人だけの給付です。",
+                    reason_en=f"Insurance: {mother.insurance}"
+                    + (" (as a dependant)" if mother.insurance == "employee" else "")
+                    + ". Only women insured in their own right by employee health insurance receive it.",
+                )
+            ],
         )
     smr = mother.standard_monthly_remuneration
     smr = smr if smr is not None else mother.annual_income // 12
