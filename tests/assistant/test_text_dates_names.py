@@ -94,6 +94,11 @@ def test_impossible_dates_are_not_dates(text: str) -> None:
     assert find_dates(text, today=TODAY) == []
 
 
+def test_a_date_without_year_near_new_year_is_last_december() -> None:
+    assert find_dates("12月28日に生まれました", today=date(2027, 1, 5))[0].value == date(2026, 12, 28)
+    assert find_dates("12月1日に引っ越します", today=date(2026, 11, 26))[0].value == date(2026, 12, 1)
+
+
 def test_not_dates() -> None:
     assert find_dates("きょうだいが二人います", today=TODAY) == []
 

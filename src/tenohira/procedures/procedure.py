@@ -227,6 +227,11 @@ class Procedure(_Strict):
             raise ValueError("an unconfirmed entry needs a note saying what could not be confirmed")
         return self
 
+    @property
+    def filer(self) -> Filer:
+        """The first (primary) filer, for code that needs only one."""
+        return self.filers[0]
+
     def field(self, name: str) -> FieldSpec:
         """The field called ``name`` (KeyError if the procedure has none)."""
         for spec in self.fields:

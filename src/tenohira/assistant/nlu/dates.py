@@ -114,6 +114,15 @@ def _month_shift(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _without_year(today: date, month: int, day: int) -> date | None:
+    """A month and day without a year: this year, unless that is more than half a year ahead
+    (12月28日 said on 5 January means last December)."""
+    value = _safe_date(today.year, month, day)
+    if value is not None and (value - today).days > 183:
+        return _safe_date(today.year - 1, month, day)
+    return value
+
+
 def find_dates(text: str, *, today: date) -> list[FoundDate]:
     """Every date in ``text``, in order of appearance (relative forms against ``today``)."""
     source = with_digits(normalize(text))
@@ -141,13 +150,13 @@ def find_dates(text: str, *, today: date) -> list[FoundDate]:
     for m in _WESTERN_NUM.finditer(source):
         add(m, _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
     for m in _MONTH_DAY_JA.finditer(source):
-        add(m, _safe_date(today.year, int(m.group(1)), int(m.group(2))))
+        add(m, _without_year(today, int(m.group(1)), int(m.group(2))))
     for m in _EN_MDY.finditer(source):
-        year = int(m.group(3)) if m.group(3) else today.year
-        add(m, _safe_date(year, _MONTHS_EN[m.group(1).lower()], int(m.group(2))))
+        month, day = _MONTHS_EN[m.group(1).lower()], int(m.group(2))
+        add(m, _safe_date(int(m.group(3)), month, day) if m.group(3) else _without_year(today, month, day))
     for m in _EN_DMY.finditer(source):
-        year = int(m.group(3)) if m.group(3) else today.year
-        add(m, _safe_date(year, _MONTHS_EN[m.group(2).lower()], int(m.group(1))))
+        month, day = _MONTHS_EN[m.group(2).lower()], int(m.group(1))
+        add(m, _safe_date(int(m.group(3)), month, day) if m.group(3) else _without_year(today, month, day))
     for m in _WEEK_JA.finditer(source):
         weeks = {"先々週": -2, "先週": -1, "今週": 0, "来週": 1, "再来週": 2}[m.group(1)]
         monday = today - timedelta(days=today.weekday()) + timedelta(weeks=weeks)
