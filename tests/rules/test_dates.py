@@ -72,3 +72,13 @@ def test_vectorised_forms_agree_with_scalar(births: list[date], on: date, years:
     for b in births:
         r = reaches_age_on(b, years)
         assert age_on(b, r) == years and age_on(b, r - timedelta(days=1)) == years - 1
+
+
+def test_japanese_era_dates() -> None:
+    from tenohira.rules.dates import era_year, japanese_date
+
+    assert era_year(date(2019, 4, 30)) == "平成31年"
+    assert era_year(date(2019, 5, 1)) == "令和元年"
+    assert era_year(date(1989, 1, 7)) == "昭和64年"
+    assert era_year(date(1989, 1, 8)) == "平成元年"
+    assert japanese_date(date(2026, 3, 31)) == "令和8年（2026年）3月31日"

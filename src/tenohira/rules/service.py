@@ -16,6 +16,7 @@ from tenohira.rules.dates import (
     age_on,
     anniversary,
     fiscal_year,
+    japanese_date,
     month_index,
     month_label,
     next_payment_month,
@@ -55,8 +56,8 @@ def ordinal_en(n: int) -> str:
 
 
 def jdate(d: date) -> str:
-    """``2026年3月31日``."""
-    return f"{d.year}年{d.month}月{d.day}日"
+    """``令和8年（2026年）3月31日``."""
+    return japanese_date(d)
 
 
 @dataclass(frozen=True)
