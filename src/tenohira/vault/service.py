@@ -20,6 +20,7 @@ import secrets
 import shutil
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -296,7 +297,9 @@ class Vault:
         """Load (or create) many persons' data keys at once: one query per site instead of one per person."""
         wanted = [p for p in dict.fromkeys(person_ids) if self._cache.get(p) is None]
         if wanted:
-            self._load(wanted, create=create)
+            # shredded (or, without ``create``, unknown) persons are skipped here: decrypting their
+            # fields raises for them alone, so one erased person never fails a whole page
+            self._load(wanted, create=create, strict=False)
 
     def person_digest(self, person_id: str, payload: bytes) -> bytes:
         """A digest of ``payload`` keyed by the person's data key (for transparency-log payloads):
@@ -341,7 +344,7 @@ class Vault:
     # -- internals ---------------------------------------------------------------------------
 
     def _available(self) -> list[Site]:
-        return [s for s in self.sites if s.exists()]
+        return [s for s in self.sites if s.available()]
 
     def _key(self, person_id: str, *, create: bool) -> _CachedKey:
         item = self._cache.get(person_id)
@@ -377,7 +380,7 @@ class Vault:
                     site.shred(pid)
         return found
 
-    def _load(self, person_ids: list[str], *, create: bool) -> None:
+    def _load(self, person_ids: list[str], *, create: bool, strict: bool = True) -> None:
         with self._lock:
             self._recheck_active()
             found = self._resolve(person_ids)
@@ -386,8 +389,12 @@ class Vault:
             for pid in person_ids:
                 entry = found.get(pid)
                 if entry is not None and entry.shredded_at is not None:
+                    if not strict:
+                        continue
                     raise DataShredded(pid)
                 if entry is None:
+                    if not create and not strict:
+                        continue
                     if not create:
                         raise CiphertextRejected(
                             f"no data key for {pid}: nothing was ever encrypted for them"
@@ -501,7 +508,7 @@ class Vault:
 # -- opening, bootstrap, rotation, recovery (need the main database) ------------------------
 
 _vaults: dict[tuple[str, str, str, int], Vault] = {}
-_open_lock = asyncio.Lock()
+_open_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 def _cache_key(settings: Settings) -> tuple[str, str, str, int]:
@@ -584,7 +591,8 @@ async def open_vault(settings: Settings) -> Vault:
     vault = _vaults.get(key)
     if vault is not None:
         return vault
-    async with _open_lock:
+    lock = _open_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
         vault = _vaults.get(key)
         if vault is not None:
             return vault
@@ -610,6 +618,17 @@ async def open_vault(settings: Settings) -> Vault:
         vault = Vault(sites, settings.vault_threshold, keks, active, index_key)
         _vaults[key] = vault
         return vault
+
+
+def opened_vault(settings: Settings) -> Vault:
+    """The vault this process already opened for ``settings`` (for synchronous code paths).
+
+    Raises ``RuntimeError`` if ``await open_vault(settings)`` has not run yet in this process.
+    """
+    vault = _vaults.get(_cache_key(settings))
+    if vault is None:
+        raise RuntimeError("the vault is not open in this process: await open_vault(settings) first")
+    return vault
 
 
 def close_vaults() -> None:
@@ -844,6 +863,7 @@ __all__ = [
     "bootstrap_vault",
     "close_vaults",
     "open_vault",
+    "opened_vault",
     "recover_site",
     "rotate",
     "shred_person",

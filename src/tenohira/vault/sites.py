@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -113,11 +114,16 @@ def _write_private(path: Path, data: bytes) -> None:
 class Site:
     """One storage site (a directory)."""
 
+    # How long a health check is trusted: hot paths must not stat the disk on every key load.
+    HEALTH_TTL = 1.0
+
     def __init__(self, name: str, path: Path) -> None:
         self.name = name
         self.path = path
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        self._healthy = False
+        self._checked = -1e9
 
     def __repr__(self) -> str:
         return f"Site({self.name!r}, {str(self.path)!r})"
@@ -134,6 +140,16 @@ class Site:
         """Whether the site looks intact (directory and key store present)."""
         return self.path.is_dir() and self.keys_path.is_file() and self.shares_dir.is_dir()
 
+    def available(self) -> bool:
+        """:meth:`exists`, re-checked at most every :attr:`HEALTH_TTL` seconds."""
+        now = time.monotonic()
+        if now - self._checked >= self.HEALTH_TTL:
+            self._healthy = self.exists()
+            self._checked = now
+            if not self._healthy:
+                self.close()
+        return self._healthy
+
     def create(self) -> None:
         """Create the directory layout and an empty key store (idempotent)."""
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -142,6 +158,7 @@ class Site:
         if not self.keys_path.exists():
             os.close(os.open(self.keys_path, os.O_WRONLY | os.O_CREAT, 0o600))
         os.chmod(self.keys_path, 0o600)
+        self._checked = -1e9
         with self._db() as conn:
             conn.executescript(_KEYS_SCHEMA)
 
@@ -208,8 +225,7 @@ class Site:
 
     @property
     def _keys(self) -> sqlite3.Connection:
-        if not self.keys_path.is_file():
-            self.close()
+        if not self.available():
             raise SiteUnavailable(f"site {self.name} has no key store ({self.keys_path})")
         return self._db()
 
