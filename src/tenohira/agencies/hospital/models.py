@@ -1,5 +1,87 @@
-"""Tables of agencies.hospital."""
+"""Tables of agencies.hospital: facilities, patients (expectant mothers), birth records, certificates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
 
-__all__ = ["Base"]
+__all__ = ["Base", "BirthRecord", "CertificateIssue", "Facility", "HospitalMeta", "Patient"]
+
+TZ = sa.DateTime(timezone=True)
+
+
+class Facility(Base):
+    """A maternity facility of the hospital group; each issues certificates with its own key."""
+
+    __tablename__ = "hosp_facilities"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # hospital-tenohira-central
+    kind: Mapped[str] = mapped_column(sa.String(16))  # hospital (病院) / clinic (診療所) / midwifery (助産所)
+    name_ja: Mapped[str] = mapped_column(sa.String(128))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+    address: Mapped[str] = mapped_column(sa.String(256))
+    issuer: Mapped[str] = mapped_column(sa.String(256), unique=True)
+    # 産科医療補償制度 participation: decides ¥500,000 vs ¥488,000 of the childbirth lump sum
+    compensation_scheme: Mapped[bool] = mapped_column(sa.Boolean)
+
+
+class Patient(Base):
+    """A mother booked for delivery. The hub code is learnt at first contact through the hub."""
+
+    __tablename__ = "hosp_patients"
+    __table_args__ = (sa.Index("ix_hosp_patients_name_birth", "name", "birth_date"),)
+
+    id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # P000001 (診察券番号)
+    seq: Mapped[int] = mapped_column(sa.Integer, unique=True)
+    facility_id: Mapped[str] = mapped_column(sa.ForeignKey("hosp_facilities.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    name_kana: Mapped[str] = mapped_column(sa.String(128))
+    birth_date: Mapped[date] = mapped_column(sa.Date)
+    hub_code: Mapped[str | None] = mapped_column(sa.String(64), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class BirthRecord(Base):
+    """分娩記録: expected (due date) until the delivery is recorded."""
+
+    __tablename__ = "hosp_birth_records"
+
+    id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # B000001
+    patient_id: Mapped[str] = mapped_column(sa.ForeignKey("hosp_patients.id"), index=True)
+    facility_id: Mapped[str] = mapped_column(sa.ForeignKey("hosp_facilities.id"))
+    due_date: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(16))  # expected / born
+    born_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
+    sex: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
+    weight_g: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    height_cm: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    gestational_weeks: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    plurality: Mapped[int] = mapped_column(sa.Integer, default=1)  # 単胎 1, 双胎 2 …
+    certifier: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)  # 証明医師
+    created_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class CertificateIssue(Base):
+    """A 出生証明書 credential handed to the mother (the credential itself is not kept)."""
+
+    __tablename__ = "hosp_certificate_issues"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    birth_id: Mapped[str] = mapped_column(sa.ForeignKey("hosp_birth_records.id"), index=True)
+    holder_key_thumbprint: Mapped[str] = mapped_column(sa.String(64))
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(TZ)
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class HospitalMeta(Base):
+    """Small state of the hospital system (how far the demo bookings were taken in)."""
+
+    __tablename__ = "hosp_meta"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(256))

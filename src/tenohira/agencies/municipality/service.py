@@ -469,15 +469,21 @@ async def hub_code(
 ) -> str:
     """The resident's hub code, registering the resident with the hub on first need.
 
-    Call before writing anything else in the same unit of work (the hub shares an embedded
-    SQLite database and must be able to write while we wait for it).
+    Call before writing anything in the caller's unit of work (the hub shares an embedded
+    SQLite database and must be able to write while we wait for it); the code itself is
+    stored in a transaction of its own.
     """
     code = await repository.hub_code_of(session, rid)
     if code is not None:
         return code
     await current_resident(session, settings, rid)
     code = await register()
-    await repository.add_hub_code(session, rid, code, datetime.now(UTC))
+    # The hub has registered the person whatever the caller does next: keep the code in a
+    # transaction of its own, so the caller's unit of work holds no write lock meanwhile.
+    from tenohira.core.db import get_database
+
+    async with get_database(settings).session() as own:
+        await repository.add_hub_code(own, rid, code, datetime.now(UTC))
     return code
 
 
