@@ -215,3 +215,15 @@ def test_from_columns_defaults_and_rejects_unknown_columns() -> None:
     assert results.amount["child_allowance"].tolist() == [15_000, 0]
     with pytest.raises(TypeError):
         Population.from_columns(household=[0], role=[0], birth=[0], municipalities=["990019"], colour=[1])
+
+
+def test_compare_reports_the_2024_reform() -> None:
+    from tenohira.rules import compare
+
+    pop = synthetic_population(20_000, date(2024, 10, 1), seed=3)
+    impact = compare(pop, date(2024, 9, 30), date(2024, 10, 1), ["child_allowance"])["benefits"][
+        "child_allowance"
+    ]
+    # High-school-age children and third children gain: more households, a higher total, and nobody loses.
+    assert impact["newly_eligible"] > 0 and impact["no_longer_eligible"] == 0
+    assert impact["total_after"] > impact["total_before"]

@@ -7,7 +7,8 @@ Public face (import only from here):
   date, with per-member reasons in Japanese and English, legal basis and sources.
 - :class:`Population` — residents as numpy columns; :func:`evaluate` ``(population, on)`` gives per
   household eligibility and amounts; :func:`screen` ``(population, on)`` totals per benefit;
-  :func:`synthetic_population` ``(residents, on, seed=...)`` builds a deterministic test population.
+  :func:`synthetic_population` ``(residents, on, seed=...)`` builds a deterministic test population;
+  :func:`compare` ``(population, before, after)`` reports what a rule change does to every household.
 - :func:`load_parameters` — the dated parameter files; :data:`BENEFIT_IDS` — the benefits decided.
 """
 
@@ -24,6 +25,7 @@ from tenohira.rules.population import (
     HouseholdResults,
     Population,
     ScreenReport,
+    compare,
     evaluate,
     screen,
     synthetic_population,
@@ -49,6 +51,7 @@ __all__ = [
     "MemberDecision",
     "Population",
     "ScreenReport",
+    "compare",
     "evaluate",
     "explain",
     "load_parameters",

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from tenohira.core.progress import ProgressFn, no_progress, rich_progress
 from tenohira.rules.household import Household
-from tenohira.rules.population import ScreenReport, screen, synthetic_population
+from tenohira.rules.population import ScreenReport, compare, screen, synthetic_population
 from tenohira.rules.schemas import Explanation
 from tenohira.rules.service import explain
 
@@ -105,6 +105,24 @@ def print_screen(report: ScreenReport, console: Console) -> None:
     )
 
 
+def print_impact(impact: dict[str, Any], console: Console) -> None:
+    """A table of what changes between two dates."""
+    table = Table(title=f"{impact['before']} → {impact['after']}")
+    for col in ("benefit", "eligible before", "after", "new", "lost", "total before", "total after"):
+        table.add_column(col, justify="left" if col == "benefit" else "right")
+    for b, r in impact["benefits"].items():
+        table.add_row(
+            b,
+            f"{r['eligible_before']:,}",
+            f"{r['eligible_after']:,}",
+            f"{r['newly_eligible']:,}",
+            f"{r['no_longer_eligible']:,}",
+            f"{r['total_before']:,}",
+            f"{r['total_after']:,}",
+        )
+    console.print(table)
+
+
 @contextmanager
 def _progress(quiet: bool) -> Iterator[ProgressFn]:
     # JSON goes to stdout for other programs: no progress bar mixed into it.
@@ -125,6 +143,10 @@ def screen_command(
         str | None, typer.Option("--municipality", help="screen the seeded registry of this municipality")
     ] = None,
     seed: Annotated[int, typer.Option(help="seed of the synthetic population")] = 20261126,
+    compare_with: Annotated[
+        str | None,
+        typer.Option("--compare-with", help="also report what changes between this date and --date"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Screen a whole population at once: eligible households and totals per benefit."""
@@ -139,6 +161,14 @@ def screen_command(
             report = screen(
                 pop, day, source=f"synthetic:{synthetic}", seconds_building=building, progress=progress
             )
+        if compare_with:
+            impact = compare(pop, _date(compare_with), day)
+            if as_json:
+                typer.echo(json.dumps({**report.as_json(), "impact": impact}, ensure_ascii=False, indent=2))
+            else:
+                print_screen(report, Console())
+                print_impact(impact, Console())
+            return
     else:
         module_name, _, attr = MUNICIPALITY_SCREENING.partition(":")
         run = cast(

@@ -649,6 +649,31 @@ def screen(
     )
 
 
+def compare(
+    pop: Population, before: date, after: date, benefits: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """What a change of date (a rule change in between, people ageing) does to every household.
+
+    Per benefit: households eligible before and after, newly eligible, no longer eligible, and the
+    totals — the impact report to run when a parameter version with a new date is added.
+    """
+    wanted = list(benefits or BENEFIT_IDS)
+    a, b = evaluate(pop, before, wanted), evaluate(pop, after, wanted)
+    out: dict[str, Any] = {"before": before.isoformat(), "after": after.isoformat(), "benefits": {}}
+    for name in wanted:
+        ea, eb = a.eligible[name], b.eligible[name]
+        out["benefits"][name] = {
+            "eligible_before": int(ea.sum()),
+            "eligible_after": int(eb.sum()),
+            "newly_eligible": int((eb & ~ea).sum()),
+            "no_longer_eligible": int((ea & ~eb).sum()),
+            "amount_changed": int((a.amount[name] != b.amount[name]).sum()),
+            "total_before": int(a.amount[name].sum()),
+            "total_after": int(b.amount[name].sum()),
+        }
+    return out
+
+
 def synthetic_population(
     residents: int, on: date, *, seed: int = 20261126, municipalities: Sequence[str] = ("990019", "990027")
 ) -> Population:
