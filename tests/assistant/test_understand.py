@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tenohira.assistant import understand
@@ -63,7 +65,9 @@ def test_slots_together(classifier: IntentClassifier) -> None:
     assert u.slots["name_invalid_characters"] == ["𠮷"]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "<script>alert(1)</script>", "あ" * 5000])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "\x00\x01", "<script>alert(1)</script>", "あ" * 5000, "\udc80生まれ\ud800た"]
+)
 def test_odd_input_is_understood_as_something(classifier: IntentClassifier, text: str) -> None:
     u = understand(text, today=TODAY, classifier=classifier)
     assert u.intent in known_intents()
@@ -126,3 +130,12 @@ def test_cli_understand_json() -> None:
     assert body["intent"] == "birth"
     assert body["language"] == "ja"
     assert body["slots"]["date"] == "2026-11-20"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=60))
+def test_any_text_gives_a_known_intent(classifier: IntentClassifier, text: str) -> None:
+    u = understand(text, today=TODAY, classifier=classifier)
+    assert u.intent in known_intents()
+    assert u.language in ("ja", "easy_ja", "en")
+    json.dumps(u.as_dict(), ensure_ascii=False).encode("utf-8")  # always serialisable

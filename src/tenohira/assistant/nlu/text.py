@@ -108,7 +108,13 @@ def _replace_kanji_numbers(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width digits and letters to ASCII), one kind of space, 2,500 → 2500."""
+    """NFKC (full-width digits and letters to ASCII), one kind of space, 2,500 → 2500.
+
+    Lone surrogates and control characters (what binary pasted as text looks like) are dropped.
+    """
+    text = "".join(
+        ch for ch in text if not 0xD800 <= ord(ch) <= 0xDFFF and (ch.isprintable() or ch.isspace())
+    )
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u3000", " ").replace("〜", "~")
     text = re.sub(r"\s+", " ", text).strip()
