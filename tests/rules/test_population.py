@@ -227,3 +227,10 @@ def test_compare_reports_the_2024_reform() -> None:
     # High-school-age children and third children gain: more households, a higher total, and nobody loses.
     assert impact["newly_eligible"] > 0 and impact["no_longer_eligible"] == 0
     assert impact["total_after"] > impact["total_before"]
+
+
+def test_empty_population_screens_to_zero() -> None:
+    pop = Population.from_columns(household=[], role=[], birth=[], municipalities=["990019"])
+    report = screen(pop, date(2026, 1, 1)).as_json()
+    assert report["households"] == 0
+    assert all(b["eligible_households"] == 0 for b in report["benefits"].values())

@@ -50,9 +50,12 @@ def _amount(b: dict[str, Any]) -> str:
 def print_explanation(e: Explanation, console: Console) -> None:
     """A readable table of the decisions and, under it, the reasons per member."""
     data = e.as_json()
-    table = Table(title=f"{e.date.isoformat()} 市町村 {e.municipality}", show_lines=False)
-    for col in ("benefit", "制度", "eligible", "amount", "summary"):
-        table.add_column(col)
+    table = Table(title=f"{e.date.isoformat()} 市町村 {e.municipality}", show_lines=False, expand=True)
+    table.add_column("benefit", no_wrap=True)
+    table.add_column("制度", max_width=16)
+    table.add_column("eligible", no_wrap=True)
+    table.add_column("amount", justify="right", no_wrap=True)
+    table.add_column("summary", ratio=1, overflow="fold")
     for b in data["benefits"]:
         table.add_row(b["id"], b["name_ja"], "yes" if b["eligible"] else "no", _amount(b), b["summary"])
     console.print(table)
@@ -63,8 +66,9 @@ def print_explanation(e: Explanation, console: Console) -> None:
             f"[bold]{b['name_ja']} / {b['name_en']}[/bold]  (parameters from {b['effective_from']})"
         )
         for m in b["per_member"]:
-            console.print(f"  {m['member']}: {m['reason']}")
-            console.print(f"  {' ' * len(m['member'])}  {m['reason_en']}", style="dim")
+            # Japanese has no spaces to break at: let the terminal wrap rather than rich.
+            console.print(f"  {m['member']}: {m['reason']}", soft_wrap=True)
+            console.print(f"  {' ' * len(m['member'])}  {m['reason_en']}", style="dim", soft_wrap=True)
         console.print("  根拠 / basis: " + "; ".join(lb["ja"] for lb in b["legal_basis"]), style="dim")
 
 
