@@ -216,9 +216,73 @@ async def _run() -> dict[str, Any]:
     return results
 
 
+def _story() -> dict[str, Any]:
+    """The birth story end to end (live platform, real hub, real signatures), with the time spent
+    inside the vault (encrypt, decrypt, blind indexes, key loads) summed on every thread."""
+    import threading
+
+    from tests.agencies.test_birth_story import test_birth_certificate_then_birth_notification as story
+    from tests.conftest import LiveServer, free_port
+
+    from tenohira.cli import bootstrap_all
+    from tenohira.core import get_settings, reset_settings
+    from tenohira.core.progress import no_progress
+    from tenohira.vault import Vault
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-vault-story-"))
+    port = free_port()
+    os.environ.update(
+        {"TENOHIRA_DATA_DIR": str(tmp / "var"), "TENOHIRA_PORT": str(port), "TENOHIRA_DEMO_RESIDENTS": "200"}
+    )
+    reset_settings()
+    asyncio.run(bootstrap_all(get_settings(), no_progress))
+    spent = [0.0]
+    calls = [0]
+    depth = threading.local()
+    lock = threading.Lock()
+
+    def timed(fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            outer = not getattr(depth, "n", 0)
+            depth.n = getattr(depth, "n", 0) + 1
+            s = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                depth.n -= 1
+                if outer:
+                    with lock:
+                        spent[0] += time.perf_counter() - s
+                        calls[0] += 1
+
+        return wrapper
+
+    originals = {name: getattr(Vault, name) for name in ("encrypt", "decrypt", "blind_index", "ensure_keys")}
+    for name, fn in originals.items():
+        setattr(Vault, name, timed(fn))
+    server = LiveServer(port)
+    server.start()
+    try:
+        t0 = time.perf_counter()
+        asyncio.run(story(server))
+        total = time.perf_counter() - t0
+    finally:
+        server.stop()
+        for name, fn in originals.items():
+            setattr(Vault, name, fn)
+    return {
+        "birth_story_ms": round(total * 1000, 1),
+        "birth_story_vault_ms": round(spent[0] * 1000, 2),
+        "birth_story_vault_calls": calls[0],
+        "birth_story_vault_overhead": round(spent[0] / (total - spent[0]), 4),
+    }
+
+
 def main() -> None:
     """Run the vault benchmark and write bench/results/vault.json."""
     results = asyncio.run(_run())
+    if os.environ.get("BENCH_VAULT_STORY", "1") == "1":
+        results.update(_story())
     write("vault", results)
 
 
