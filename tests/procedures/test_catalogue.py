@@ -145,3 +145,10 @@ def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
         (tmp_path / sub / "birth_notification.yaml").write_text(json.dumps(data, default=str))
     with pytest.raises(CatalogueError, match="duplicate ids"):
         load_catalogue_from(tmp_path.glob("*/*.yaml"))
+
+
+def test_for_event_lists_the_most_urgent_first() -> None:
+    birth = [p.id for p in load_catalogue().for_event("birth")]
+    assert birth[:3] == ["premature_infant_care", "employee_insurance_dependant", "birth_notification"]
+    notices = {"newborn_visit", "checkup_3_4_months", "checkup_1y6m", "checkup_3y", "vaccination_notice"}
+    assert set(birth[-len(notices) :]) == notices

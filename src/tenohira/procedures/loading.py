@@ -125,10 +125,22 @@ class Catalogue:
 
     def for_event(self, event: str) -> list[Procedure]:
         """The procedures a life event makes relevant (``birth``, ``move``, ``death``,
-        ``company_founding``); ValueError for an unknown event."""
+        ``company_founding``), most urgent first (shortest deadline; notices last);
+        ValueError for an unknown event."""
         if event not in LIFE_EVENTS:
             raise ValueError(f"unknown life event {event!r}; known: {', '.join(LIFE_EVENTS)}")
-        return [p for p in self.procedures if event in p.life_events]
+        return sorted((p for p in self.procedures if event in p.life_events), key=_urgency)
+
+
+def _urgency(procedure: Procedure) -> tuple[int, int, str]:
+    rule = procedure.deadline
+    if rule.kind == "period":
+        days = rule.days or (rule.months or 0) * 30 or (rule.years or 0) * 365
+    elif rule.kind in ("during_hospital_stay", "before_event"):
+        days = 0
+    else:
+        days = 10_000
+    return (int(procedure.kind == "notice" or procedure.coverage == "minimal"), days, procedure.id)
 
 
 def load_catalogue_from(paths: Iterable[Path]) -> Catalogue:
