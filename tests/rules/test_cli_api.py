@@ -75,5 +75,11 @@ def test_api_explain_and_validation() -> None:
     bad = client.post("/api/rules/explain", json={"municipality": "x", "members": []})
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     assert any("message_ja" in e for e in bad.json()["errors"])
+    only = client.post(
+        "/api/rules/explain", params={"date": "2026-11-26", "benefit": "childbirth_lump_sum"}, json=HOUSEHOLD
+    )
+    assert [b["id"] for b in only.json()["benefits"]] == ["childbirth_lump_sum"]
+    unknown = client.post("/api/rules/explain", params={"benefit": "pony"}, json=HOUSEHOLD)
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "benefit"
     params = client.get("/api/rules/parameters", params={"date": "2024-09-01"}).json()
     assert params["benefits"]["child_allowance"]["version"]["effective_from"] == "2022-06-01"

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from tenohira.core.problems import FieldError, Problem
 from tenohira.rules.household import Household
 from tenohira.rules.params import BENEFIT_IDS, Version, load_parameters
 from tenohira.rules.service import explain
@@ -20,14 +21,30 @@ def explain_household(
     on: Annotated[
         date | None, Query(alias="date", description="date of the decision (default today)")
     ] = None,
+    benefit: Annotated[list[str] | None, Query(description="only these benefit ids (default all)")] = None,
 ) -> dict[str, Any]:
-    """Decide every benefit for the household on the date, with reasons, legal basis and sources.
+    """Decide every benefit (or those named) for the household on the date, with reasons, legal basis
+    and sources.
 
     The body is the household document of ``tenohira rules explain --household FILE``; the date is
     the query parameter ``date`` (YYYY-MM-DD). A monthly benefit reports ``monthly_amount``, a lump sum
     ``amount``.
     """
-    return explain(household, on or date.today()).as_json()
+    unknown = [b for b in benefit or [] if b not in BENEFIT_IDS]
+    if unknown:
+        raise Problem(
+            status=422,
+            slug="unknown-benefit",
+            title="Unknown benefit",
+            title_ja="判定できない給付です",
+            detail=f"unknown benefit ids: {', '.join(unknown)}; known: {', '.join(BENEFIT_IDS)}",
+            detail_ja=f"判定できない給付の ID です: {', '.join(unknown)}",
+            errors=[
+                FieldError("benefit", f"unknown benefit id {b}", f"給付の ID {b} はありません")
+                for b in unknown
+            ],
+        )
+    return explain(household, on or date.today(), benefit).as_json()
 
 
 def _dump(v: Version | None) -> dict[str, Any] | None:
