@@ -89,3 +89,9 @@ def test_prescription_periods_do_not_shift() -> None:
     remainder = load_catalogue().get("childbirth_lump_sum_remainder")
     # from the next day, 2 years: ends 2028-11-10 even though the rule ignores closed days
     assert deadline_for(remainder, date(2026, 11, 10)) == date(2028, 11, 10)
+
+
+def test_fifteen_day_rule_matches_a_municipal_example() -> None:
+    # 高槻市: a child born on 30 September is paid from October if claimed by 15 October
+    claim = load_catalogue().get("child_allowance_claim")
+    assert deadline_for(claim, date(2026, 9, 30)) == date(2026, 10, 15)
