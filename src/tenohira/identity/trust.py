@@ -76,9 +76,9 @@ class TrustStore:
     roots: list[x509.Certificate]
     intermediates: list[x509.Certificate] = field(default_factory=list)
     crls: list[x509.CertificateRevocationList] = field(default_factory=list)
-    # Verified links between CA certificates of this store (child fingerprint -> issuer). They never
+    # Verified links between CA certificates of this store (id of child -> issuer). They never
     # change, so their signatures are checked once; card certificates are checked every time.
-    _ca_links: dict[bytes, x509.Certificate] = field(default_factory=dict, init=False, repr=False)
+    _ca_links: dict[int, x509.Certificate] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_pem(cls, chain_pem: bytes, crls: Iterable[bytes] = ()) -> TrustStore:
@@ -161,22 +161,26 @@ class TrustStore:
         Returns the path (leaf first). Raises :class:`Refused` with the first reason found.
         """
         now = now or datetime.now(UTC)
-        path = [cert]
-        current = cert
-        root_ids = {r.fingerprint(hashes.SHA256()) for r in self.roots}
-        while (current_id := current.fingerprint(hashes.SHA256())) not in root_ids:
-            issuer = self._ca_links.get(current_id)
-            if issuer is None:
-                issuer = self._issuer_of(current)
-                if issuer is not None and current in self.intermediates:
-                    self._ca_links[current_id] = issuer
-            if issuer is None or len(path) > 4:
-                raise Refused("certificate-untrusted", serial=serial_hex(cert))
-            path.append(issuer)
-            current = issuer
-        if len(path) == 1:
+        try:
+            is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            is_ca = False
+        if is_ca:
             # A CA certificate presented as a card certificate.
             raise Refused("certificate-untrusted", serial=serial_hex(cert))
+        path = [cert]
+        current = cert
+        # Issuers come from this store's own lists, so identity tells a root from an intermediate.
+        while not any(current is r for r in self.roots):
+            issuer = self._ca_links.get(id(current))
+            if issuer is None:
+                issuer = self._issuer_of(current)
+                if issuer is None or len(path) > 4:
+                    raise Refused("certificate-untrusted", serial=serial_hex(cert))
+                if any(current is i for i in self.intermediates):
+                    self._ca_links[id(current)] = issuer
+            path.append(issuer)
+            current = issuer
         for c in path:
             if now < c.not_valid_before_utc:
                 raise Refused("certificate-not-yet-valid", serial=serial_hex(cert))
