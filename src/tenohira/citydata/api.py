@@ -8,7 +8,8 @@ malformed input; errors are rendered as NGSI-LD ProblemDetails by ``NgsiRoute``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -71,6 +72,15 @@ def _route(path: str, methods: list[str], **kw: Any) -> Callable[[Any], Any]:
         return fn
 
     return deco
+
+
+@asynccontextmanager
+async def _reading() -> AsyncIterator[AsyncSession]:
+    """A session for reads only: autocommit, so no BEGIN/COMMIT round trips per request."""
+    async with get_database().engine.connect() as conn:
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        async with AsyncSession(bind=auto) as session:
+            yield session
 
 
 # ---------------------------------------------------------------- request helpers
@@ -297,7 +307,7 @@ async def query_entities(request: Request) -> Response:
     media = _accept(request, geo=True)
     limit, offset, count = _pagination(request)
     p = request.query_params
-    async with get_database().session() as session:
+    async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
         opts = _render_options(request, ctx)
         q = service.EntityQuery(limit=limit, offset=offset, count=count)
@@ -357,7 +367,7 @@ def _geojson(
 @router.get("/entities/{entity_id}", summary="Retrieve entity")
 async def retrieve_entity(entity_id: str, request: Request) -> Response:
     media = _accept(request, geo=True)
-    async with get_database().session() as session:
+    async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
         opts = _render_options(request, ctx)
         e = await service.load_entity(session, entity_id)
@@ -551,7 +561,7 @@ async def batch_query(request: Request) -> Response:
     limit, offset, count = _pagination(request)
     if not isinstance(body, dict) or body.get("type") != "Query":
         raise bad_request("the body must be a Query object (type 'Query')")
-    async with get_database().session() as session:
+    async with _reading() as session:
         ctx = await _context(session, _context_source(request, body, media))
         opts = _render_options(request, ctx)
         q = service.EntityQuery(limit=limit, offset=offset, count=count)
@@ -610,7 +620,7 @@ async def list_subscriptions(request: Request) -> Response:
     media = _accept(request)
     limit, offset, count = _pagination(request)
     sys_attrs = "sysAttrs" in _options(request)
-    async with get_database().session() as session:
+    async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
         rows, total = await service.list_subscriptions(session, limit=limit, offset=offset)
     data = [subs.render(d, c, m, sys_attrs=sys_attrs) for d, _ctx, c, m in rows]
@@ -622,7 +632,7 @@ async def list_subscriptions(request: Request) -> Response:
 async def retrieve_subscription(sid: str, request: Request) -> Response:
     media = _accept(request)
     sys_attrs = "sysAttrs" in _options(request)
-    async with get_database().session() as session:
+    async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
         data, _source, created, modified = await service.load_subscription(session, sid)
     return _respond(subs.render(data, created, modified, sys_attrs=sys_attrs), ctx, media)
@@ -670,7 +680,7 @@ def _attribute_types(a: Any) -> set[str]:
 async def list_types(request: Request) -> Response:
     media = _accept(request)
     details = request.query_params.get("details", "false").lower() == "true"
-    async with get_database().session() as session:
+    async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
         everything = await service.all_entities(session)
     by_type: dict[str, set[str]] = {}
@@ -699,7 +709,7 @@ async def list_types(request: Request) -> Response:
 @router.get("/types/{type_name}", summary="Details of an entity type")
 async def type_info(type_name: str, request: Request) -> Response:
     media = _accept(request)
-    async with get_database().session() as session:
+    async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
         everything = await service.all_entities(session)
     iri = ctx.expand(type_name)
@@ -727,7 +737,7 @@ async def type_info(type_name: str, request: Request) -> Response:
 async def list_attributes(request: Request) -> Response:
     media = _accept(request)
     details = request.query_params.get("details", "false").lower() == "true"
-    async with get_database().session() as session:
+    async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
         everything = await service.all_entities(session)
     info: dict[str, dict[str, Any]] = {}
@@ -762,7 +772,7 @@ def _attribute_info(iri: str, d: dict[str, Any], ctx: ActiveContext) -> dict[str
 @router.get("/attributes/{attr}", summary="Details of an attribute")
 async def attribute_info(attr: str, request: Request) -> Response:
     media = _accept(request)
-    async with get_database().session() as session:
+    async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
         everything = await service.all_entities(session)
     iri = ctx.expand(attr)
@@ -799,7 +809,7 @@ async def add_context(request: Request) -> Response:
 @_route("/jsonldContexts", ["GET"], summary="Hosted @contexts")
 async def list_contexts(request: Request) -> Response:
     base = str(request.base_url).rstrip("/")
-    async with get_database().session() as session:
+    async with _reading() as session:
         ids = await service.list_hosted_contexts(session)
     return Response(json.dumps([f"{base}{HOSTED_PATH}{i}" for i in ids]), media_type=JSON)
 
@@ -809,7 +819,7 @@ async def get_context(cid: str) -> Response:
     version = core_version_of(f"https://uri.etsi.org/ngsi-ld/v1/{cid}")
     if version is not None:
         return Response(json.dumps(core_document(version)), media_type=JSONLD)
-    async with get_database().session() as session:
+    async with _reading() as session:
         doc = await service.get_hosted_context(session, cid)
     if doc is None:
         raise not_found(f"@context {cid} not found")

@@ -415,8 +415,23 @@ class SqlTranslator:
             eq = self._pg_eq(target, value)
             if eq is None:
                 return None
+            if op == "==" and not term.path.sub and not term.path.compound and not isinstance(value, Range):
+                # A necessary condition the GIN (jsonb_path_ops) index can answer: the attribute
+                # holds the value (as value, as object, or inside an array value).
+                eq = f"({self._pg_contains(names[0], value)} AND {eq})"
             return eq if op == "==" else f"({target} IS NOT NULL AND NOT {eq})"
         return self._pg_cmp(target, op, value)
+
+    def _pg_contains(self, name: str, value: Any) -> str:
+        values = value if isinstance(value, tuple) else (value,)
+        docs = []
+        for v in values:
+            members: list[dict[str, Any]] = [{"value": v}, {"value": [v]}]
+            if isinstance(v, str) and ":" in v:
+                members.append({"object": v})  # only a URI can be a Relationship's object
+            for member in members:
+                docs.append(f"{self.column} @> CAST({self._bind(json.dumps({name: member}))} AS jsonb)")
+        return "(" + " OR ".join(docs) + ")"
 
     def _pg_eq(self, target: str, value: Any) -> str | None:
         if isinstance(value, Range):

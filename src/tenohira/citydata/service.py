@@ -612,9 +612,11 @@ async def query_entities(
         for group in query.type_groups:
             if len(group) == 1:
                 t = w.bind("t", group[0])
-                alts.append(f"(type = {t} OR (multi_type AND {w.has_type(group[0])}))")
+                # "multi_type = TRUE" (not a bare column) lets both databases use its index
+                # and OR the two index scans instead of scanning the table.
+                alts.append(f"(type = {t} OR (multi_type = TRUE AND {w.has_type(group[0])}))")
             else:
-                alts.append("(multi_type AND " + " AND ".join(w.has_type(t) for t in group) + ")")
+                alts.append("(multi_type = TRUE AND " + " AND ".join(w.has_type(t) for t in group) + ")")
         w.parts.append(" OR ".join(alts))
     if query.ids is not None:
         w.parts.append("id IN (" + ", ".join(w.bind("i", i) for i in query.ids) + ")")

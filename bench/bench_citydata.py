@@ -1,0 +1,410 @@
+"""NGSI-LD broker throughput through the HTTP API, on PostgreSQL and SQLite.
+
+Measures, at 10,000 and then 100,000 entities:
+
+- creates/s: single ``POST /entities`` and batch ``POST /entityOperations/create`` (100 per batch);
+- queries/s: ``GET /entities?type=…&q=pm25>X;district=="dN"`` (type + q filter, limit 20) and a
+  geo-query (``near;maxDistance==500`` around a random point);
+
+with baselines measured in the same run: the same filter as a raw SQL SELECT through the
+database driver (no HTTP, no JSON-LD), and a bare HTTP endpoint on the same server
+(``GET /bare`` returning ``[]``) for the cost of HTTP alone. The server is a separate uvicorn
+process (one worker); the load generator (httpx, 8 requests in flight) shares the 2 cores.
+
+Run: ``.venv/bin/python -m bench citydata`` (PostgreSQL at 127.0.0.1:5432, database ``test``
+reachable as postgres; set BENCH_CITYDATA_MAX=10000 to skip the 100,000 step).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.report import write
+
+PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+SIZES = [n for n in (10_000, 100_000) if n <= int(os.environ.get("BENCH_CITYDATA_MAX", "100000"))]
+CONCURRENCY = 8
+TYPES = ("AirQualityObserved", "WeatherObserved", "ParkingSpot", "StreetLight", "WasteContainer")
+VOCAB = "https://uri.etsi.org/ngsi-ld/default-context/"
+CENTRE = (138.05, 36.10)
+BATCH = 100
+SINGLE_CREATES = 1000
+QUERY_SECONDS = 6.0
+
+
+def make_app() -> Any:
+    """The server under test: the citydata router and a bare endpoint (uvicorn factory)."""
+    from fastapi import FastAPI
+    from fastapi.responses import Response
+
+    from tenohira.citydata.api import router
+    from tenohira.core.problems import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(router)
+
+    @app.get("/bare")
+    async def bare() -> Response:
+        return Response(b"[]", media_type="application/json")
+
+    return app
+
+
+def entity(i: int, rng: random.Random) -> dict[str, Any]:
+    lon = CENTRE[0] + rng.uniform(-0.1, 0.1)
+    lat = CENTRE[1] + rng.uniform(-0.1, 0.1)
+    return {
+        "id": f"urn:ngsi-ld:{TYPES[i % len(TYPES)]}:bench:{i:07d}",
+        "type": TYPES[i % len(TYPES)],
+        "pm25": {
+            "type": "Property",
+            "value": round(rng.uniform(0, 100), 1),
+            "unitCode": "GQ",
+            "observedAt": "2026-11-26T09:00:00Z",
+        },
+        "temperature": {"type": "Property", "value": round(rng.uniform(-5, 35), 1), "unitCode": "CEL"},
+        "district": {"type": "Property", "value": f"d{rng.randrange(10)}"},
+        "name": {"type": "Property", "value": f"sensor {i}"},
+        "location": {
+            "type": "GeoProperty",
+            "value": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+        },
+        "refDevice": {"type": "Relationship", "object": f"urn:ngsi-ld:Device:{i % 500}"},
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, db_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "TENOHIRA_DATABASE_URL": db_url, "TENOHIRA_ENVIRONMENT": "production"}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.bench_citydata:make_app",
+                "--factory",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+        )
+
+    async def wait(self) -> None:
+        import httpx
+
+        async with httpx.AsyncClient() as c:
+            for _ in range(200):
+                try:
+                    if (await c.get(self.url + "/bare")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise RuntimeError("bench server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(15)
+
+
+async def timed(n_or_seconds: float, make_call: Any, *, by_time: bool) -> tuple[int, float]:
+    """Run calls with CONCURRENCY in flight; by count, or for a time. Returns (calls, seconds)."""
+    done = 0
+    stop_at = time.perf_counter() + n_or_seconds if by_time else None
+    counter = iter(range(10**9))
+
+    async def worker() -> None:
+        nonlocal done
+        while True:
+            k = next(counter)
+            if stop_at is None and k >= n_or_seconds:
+                return
+            if stop_at is not None and time.perf_counter() >= stop_at:
+                return
+            await make_call(k)
+            done += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return done, time.perf_counter() - t0
+
+
+async def run_backend(name: str, db_url: str, raw: Any) -> dict[str, Any]:
+    import httpx
+
+    from tenohira.core.db import migrate
+
+    await migrate(db_url)
+    server = Server(db_url)
+    results: dict[str, Any] = {}
+    try:
+        await server.wait()
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as client:
+            rng = random.Random(42)
+            headers = {"Accept": "application/json"}
+
+            async def ok(r: httpx.Response, status: int) -> None:
+                if r.status_code != status:
+                    raise RuntimeError(f"{r.request.method} {r.request.url}: {r.status_code} {r.text[:300]}")
+
+            # single creates (their entities count towards the first size)
+            made = 0
+
+            async def single(k: int) -> None:
+                r = await client.post("/ngsi-ld/v1/entities", json=entity(k, random.Random(k)))
+                await ok(r, 201)
+
+            n, secs = await timed(SINGLE_CREATES, single, by_time=False)
+            made += n
+            results["single_creates_per_s"] = round(n / secs, 1)
+            print(f"[{name}] single creates: {n / secs:.0f}/s", flush=True)
+
+            batch_total = 0.0
+            batch_count = 0
+            for size in SIZES:
+                start = made
+
+                async def batch(k: int, start: int = start) -> None:
+                    first = start + k * BATCH
+                    body = [entity(i, random.Random(i)) for i in range(first, first + BATCH)]
+                    r = await client.post("/ngsi-ld/v1/entityOperations/create", json=body)
+                    await ok(r, 201)
+
+                batches = (size - made) // BATCH
+                n, secs = await timed(batches, batch, by_time=False)
+                made += n * BATCH
+                batch_total += secs
+                batch_count += n * BATCH
+                rate = n * BATCH / secs
+                results[f"batch_creates_per_s_to_{size}"] = round(rate, 1)
+                print(f"[{name}] batch creates up to {made}: {rate:.0f}/s", flush=True)
+                await raw.analyze()
+
+                def q_params() -> dict[str, str]:
+                    return {
+                        "type": rng.choice(TYPES),
+                        "q": f'pm25>{rng.randrange(90)};district=="d{rng.randrange(10)}"',
+                        "limit": "20",
+                    }
+
+                def geo_params() -> dict[str, str]:
+                    lon = CENTRE[0] + rng.uniform(-0.09, 0.09)
+                    lat = CENTRE[1] + rng.uniform(-0.09, 0.09)
+                    return {
+                        "type": rng.choice(TYPES),
+                        "georel": "near;maxDistance==500",
+                        "geometry": "Point",
+                        "coordinates": f"[{lon:.5f},{lat:.5f}]",
+                    }
+
+                async def q_call(_k: int) -> None:
+                    r = await client.get("/ngsi-ld/v1/entities", params=q_params(), headers=headers)
+                    await ok(r, 200)
+
+                async def geo_call(_k: int) -> None:
+                    r = await client.get("/ngsi-ld/v1/entities", params=geo_params(), headers=headers)
+                    await ok(r, 200)
+
+                async def bare_call(_k: int) -> None:
+                    await ok(await client.get("/bare"), 200)
+
+                async def raw_q(_k: int) -> None:
+                    p = q_params()
+                    await raw.q(VOCAB + p["type"], float(p["q"].split(">")[1].split(";")[0]), p["q"][-3:-1])
+
+                async def raw_geo(_k: int) -> None:
+                    p = geo_params()
+                    lon, lat = (float(x) for x in p["coordinates"][1:-1].split(","))
+                    await raw.geo(VOCAB + p["type"], lon, lat)
+
+                row: dict[str, Any] = {}
+                for label, call in (
+                    ("filtered_query", q_call),
+                    ("geo_query", geo_call),
+                    ("bare_http", bare_call),
+                    ("raw_sql_filtered", raw_q),
+                    ("raw_sql_geo_bbox", raw_geo),
+                ):
+                    n, secs = await timed(QUERY_SECONDS, call, by_time=True)
+                    row[f"{label}_per_s"] = round(n / secs, 1)
+                row["filtered_query_vs_raw_sql"] = round(
+                    row["filtered_query_per_s"] / row["raw_sql_filtered_per_s"], 3
+                )
+                row["filtered_query_vs_bare_http"] = round(
+                    row["filtered_query_per_s"] / row["bare_http_per_s"], 3
+                )
+                row["geo_query_vs_raw_sql_bbox"] = round(
+                    row["geo_query_per_s"] / row["raw_sql_geo_bbox_per_s"], 3
+                )
+                results[f"at_{size}"] = row
+                print(f"[{name}] at {size}: {row}", flush=True)
+            results["batch_creates_per_s_overall"] = (
+                round(batch_count / batch_total, 1) if batch_total else None
+            )
+    finally:
+        server.stop()
+    return results
+
+
+class RawPg:
+    """The same filters as plain SQL through asyncpg (baseline: no HTTP, no NGSI-LD layer)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("postgresql+asyncpg://", "postgresql://")
+        self.pool: Any = None
+
+    async def open(self) -> None:
+        import asyncpg  # type: ignore[import-untyped]
+
+        self.pool = await asyncpg.create_pool(self.url, min_size=CONCURRENCY, max_size=CONCURRENCY)
+
+    async def analyze(self) -> None:
+        async with self.pool.acquire() as c:
+            await c.execute("ANALYZE citydata_entities")
+
+    async def q(self, type_iri: str, threshold: float, district: str) -> None:
+        async with self.pool.acquire() as c:
+            await c.fetch(
+                "SELECT id, types, data, created_at, modified_at, scope FROM citydata_entities "
+                "WHERE type = $1 AND jsonb_typeof(data->$2->'value') = 'number' "
+                "AND data->$2->'value' > $3::jsonb AND data->$4->'value' = $5::jsonb ORDER BY id LIMIT 20",
+                type_iri,
+                VOCAB + "pm25",
+                str(threshold),
+                VOCAB + "district",
+                f'"{district}"',
+            )
+
+    async def geo(self, type_iri: str, lon: float, lat: float) -> None:
+        d = 500 / 111_000
+        async with self.pool.acquire() as c:
+            await c.fetch(
+                "SELECT id, types, data, created_at, modified_at, scope FROM citydata_entities "
+                "WHERE type = $1 AND min_lon <= $2 AND max_lon >= $3 AND min_lat <= $4 AND max_lat >= $5 "
+                "ORDER BY id",
+                type_iri,
+                lon + d * 1.25,
+                lon - d * 1.25,
+                lat + d,
+                lat - d,
+            )
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+class RawSqlite:
+    """Plain SQL through the stdlib sqlite3 module (one connection, in a thread)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.conn: Any = None
+
+    async def open(self) -> None:
+        import sqlite3
+
+        self.conn = sqlite3.connect(self.path, check_same_thread=False)
+        self.lock = asyncio.Lock()
+
+    async def analyze(self) -> None:
+        self.conn.execute("ANALYZE")
+
+    async def _run(self, sql: str, params: tuple[Any, ...]) -> None:
+        async with self.lock:
+            await asyncio.to_thread(lambda: self.conn.execute(sql, params).fetchall())
+
+    async def q(self, type_iri: str, threshold: float, district: str) -> None:
+        p = f'$."{VOCAB}pm25".value'
+        d = f'$."{VOCAB}district".value'
+        await self._run(
+            "SELECT id, types, data, created_at, modified_at, scope FROM citydata_entities WHERE type = ? "
+            "AND json_type(data, ?) IN ('integer','real') AND json_extract(data, ?) > ? "
+            "AND json_extract(data, ?) = ? ORDER BY id LIMIT 20",
+            (type_iri, p, p, threshold, d, district),
+        )
+
+    async def geo(self, type_iri: str, lon: float, lat: float) -> None:
+        d = 500 / 111_000
+        await self._run(
+            "SELECT id, types, data, created_at, modified_at, scope FROM citydata_entities WHERE type = ? "
+            "AND min_lon <= ? AND max_lon >= ? AND min_lat <= ? AND max_lat >= ? ORDER BY id",
+            (type_iri, lon + d * 1.25, lon - d * 1.25, lat + d, lat - d),
+        )
+
+    async def close(self) -> None:
+        self.conn.close()
+
+
+async def amain() -> dict[str, Any]:
+    out: dict[str, Any] = {"sizes": SIZES, "concurrency": CONCURRENCY, "batch_size": BATCH}
+    # PostgreSQL: our own database next to the admin one
+    import asyncpg
+
+    admin = PG_ADMIN.replace("postgresql+asyncpg://", "postgresql://")
+    name = "bench_citydata_" + uuid.uuid4().hex[:8]
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    pg_url = PG_ADMIN.rpartition("/")[0] + "/" + name
+    try:
+        raw_pg = RawPg(pg_url)
+        from tenohira.core.db import migrate
+
+        await migrate(pg_url)
+        await raw_pg.open()
+        try:
+            out["postgresql"] = await run_backend("postgresql", pg_url, raw_pg)
+        finally:
+            await raw_pg.close()
+    finally:
+        from tenohira.core.db import dispose_databases
+
+        await dispose_databases()
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/bench.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        from tenohira.core.db import migrate
+
+        await migrate(url)
+        raw_sqlite = RawSqlite(path)
+        await raw_sqlite.open()
+        try:
+            out["sqlite"] = await run_backend("sqlite", url, raw_sqlite)
+        finally:
+            await raw_sqlite.close()
+    return out
+
+
+def main() -> None:
+    write("citydata", asyncio.run(amain()))
+
+
+if __name__ == "__main__":
+    main()
