@@ -508,6 +508,7 @@ class Vault:
 # -- opening, bootstrap, rotation, recovery (need the main database) ------------------------
 
 _vaults: dict[tuple[str, str, str, int], Vault] = {}
+_MAX_OPEN_VAULTS = 4
 _open_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
@@ -617,6 +618,12 @@ async def open_vault(settings: Settings) -> Vault:
             raise VaultUnavailable("the catalogue has no active key-encryption key or no index key")
         vault = Vault(sites, settings.vault_threshold, keks, active, index_key)
         _vaults[key] = vault
+        # One process rarely serves more than one configuration (tests do, one per test): keep a few,
+        # closing the site stores of the others (a closed store reopens itself if used again).
+        while len(_vaults) > _MAX_OPEN_VAULTS:
+            oldest = next(iter(_vaults))
+            for site in _vaults.pop(oldest).sites:
+                site.close()
         return vault
 
 
