@@ -204,6 +204,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "register the death",
         "register a death",
     ),
+    "pension_death": (
+        "年金を止め",
+        "年金の停止",
+        "未支給年金",
+        "年金受給者死亡届",
+        "年金の手続き",
+        "pension",
+    ),
     "inheritance_renunciation": (
         "相続放棄",
         "そうぞくほうき",

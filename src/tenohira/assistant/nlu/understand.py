@@ -256,8 +256,8 @@ def understand(
     if label == "procedure":
         if procedure:
             intent = procedure
-        else:  # a procedure the lexicon does not know: take the next best general answer
-            intent = next((lab for lab, _ in ranked[1:] if lab != "procedure"), "other")
+        else:  # asks for a procedure the catalogue does not have (保育園, 産後ケア…)
+            intent = "other"
     elif label == "status" and procedure:
         slots["procedure"] = procedure
     elif label in ("affirm", "deny"):
