@@ -38,6 +38,7 @@ from bench.report import percentile, write
 SECONDS = float(os.environ.get("BENCH_HUB_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("BENCH_HUB_CONCURRENCY", "64"))
 CLIENTS = int(os.environ.get("BENCH_HUB_CLIENTS", "2"))
+WARMUP = 20
 LATENCY_SAMPLES = int(os.environ.get("BENCH_HUB_LATENCY_SAMPLES", "1000"))
 BODY = {"child_name": "手のひら 花子", "name_kana": "てのひら はなこ", "birth_date": "2026-11-20"}
 
@@ -54,6 +55,9 @@ def _env(data_dir: str, port: int, db_url: str | None) -> None:
     os.environ["TENOHIRA_LOG_LEVEL"] = "WARNING"
     if db_url:
         os.environ["TENOHIRA_DATABASE_URL"] = db_url
+    from tenohira.core import reset_settings
+
+    reset_settings()
 
 
 def _server_app() -> Any:
@@ -171,12 +175,18 @@ async def _load(
                 errors += 1
 
     # warm up connections, caches and the JIT-less interpreter's branch predictors alike
-    for _ in range(20):
+    for _ in range(WARMUP):
         await one()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - t0
-    return {"requests": len(latencies), "errors": errors, "elapsed": elapsed, "latencies": latencies}
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "elapsed": elapsed,
+        "latencies": latencies,
+        "cpu": cpu,
+    }
 
 
 def _load_process(args: tuple[str, str, str, str, int, str | None, int, float, int], out: Any) -> None:
@@ -191,6 +201,12 @@ def _load_process(args: tuple[str, str, str, str, int, str | None, int, float, i
     out.put(asyncio.run(_load(kind, base, code, concurrency, seconds, max_requests)))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to count the server's cost per request."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _run_load(
     kind: str,
     ctx: Any,
@@ -199,7 +215,9 @@ def _run_load(
     concurrency: int,
     seconds: float,
     max_requests: int,
+    server_pid: int,
 ) -> dict[str, Any]:
+    cpu0 = _cpu_seconds(server_pid)
     queue = ctx.Queue()
     procs = [
         ctx.Process(target=_load_process, args=((kind, *common, concurrency, seconds, max_requests), queue))
@@ -210,11 +228,16 @@ def _run_load(
     results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
+    server_cpu = _cpu_seconds(server_pid) - cpu0
     latencies = [x for r in results for x in r["latencies"]]
     requests = sum(r["requests"] for r in results)
     elapsed = max(r["elapsed"] for r in results)
+    served = requests + WARMUP * processes
     return {
         "requests": requests,
+        # CPU per request does not depend on what else runs on the machine
+        "server_cpu_ms_per_request": round(server_cpu / served * 1000, 3),
+        "client_cpu_ms_per_request": round(sum(r["cpu"] for r in results) / requests * 1000, 3),
         "errors": sum(r["errors"] for r in results),
         "per_second": round(requests / elapsed, 1),
         "p50_ms": round(percentile(latencies, 50) * 1000, 3),
@@ -248,11 +271,12 @@ def main() -> None:
             "database": "sqlite (embedded)" if not db_url else "configured",
         }
         # latency: one request at a time
-        echo_lat = _run_load("echo", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES)
-        hub_lat = _run_load("hub", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES)
+        pid = int(server.pid or 0)
+        echo_lat = _run_load("echo", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES, pid)
+        hub_lat = _run_load("hub", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES, pid)
         # throughput: many in flight from several load processes
-        echo_tp = _run_load("echo", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9)
-        hub_tp = _run_load("hub", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9)
+        echo_tp = _run_load("echo", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9, pid)
+        hub_tp = _run_load("hub", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9, pid)
         results.update(
             {
                 "latency_concurrency_1": {
@@ -268,6 +292,9 @@ def main() -> None:
                     "echo": echo_tp,
                     "hub": hub_tp,
                     "ratio_hub_to_echo": round(hub_tp["per_second"] / echo_tp["per_second"], 3),
+                    "server_cpu_ratio_echo_to_hub": round(
+                        echo_tp["server_cpu_ms_per_request"] / hub_tp["server_cpu_ms_per_request"], 3
+                    ),
                 },
                 "goal": {"exchanges_per_second": 1000, "ratio": 0.5},
             }

@@ -162,7 +162,7 @@ def serialize_bare(value: BareItem) -> str:
         if not _TOKEN.fullmatch(value):
             raise ValueError("bad token")
         return str(value)
-    if not all(0x20 <= ord(c) <= 0x7E for c in value):
+    if not (value.isascii() and value.isprintable()):
         raise ValueError("sf-strings are printable ASCII")
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -171,8 +171,18 @@ def serialize_params(params: list[tuple[str, BareItem]]) -> str:
     return "".join(f";{k}" if v is True else f";{k}={serialize_bare(v)}" for k, v in params)
 
 
+@lru_cache(maxsize=4096)
+def _serialize_item(key: tuple[tuple[str, str, BareItem], ...]) -> str:
+    (_, _, value), params = key[0], key[1:]
+    return serialize_bare(value) + serialize_params([(k, v) for k, _, v in params])
+
+
 def serialize_item(item: ParsedItem) -> str:
-    return serialize_bare(item.value) + serialize_params(item.params)
+    """Serialize an item (cached: component identifiers repeat on every message)."""
+    # the type names keep a Token apart from an equal str, and True apart from 1, in the cache
+    head = ("", type(item.value).__name__, item.value)
+    key = (head, *((k, type(v).__name__, v) for k, v in item.params))
+    return _serialize_item(key)
 
 
 def serialize_member(member: Member) -> str:
