@@ -116,6 +116,13 @@ async def test_pagination_and_count(seeded: httpx.AsyncClient) -> None:
     )
     assert [e["id"] for e in r.json()] == [n(27), n(28), n(29)]
     assert r.headers["NGSILD-Results-Count"] == "30"
+    links = r.headers.get_list("link")
+    assert any('rel="prev"' in x and "offset=22" in x for x in links)
+    assert not any('rel="next"' in x for x in links)
+    r = await c.get(f"{BASE}/entities", params={"type": "AirQualityObserved", "limit": 10})
+    nxt = [x for x in r.headers.get_list("link") if 'rel="next"' in x]
+    assert len(nxt) == 1 and "offset=10" in nxt[0] and "limit=10" in nxt[0]
+    assert any("json-ld#context" in x for x in r.headers.get_list("link"))
     r = await c.get(
         f"{BASE}/entities", params={"type": "AirQualityObserved", "limit": 0, "count": "true", "q": "pm25<10"}
     )

@@ -334,12 +334,32 @@ async def query_entities(request: Request) -> Response:
             (q.type_groups, q.ids, q.id_pattern, q.q, q.geo, q.attrs, q.scope_q, p.get("local") == "true")
         ):
             raise bad_request("a query needs at least one of type, id, idPattern, attrs, q or a geo-query")
-        found, total = await service.query_entities(session, q, ctx)
+        found, total, more = await service.query_entities(session, q, ctx)
     headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
     data = [e.render(ctx, opts) for e in found]
     if media == GEOJSON:
-        return _geojson(data, found, ctx, request, headers)
-    return _respond(data, ctx, media, headers=headers)
+        response = _geojson(data, found, ctx, request, headers)
+    else:
+        response = _respond(data, ctx, media, headers=headers)
+    _page_links(response, request, limit, offset, more)
+    return response
+
+
+def _page_links(response: Response, request: Request, limit: int, offset: int, more: bool) -> None:
+    """Link headers rel="next"/"prev" for pagination (clause 5.5.9)."""
+    from urllib.parse import urlencode
+
+    def url(new_offset: int) -> str:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+        params.append(("offset", str(new_offset)))
+        return f"{request.url.path}?{urlencode(params)}"
+
+    if more and limit > 0:
+        response.headers.append("Link", f'<{url(offset + limit)}>; rel="next"; type="application/ld+json"')
+    if offset > 0 and limit > 0:
+        response.headers.append(
+            "Link", f'<{url(max(0, offset - limit))}>; rel="prev"; type="application/ld+json"'
+        )
 
 
 def _geojson(
@@ -594,9 +614,11 @@ async def batch_query(request: Request) -> Response:
             )
         if not any((q.type_groups, q.attrs, q.q, q.geo)):
             raise bad_request("a query needs entities, attrs, q or geoQ")
-        found, total = await service.query_entities(session, q, ctx)
+        found, total, more = await service.query_entities(session, q, ctx)
     headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
-    return _respond([e.render(ctx, opts) for e in found], ctx, out_media, headers=headers)
+    response = _respond([e.render(ctx, opts) for e in found], ctx, out_media, headers=headers)
+    _page_links(response, request, limit, offset, more)
+    return response
 
 
 # ---------------------------------------------------------------- subscriptions

@@ -603,8 +603,8 @@ def _json_key(name: str) -> str:
 
 async def query_entities(
     session: AsyncSession, query: EntityQuery, ctx: ActiveContext
-) -> tuple[list[StoredEntity], int | None]:
-    """Entities matching the query, in id order, one page; and the total when ``count``."""
+) -> tuple[list[StoredEntity], int | None, bool]:
+    """One page of matching entities in id order, the total when ``count``, and whether more follow."""
     dialect = dialect_of(session)
     w = _Where(dialect)
     if query.type_groups:
@@ -649,14 +649,16 @@ async def query_entities(
     where = w.clause()
     in_python = python_q is not None or query.geo is not None or query.scope_q is not None
     if not in_python:
-        stmt = sa.select(*_COLUMNS).where(where).order_by(_T.c.id).limit(query.limit).offset(query.offset)
+        # One row more than asked tells whether a next page exists (for the Link rel="next").
+        stmt = sa.select(*_COLUMNS).where(where).order_by(_T.c.id).limit(query.limit + 1).offset(query.offset)
         rows = [_stored(r) for r in await session.execute(stmt)] if query.limit > 0 else []
         total = None
         if query.count:
             total = int(
                 (await session.execute(sa.select(sa.func.count()).select_from(_T).where(where))).scalar_one()
             )
-        return rows, total
+        more = len(rows) > query.limit or (total is not None and total > query.offset + query.limit)
+        return rows[: query.limit], total, more
     matched: list[StoredEntity] = []
     for r in await session.execute(sa.select(*_COLUMNS).where(where).order_by(_T.c.id)):
         e = _stored(r)
@@ -668,7 +670,7 @@ async def query_entities(
             continue
         matched.append(e)
     page = matched[query.offset : query.offset + query.limit] if query.limit > 0 else []
-    return page, (len(matched) if query.count else None)
+    return page, (len(matched) if query.count else None), len(matched) > query.offset + query.limit
 
 
 def _geo_match(geo: GeoQuery, e: StoredEntity) -> bool:
