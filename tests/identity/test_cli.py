@@ -68,6 +68,8 @@ def test_card_lifecycle_at_the_counter(seeded: None, tmp_path: Path) -> None:
         "card", "issue", "--resident", "R0000001", "--out", str(out), "--pin", "4321", "--password", "ABC123"
     )
     assert issued.returncode == 0, issued.stderr + issued.stdout
+    # no platform is running here: the card is issued, and the counter is told to link it later
+    assert "not linked at the hub" in issued.stderr and "tenohira card link" in issued.stderr
     for name in ("auth.pem", "sign.pem"):
         check = subprocess.run(
             ["openssl", "verify", "-CAfile", str(out / "ca-chain.pem"), str(out / name)], capture_output=True
@@ -137,5 +139,10 @@ def test_card_issue_refuses_unknown_resident_and_bad_pin(seeded: None, tmp_path:
     )
     assert bad.returncode == 2 and "4 digits" in bad.stderr
     assert not (tmp_path / "c" / "card.json").exists()
+    skipped = run("card", "issue", "--resident", "R0000002", "--out", str(tmp_path / "d"), "--pin", "1234",
+                  "--password", "ABC123", "--no-hub")  # fmt: skip
+    assert skipped.returncode == 0 and "--no-hub" in skipped.stderr
+    down = run("card", "link", "--card", str(tmp_path / "d"), "--resident", "R0000002")
+    assert down.returncode == 1 and "could not be reached" in down.stderr
     reason = run("card", "revoke", "--resident", "R0000001", "--reason", "bored")
     assert reason.returncode == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tenohira.identity import CardSimulator, Refused, TrustStore, verify_document_signature
 
@@ -27,7 +28,18 @@ async def test_card_on_the_running_platform(live_server: Any, tmp_path: Path) ->
         "issue", "--resident", "R0000003", "--out", str(out), "--pin", "2468", "--password", "LIVE2026"
     )
     assert issued.returncode == 0, issued.stderr
+    assert "linked at the hub" in issued.stdout, issued.stderr
     sim = CardSimulator.open(out)
+    # the palm can now resolve the card to its own code for the person (through the hub)
+    from tenohira.agencies.membership import member_client
+    from tenohira.core import get_settings
+
+    serial = sim.auth_certificate_pem()
+    from cryptography import x509
+
+    auth_serial = format(x509.load_pem_x509_certificate(serial).serial_number, "X")
+    palm_code = await member_client(get_settings(), "palm").resolve_card(auth_serial)
+    assert palm_code
     async with httpx.AsyncClient(base_url=live_server.url) as client:
         ready = (await client.get("/readyz")).json()
         assert ready["checks"]["signing_keys"]["status"] == "ok"
@@ -54,6 +66,10 @@ async def test_card_on_the_running_platform(live_server: Any, tmp_path: Path) ->
 
     revoked = counter("revoke", "--resident", "R0000003", "--reason", "lost")
     assert revoked.returncode == 0, revoked.stderr
+    from tenohira.hub import HubError
+
+    with pytest.raises(HubError):  # the hub no longer resolves the revoked card
+        await member_client(get_settings(), "palm").resolve_card(auth_serial)
     try:
         verify_document_signature(doc, sig, trust=await TrustStore.fetch(live_server.url))
         raise AssertionError("a revoked card's signature verified")

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
-from tenohira.agencies.municipality import get_resident
+from tenohira.agencies.municipality import get_resident, hub_code_for_resident
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.db import dispose_databases, get_database, migrate
 from tenohira.core.problems import Problem
@@ -60,10 +60,51 @@ def _fail(problem: Problem) -> typer.Exit:
     return typer.Exit(1)
 
 
+class HubLinkFailed(Exception):
+    """The card was issued but could not be linked to the person at the hub (hub not reachable)."""
+
+
+async def link_card_at_hub(settings: Settings, resident_id: str, auth_serial: str) -> None:
+    """Link the card's authentication serial to the resident's hub code, so that the palm and the
+    other agencies can resolve a logged-in card to their own code for the person."""
+    import httpx
+
+    from tenohira.agencies.membership import member_client
+    from tenohira.hub import HubError, HubResponseError
+
+    try:
+        # The hub code first, in a unit of work of its own: the hub may write to the same
+        # embedded database while we wait for it.
+        async with get_database(settings).session() as session:
+            code = await hub_code_for_resident(session, resident_id)
+        await member_client(settings, "municipality").link_card(code, auth_serial)
+    except (httpx.HTTPError, HubError, HubResponseError, Problem) as exc:
+        raise HubLinkFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
+async def unlink_cards_at_hub(settings: Settings, serials: list[str]) -> None:
+    """Stop the hub resolving revoked cards (best effort: authentication refuses them anyway)."""
+    import httpx
+
+    from tenohira.agencies.membership import member_client
+    from tenohira.hub import HubError, HubResponseError
+
+    try:
+        client = member_client(settings, "municipality")
+        for serial in serials:
+            await client.unlink_card(serial)
+    except (httpx.HTTPError, HubError, HubResponseError, Problem) as exc:
+        raise HubLinkFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
 async def issue_for_resident(
     settings: Settings, resident_id: str, *, out_dir: Path, pin: str, password: str
 ) -> IssuedCard:
-    """Issue a card to a current resident of the registry (the counter's whole procedure)."""
+    """Issue a card to a current resident of the registry (the counter's whole procedure).
+
+    Linking the card at the hub is a separate step (:func:`link_card_at_hub`), because the hub
+    is reached over HTTP and may be down while the counter still issues cards.
+    """
     await migrate(settings.resolved_database_url)
     await asyncio.to_thread(ensure_ca, settings)
     async with get_database(settings).session() as session:
@@ -136,11 +177,23 @@ def issue(
             help="password of the signing key: 6–16 upper-case letters and digits.",
         ),
     ],
+    hub: Annotated[bool, typer.Option(help="link the card to the resident at the hub.")] = True,
 ) -> None:
     """Issue a card to a resident at the counter and write it (keys, certificates, CA chain) to OUT."""
     settings = get_settings()
+
+    async def go() -> tuple[IssuedCard, str | None]:
+        card = await issue_for_resident(settings, resident, out_dir=out, pin=pin, password=password)
+        if not hub:
+            return card, "skipped (--no-hub)"
+        try:
+            await link_card_at_hub(settings, resident, card.auth_serial)
+        except HubLinkFailed as exc:
+            return card, str(exc)
+        return card, None
+
     try:
-        card = _run(issue_for_resident(settings, resident, out_dir=out, pin=pin, password=password))
+        card, hub_problem = _run(go())
     except Problem as exc:
         raise _fail(exc) from exc
     typer.echo(
@@ -150,6 +203,14 @@ def issue(
         f"  valid until                 {card.not_after:%Y-%m-%d %H:%M} UTC\n"
         f"  check: openssl verify -CAfile {out}/ca-chain.pem {out}/auth.pem {out}/sign.pem"
     )
+    if hub_problem:
+        typer.echo(
+            f"warning: the card is not linked at the hub yet ({hub_problem}); with the platform running:\n"
+            f"  tenohira card link --card {out} --resident {resident}",
+            err=True,
+        )
+    else:
+        typer.echo("  linked at the hub")
 
 
 @card_app.command("revoke")
@@ -185,6 +246,13 @@ def revoke(
         typer.echo("nothing to revoke (already revoked or expired)")
     for s in revoked:
         typer.echo(f"revoked {s} ({reason})")
+    if revoked and reason != "facts-changed":
+        try:
+            _run(unlink_cards_at_hub(settings, revoked))
+        except HubLinkFailed as exc:
+            typer.echo(
+                f"note: the hub was not told ({exc}); logins with the card are refused anyway", err=True
+            )
 
 
 @card_app.command("status")
@@ -239,6 +307,30 @@ def status(
             f"PIN tries left: {counters['pin_tries_left']}  "
             f"password tries left: {counters['password_tries_left']}"
         )
+
+
+@card_app.command("link")
+def link(
+    card: Annotated[Path, typer.Option(help="the card directory.")],
+    resident: Annotated[str, typer.Option(help="the resident the card was issued to.")],
+) -> None:
+    """Link an issued card to the resident at the hub (when the hub was down at issuance)."""
+    settings = get_settings()
+    auth_serial = json.loads((card / "card.json").read_text())["auth_serial"]
+
+    async def go() -> None:
+        async with get_database(settings).session() as session:
+            rows = await card_status(session, serial=auth_serial)
+        if not rows or rows[0].holder_ref != resident:
+            raise typer.BadParameter(f"this card was not issued to {resident}")
+        await link_card_at_hub(settings, resident, auth_serial)
+
+    try:
+        _run(go())
+    except HubLinkFailed as exc:
+        typer.echo(f"the hub could not be reached: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"card {auth_serial} linked at the hub")
 
 
 @card_app.command("unlock")
