@@ -296,3 +296,14 @@ async def test_concurrent_logins_with_one_challenge_open_one_session(issue: Issu
     refused = [r for r in results if isinstance(r, Refused)]
     assert len(ok) == 1 and len(refused) == 1, results
     assert refused[0].reason == "challenge-replayed"
+
+
+async def test_old_challenges_are_cleared(issue: IssueFn) -> None:
+    from sqlalchemy import text
+
+    t0 = datetime.now(UTC) - timedelta(hours=3)
+    old = await _challenge(now=t0)
+    await _challenge()  # issuing a new one clears those long expired
+    async with get_database().session() as s:
+        ids = {r[0] for r in await s.execute(text("SELECT id FROM identity_challenges"))}
+    assert old.id not in ids and len(ids) == 1

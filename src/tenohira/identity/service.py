@@ -46,6 +46,7 @@ from tenohira.identity.models import CardCertificate, CertificateRevocationList,
 from tenohira.identity.trust import TrustStore, load_certificate, verify_raw_signature
 
 CHALLENGE_PREFIX = b"tenohira-auth-v1"
+CHALLENGE_RETENTION = timedelta(hours=1)
 ISSUING_CRL_LIFETIME = timedelta(days=1)
 ROOT_CRL_LIFETIME = timedelta(days=30)
 # A CRL is re-signed when less than this is left, so a fetched CRL stays usable for a while.
@@ -420,6 +421,9 @@ async def issue_challenge(
     now = _now(now)
     challenge_id, nonce = _b64(secrets.token_bytes(32)), _b64(secrets.token_bytes(32))
     expires = now + timedelta(seconds=settings.auth_challenge_ttl_seconds)
+    # Challenges long past their lifetime are useless (a replay of one is refused as unknown,
+    # which is as good as expired), so each new challenge clears them out: no background job.
+    await repository.delete_old_challenges(session, now - CHALLENGE_RETENTION)
     await repository.add(session, Challenge(id=challenge_id, nonce=nonce, created_at=now, expires_at=expires))
     return IssuedChallenge(challenge_id, challenge_bytes(settings, challenge_id, nonce), expires)
 
