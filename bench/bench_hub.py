@@ -60,7 +60,7 @@ def _env(data_dir: str, port: int, db_url: str | None) -> None:
     reset_settings()
 
 
-def _server_app() -> Any:
+def _server_app(role: str = "all") -> Any:
     from fastapi import Depends, FastAPI
 
     from tenohira.core import get_settings
@@ -70,7 +70,8 @@ def _server_app() -> Any:
 
     settings = get_settings()
     root = FastAPI()
-    root.mount("/hub", create_app(settings, background=False))
+    if role in ("all", "hub"):
+        root.mount("/hub", create_app(settings, background=False))
 
     provider_app = FastAPI()
     install_problem_handlers(provider_app)
@@ -81,7 +82,8 @@ def _server_app() -> Any:
     async def provider_echo(hub: HubRequest = Depends(provider.request)) -> Any:
         return {"code": hub.subject_code, "received": hub.json()}
 
-    root.mount("/agencies/municipality", provider_app)
+    if role in ("all", "provider"):
+        root.mount("/agencies/municipality", provider_app)
 
     echo = FastAPI()
 
@@ -89,18 +91,19 @@ def _server_app() -> Any:
     async def bare_echo(request: Request) -> Any:
         return {"code": request.headers.get("x-subject"), "received": await request.json()}
 
-    root.mount("/echo", echo)
+    if role in ("all", "hub"):
+        root.mount("/echo", echo)
     return root
 
 
-def _serve(data_dir: str, port: int, db_url: str | None, ready: Any) -> None:
+def _serve(data_dir: str, port: int, db_url: str | None, ready: Any, role: str, listen: int) -> None:
     import uvicorn
 
     _env(data_dir, port, db_url)
     config = uvicorn.Config(
-        _server_app(),
+        _server_app(role),
         host="127.0.0.1",
-        port=port,
+        port=listen,
         log_level="warning",
         loop="uvloop",
         http="httptools",
@@ -113,11 +116,12 @@ def _serve(data_dir: str, port: int, db_url: str | None, ready: Any) -> None:
     server.run()
 
 
-async def _prepare(data_dir: str, port: int, db_url: str | None) -> str:
+async def _prepare(data_dir: str, port: int, db_url: str | None, provider_port: int) -> str:
     """Migrate, bootstrap the hub, register one person; return the palm's code for them."""
     from tenohira.core import get_settings
     from tenohira.core.db import dispose_databases, get_database, migrate
     from tenohira.core.progress import no_progress
+    from tenohira.hub import repository as repo
     from tenohira.hub import service as svc
     from tenohira.hub.bootstrap import bootstrap
 
@@ -129,6 +133,10 @@ async def _prepare(data_dir: str, port: int, db_url: str | None) -> str:
         code_m = await svc.register_subject(session, "municipality")
         await svc.link_card(session, "municipality", code_m, "BENCH-CARD")
         code_p = await svc.resolve_card(session, "palm", "BENCH-CARD")
+        # split mode: the provider answers from its own process and port
+        member = await repo.get_member(session, "municipality")
+        assert member is not None
+        member.base_url = f"http://127.0.0.1:{provider_port}/agencies/municipality"
     await dispose_databases()
     return code_p
 
@@ -215,9 +223,9 @@ def _run_load(
     concurrency: int,
     seconds: float,
     max_requests: int,
-    server_pid: int,
+    server_pids: list[int],
 ) -> dict[str, Any]:
-    cpu0 = _cpu_seconds(server_pid)
+    cpu0 = sum(_cpu_seconds(pid) for pid in server_pids)
     queue = ctx.Queue()
     procs = [
         ctx.Process(target=_load_process, args=((kind, *common, concurrency, seconds, max_requests), queue))
@@ -228,11 +236,11 @@ def _run_load(
     results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
-    server_cpu = _cpu_seconds(server_pid) - cpu0
     latencies = [x for r in results for x in r["latencies"]]
     requests = sum(r["requests"] for r in results)
     elapsed = max(r["elapsed"] for r in results)
     served = requests + WARMUP * processes
+    server_cpu = sum(_cpu_seconds(pid) for pid in server_pids) - cpu0
     return {
         "requests": requests,
         # CPU per request does not depend on what else runs on the machine
@@ -245,63 +253,80 @@ def _run_load(
     }
 
 
-def main() -> None:
-    ctx = mp.get_context("spawn")
-    tmp = tempfile.mkdtemp(prefix="bench-hub-")
-    data_dir = str(Path(tmp) / "var")
-    port = _free_port()
-    db_url = os.environ.get("BENCH_HUB_DATABASE_URL")
-    _env(data_dir, port, db_url)
-    code = asyncio.run(_prepare(data_dir, port, db_url))
-    ready = ctx.Event()
-    server = ctx.Process(target=_serve, args=(data_dir, port, db_url, ready), daemon=True)
-    server.start()
-    ready.wait(30)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+def _wait_for(port: int) -> None:
+    for _ in range(400):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
+            return
         except OSError:
             time.sleep(0.05)
-    common = (base, code, data_dir, port, db_url)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def _measure(mode: str, db_url: str | None) -> dict[str, Any]:
+    """One configuration: ``embedded`` (hub, provider, echo in one process) or ``split``
+    (hub + echo in one process, the provider in another, as when deployed apart)."""
+    ctx = mp.get_context("spawn")
+    data_dir = str(Path(tempfile.mkdtemp(prefix="bench-hub-")) / "var")
+    port = _free_port()
+    _env(data_dir, port, db_url)
+    provider_port = _free_port() if mode == "split" else port
+    code = asyncio.run(_prepare(data_dir, port, db_url, provider_port))
+    roles = [("all", port)] if mode == "embedded" else [("hub", port), ("provider", provider_port)]
+    servers = []
+    for role, listen in roles:
+        ready = ctx.Event()
+        proc = ctx.Process(target=_serve, args=(data_dir, port, db_url, ready, role, listen), daemon=True)
+        proc.start()
+        ready.wait(30)
+        _wait_for(listen)
+        servers.append(proc)
+    pids = [int(p.pid or 0) for p in servers]
+    common = (f"http://127.0.0.1:{port}", code, data_dir, port, db_url)
     try:
-        results: dict[str, Any] = {
-            "cores": os.cpu_count(),
-            "database": "sqlite (embedded)" if not db_url else "configured",
-        }
         # latency: one request at a time
-        pid = int(server.pid or 0)
-        echo_lat = _run_load("echo", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES, pid)
-        hub_lat = _run_load("hub", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES, pid)
+        echo_lat = _run_load("echo", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES, pids)
+        hub_lat = _run_load("hub", ctx, common, 1, 1, 60.0, LATENCY_SAMPLES, pids)
         # throughput: many in flight from several load processes
-        echo_tp = _run_load("echo", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9, pid)
-        hub_tp = _run_load("hub", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9, pid)
-        results.update(
-            {
-                "latency_concurrency_1": {
-                    "echo": echo_lat,
-                    "hub": hub_lat,
-                    "added_p50_ms": round(hub_lat["p50_ms"] - echo_lat["p50_ms"], 3),
-                    "added_p99_ms": round(hub_lat["p99_ms"] - echo_lat["p99_ms"], 3),
-                },
-                "throughput": {
-                    "concurrency": CONCURRENCY,
-                    "load_processes": CLIENTS,
-                    "seconds": SECONDS,
-                    "echo": echo_tp,
-                    "hub": hub_tp,
-                    "ratio_hub_to_echo": round(hub_tp["per_second"] / echo_tp["per_second"], 3),
-                    "server_cpu_ratio_echo_to_hub": round(
-                        echo_tp["server_cpu_ms_per_request"] / hub_tp["server_cpu_ms_per_request"], 3
-                    ),
-                },
-                "goal": {"exchanges_per_second": 1000, "ratio": 0.5},
-            }
-        )
+        echo_tp = _run_load("echo", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9, pids)
+        hub_tp = _run_load("hub", ctx, common, CLIENTS, CONCURRENCY // CLIENTS, SECONDS, 10**9, pids)
     finally:
-        server.terminate()
-        server.join(10)
+        for proc in servers:
+            proc.terminate()
+            proc.join(10)
+    return {
+        "latency_concurrency_1": {
+            "echo": echo_lat,
+            "hub": hub_lat,
+            "added_p50_ms": round(hub_lat["p50_ms"] - echo_lat["p50_ms"], 3),
+            "added_p99_ms": round(hub_lat["p99_ms"] - echo_lat["p99_ms"], 3),
+        },
+        "throughput": {
+            "concurrency": CONCURRENCY,
+            "load_processes": CLIENTS,
+            "seconds": SECONDS,
+            "echo": echo_tp,
+            "hub": hub_tp,
+            "ratio_hub_to_echo": round(hub_tp["per_second"] / echo_tp["per_second"], 3),
+            "server_cpu_ratio_echo_to_hub": round(
+                echo_tp["server_cpu_ms_per_request"] / hub_tp["server_cpu_ms_per_request"], 3
+            ),
+        },
+    }
+
+
+def main() -> None:
+    db_url = os.environ.get("BENCH_HUB_DATABASE_URL")
+    modes = os.environ.get("BENCH_HUB_MODES", "embedded,split").split(",")
+    results: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "database": "sqlite (embedded)" if not db_url else "configured",
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "goal": {"exchanges_per_second": 1000, "ratio": 0.5},
+    }
+    for mode in modes:
+        results[mode] = _measure(mode, db_url)
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     write("hub", results)
 
 

@@ -99,12 +99,13 @@ async def reserve_nonces(
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt: Any = pg_insert(table).values(rows).on_conflict_do_nothing()
+        stmt: Any = pg_insert(table).on_conflict_do_nothing()
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table).values(rows).on_conflict_do_nothing()
-    result = await conn.execute(stmt.returning(table.c.member_id, table.c.nonce))
+        stmt = sqlite_insert(table).on_conflict_do_nothing()
+    # executemany with RETURNING ("insertmanyvalues"): one cached statement whatever the batch size
+    result = await conn.execute(stmt.returning(table.c.member_id, table.c.nonce), rows)
     return {(r[0], r[1]) for r in result}
 
 
