@@ -82,3 +82,28 @@ async def test_bad_events_are_refused(migrated_db: Any, kwargs: dict[str, Any]) 
 async def test_twelve_digits_with_a_wrong_check_digit_pass(migrated_db: Any) -> None:
     async with migrated_db.session() as session:
         await append_event(session, type="ok", actor="a", subject="123456789010")
+
+
+async def test_batched_rows_read_back_exactly_as_hashed(migrated_db: Any) -> None:
+    """The SQLite fast path stores values in SQLAlchemy's own form: reading them back gives the same leaf."""
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 11, 26, 8, 0, 0, 123456, tzinfo=UTC)
+    events = [
+        AuditEvent(type="a:b", actor="x", subject=None, payload=None, attributes={}),
+        AuditEvent(type="a:c", actor="日本語", subject="s", payload=b"p", attributes={"z": "1", "a": '"q"'}),
+    ]
+    async with migrated_db.session() as session:
+        await append_events(session, events, now=at)
+    async with migrated_db.session() as session:
+        rows = (await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars().all()
+    from tenohira.audit.leaf import normalise_time, reference_encode_leaf
+
+    for row, event in zip(rows, events, strict=True):
+        assert normalise_time(row.created_at) == at
+        assert row.attributes == event.attributes and row.subject == event.subject
+        leaf = reference_encode_leaf(
+            type=row.type, actor=row.actor, subject=row.subject, time=row.created_at,
+            digest=row.payload_digest, attributes=row.attributes,
+        )  # fmt: skip
+        assert row.leaf_hash == leaf_hash(leaf)

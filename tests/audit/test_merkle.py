@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -162,3 +163,28 @@ def test_out_of_range() -> None:
         verify_inclusion(0, 0, EMPTY_ROOT, [], EMPTY_ROOT)
     with pytest.raises(ProofError):
         verify_consistency(3, 2, EMPTY_ROOT, EMPTY_ROOT, [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    type=st.text(min_size=1, max_size=20),
+    actor=st.text(min_size=1, max_size=20),
+    subject=st.none() | st.text(max_size=20),
+    digest=st.none() | st.binary(min_size=32, max_size=32),
+    attributes=st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=12), max_size=5),
+    time=st.datetimes(timezones=st.just(__import__("datetime").UTC)),
+)
+def test_fast_leaf_encoding_is_the_canonical_json(
+    type: str, actor: str, subject: str | None, digest: bytes | None, attributes: dict[str, str], time: Any
+) -> None:
+    from tenohira.audit.leaf import encode_leaf, reference_encode_leaf
+
+    kw = {
+        "type": type,
+        "actor": actor,
+        "subject": subject,
+        "digest": digest,
+        "attributes": attributes,
+        "time": time,
+    }
+    assert encode_leaf(**kw) == reference_encode_leaf(**kw)

@@ -54,15 +54,23 @@ class _Stop(Exception):
 
 async def verify_log(db: Database, key: LogKey, progress: ProgressFn = no_progress) -> VerifyReport:
     """Recompute the log from storage and report the first inconsistency (read-only)."""
-    report = VerifyReport()
     async with db.session() as session:
-        try:
-            await _verify(session, key, report, progress)
-        except _Stop:
-            pass
-        except Exception as exc:  # unreadable rows (wrong types, bad JSON) are an inconsistency too
-            report.fail(f"the log's storage could not be read: {type(exc).__name__}: {exc}")
+        report = await verify_session(session, key, progress)
         await session.rollback()
+    return report
+
+
+async def verify_session(
+    session: AsyncSession, key: LogKey, progress: ProgressFn = no_progress
+) -> VerifyReport:
+    """:func:`verify_log` over an open session (sees that session's own uncommitted changes)."""
+    report = VerifyReport()
+    try:
+        await _verify(session, key, report, progress)
+    except _Stop:
+        pass
+    except Exception as exc:  # unreadable rows (wrong types, bad JSON) are an inconsistency too
+        report.fail(f"the log's storage could not be read: {type(exc).__name__}: {exc}")
     return report
 
 
