@@ -204,6 +204,43 @@ async def test_geo_queries(seeded: httpx.AsyncClient) -> None:
     fc = r.json()
     assert r.headers["content-type"].startswith("application/geo+json")
     assert fc["type"] == "FeatureCollection" and fc["features"][0]["geometry"]["type"] == "Point"
+    # shapes with an extent are found by overlap, not only by their corner
+    park = {
+        "id": "urn:ngsi-ld:Park:1",
+        "type": "Park",
+        "location": {
+            "type": "GeoProperty",
+            "value": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[138.0, 36.0], [138.02, 36.0], [138.02, 36.02], [138.0, 36.02], [138.0, 36.0]]
+                ],
+            },
+        },
+    }
+    assert (await c.post(f"{BASE}/entities", json=park)).status_code == 201
+    assert await ids(
+        c, type="Park", georel="intersects", geometry="Point", coordinates="[138.015,36.015]"
+    ) == [park["id"]]
+    assert await ids(
+        c, type="Park", georel="near;maxDistance==10", geometry="Point", coordinates="[138.01,36.01]"
+    ) == [park["id"]]
+    assert await ids(c, type="Park", georel="contains", geometry="Point", coordinates="[138.01,36.01]") == [
+        park["id"]
+    ]
+    assert (
+        await ids(
+            c, type="Park", georel="near;maxDistance==10", geometry="Point", coordinates="[138.05,36.05]"
+        )
+        == []
+    )
+    assert await ids(
+        c,
+        type="Park",
+        georel="overlaps",
+        geometry="Polygon",
+        coordinates="[[[138.01,36.01],[138.03,36.01],[138.03,36.03],[138.01,36.03],[138.01,36.01]]]",
+    ) == [park["id"]]
     for bad in (
         {"georel": "invalid", "geometry": "Point", "coordinates": "[-5,10]"},
         {"georel": "near;maxDistance==1000", "geometry": "xxxxx", "coordinates": "[-5,10]"},

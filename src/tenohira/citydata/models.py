@@ -40,6 +40,10 @@ class Entity(Base):
     min_lat: Mapped[float | None] = mapped_column(sa.Float, nullable=True, index=True)
     max_lon: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     max_lat: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    # True when that box has an extent (not a point): such rows are pre-filtered by overlap.
+    geo_extended: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false(), index=True
+    )
 
 
 # Containment (@>) index for equality terms of q on PostgreSQL. SQLite has no such index

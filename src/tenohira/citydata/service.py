@@ -52,7 +52,6 @@ def dialect_of(session: AsyncSession) -> str:
 
 
 def _row_values(p: ent.ParsedEntity, now: datetime) -> dict[str, Any]:
-    box = ent.bbox_of(p.attrs, LOCATION_IRI)
     return {
         "id": p.id,
         "type": p.types[0],
@@ -62,10 +61,7 @@ def _row_values(p: ent.ParsedEntity, now: datetime) -> dict[str, Any]:
         "data": p.attrs,
         "created_at": now,
         "modified_at": now,
-        "min_lon": box[0] if box else None,
-        "min_lat": box[1] if box else None,
-        "max_lon": box[2] if box else None,
-        "max_lat": box[3] if box else None,
+        **_box_values(p.attrs),
     }
 
 
@@ -76,6 +72,7 @@ def _box_values(attrs: dict[str, Any]) -> dict[str, Any]:
         "min_lat": box[1] if box else None,
         "max_lon": box[2] if box else None,
         "max_lat": box[3] if box else None,
+        "geo_extended": box is not None and (box[0] != box[2] or box[1] != box[3]),
     }
 
 
@@ -642,9 +639,14 @@ async def query_entities(
     if query.geo is not None and query.geo.geoproperty == LOCATION_IRI:
         box = query.geo.bbox()
         if box is not None:
+            # Points (the common case) have min = max, so their corner must lie in the box: a
+            # two-sided range the min_lat index answers. Shapes with an extent are few and
+            # found through the geo_extended index, then tested for overlap.
+            x0, y0, x1, y1 = (w.bind("g", v) for v in box)
             w.parts.append(
-                f"min_lon <= {w.bind('g', box[2])} AND max_lon >= {w.bind('g', box[0])} "
-                f"AND min_lat <= {w.bind('g', box[3])} AND max_lat >= {w.bind('g', box[1])}"
+                f"(min_lat >= {y0} AND min_lat <= {y1} AND min_lon >= {x0} AND min_lon <= {x1}) OR "
+                f"(geo_extended = TRUE AND min_lon <= {x1} AND max_lon >= {x0} "
+                f"AND min_lat <= {y1} AND max_lat >= {y0})"
             )
     where = w.clause()
     in_python = python_q is not None or query.geo is not None or query.scope_q is not None
