@@ -1,0 +1,146 @@
+"""Who the resident is, in the palm: the palm's own hub code for the holder of a logged-in card.
+
+After card login the palm asks the hub once (``HubClient.resolve_card``) and caches the answer
+(``palm_card_links``). Everything the palm asks agencies is by that code, through the hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenohira.core.config import Settings, get_settings
+from tenohira.core.db import get_database
+from tenohira.core.problems import Problem
+from tenohira.hub import HubClient, HubError, HubResponseError, load_member_credentials
+from tenohira.identity import Principal
+from tenohira.palm.models import CardLink, Person
+
+MEMBER_ID = "palm"
+
+_clients: dict[tuple[str, str, int], HubClient] = {}
+
+
+def hub_unavailable(detail: str) -> Problem:
+    """The hub (or an agency behind it) could not be reached: try again later."""
+    return Problem(
+        status=503,
+        slug="palm-hub-unavailable",
+        title="The information-linkage hub could not be reached",
+        title_ja="情報連携ハブに接続できませんでした。しばらくしてからもう一度お試しください",
+        detail=detail,
+    )
+
+
+def palm_client(settings: Settings | None = None) -> HubClient:
+    """The palm's hub client (one per event loop and data directory: its connection pool is loop-bound)."""
+    settings = settings or get_settings()
+    try:
+        loop = id(asyncio.get_running_loop())
+    except RuntimeError:
+        loop = 0
+    key = (str(settings.data_dir), settings.resolved_hub_url, loop)
+    client = _clients.get(key)
+    if client is None:
+        try:
+            credentials = load_member_credentials(settings, MEMBER_ID)
+        except (FileNotFoundError, IndexError) as exc:
+            raise Problem(
+                status=503,
+                slug="member-credentials-missing",
+                title="The palm has no hub credentials yet",
+                title_ja="手のひらのハブ接続用の鍵がまだありません",
+                detail="Run `tenohira init`.",
+            ) from exc
+        client = _clients[key] = HubClient.from_credentials(credentials, settings.resolved_hub_url)
+    return client
+
+
+async def close_palm_clients() -> None:
+    """Close every palm hub client (end of a test or of the process)."""
+    for client in list(_clients.values()):
+        await client.aclose()
+    _clients.clear()
+
+
+async def code_for_card(session: AsyncSession, card_serial: str, settings: Settings | None = None) -> str:
+    """The palm's code for the holder of an authenticated card (resolved through the hub once, cached).
+
+    The hub call is made with no write pending in ``session`` (the embedded hub may share an
+    SQLite database); the cache row is written in a short transaction of its own.
+    """
+    cached = await session.get(CardLink, card_serial)
+    if cached is not None:
+        return cached.code
+    settings = settings or get_settings()
+    try:
+        code = await palm_client(settings).resolve_card(card_serial)
+    except HubError as exc:
+        if exc.status in (403, 404):
+            raise Problem(
+                status=403,
+                slug="palm-card-not-linked",
+                title="This card is not linked to a resident yet",
+                title_ja="このカードはまだ住民記録と結び付けられていません（窓口でカードの連携を行ってください）",
+                detail=str(exc),
+            ) from exc
+        raise hub_unavailable(str(exc)) from exc
+    except (HubResponseError, OSError) as exc:
+        raise hub_unavailable(str(exc)) from exc
+    async with get_database(settings).session() as own:
+        now = datetime.now(UTC)
+        await ensure_person(own, code, now)
+        if await own.get(CardLink, card_serial) is None:
+            own.add(CardLink(card_serial=card_serial, code=code, resolved_at=now))
+    return code
+
+
+async def ensure_person(session: AsyncSession, code: str, now: datetime | None = None) -> Person:
+    """The palm's row for ``code`` (created on first sight)."""
+    person = await session.get(Person, code)
+    if person is None:
+        person = Person(code=code, language="ja", email=None, created_at=now or datetime.now(UTC))
+        session.add(person)
+        await session.flush()
+    return person
+
+
+async def code_of(session: AsyncSession, principal: Principal) -> str:
+    """The palm's code for the person a principal (card session) acts for."""
+    return await code_for_card(session, principal.card_serial)
+
+
+def recipient_for(code: str) -> str:
+    """How notify addresses the person with palm code ``code`` (a reference, never a name)."""
+    return f"palm:{code}"
+
+
+async def recipients_of(session: AsyncSession, principal: Principal) -> list[str]:
+    """Every notify recipient reference a logged-in person owns (for the inbox API)."""
+    refs = [f"card:{principal.card_serial}"]
+    if principal.holder_ref:
+        refs.insert(0, principal.holder_ref)
+    link = await session.get(CardLink, principal.card_serial)
+    if link is not None:
+        refs.insert(0, recipient_for(link.code))
+    return refs
+
+
+async def set_contact(session: AsyncSession, code: str, *, email: str | None, language: str | None) -> Person:
+    """Record how the person wants to be told (email for notices, language)."""
+    person = await ensure_person(session, code)
+    if email is not None:
+        person.email = email or None
+    if language is not None:
+        person.language = language
+    return person
+
+
+async def codes_by_card(session: AsyncSession) -> dict[str, Any]:
+    """All cached card links (operators)."""
+    rows = await session.execute(sa.select(CardLink.card_serial, CardLink.code))
+    return {serial: code for serial, code in rows}
