@@ -162,6 +162,35 @@ BIRTH_STORY_SERVICES = (
         "出産育児一時金（直接支払制度の請求と状況）",
         openapi=_subject_op("Childbirth lump sum: claim and status", _OBJ, _OBJ),
     ),
+    # Applications filed from the palm (issue 5): each deciding agency verifies the card
+    # signature over the manifest and decides (rules) or queues for staff.
+    ServiceSpec(
+        "municipality",
+        "presentation-nonce",
+        "GET",
+        "/services/presentation-nonce",
+        "戸籍法 第49条第3項（出生証明書の提示）",
+        "資格情報の提示用 nonce（出生証明書を市へ提示するとき）",
+        openapi=_subject_op("A nonce for presenting a credential to the municipality", _OBJ),
+    ),
+    ServiceSpec(
+        "municipality",
+        "application-intake",
+        "POST",
+        "/services/applications",
+        "行政手続オンライン化法（デジタル手続法）第6条 / 各手続の根拠法 (check)",
+        "電子申請の受付（本人の署名付きマニフェストと申請書）と審査",
+        openapi=_subject_op("File a signed application (document + manifest + signature)", _OBJ, _OBJ),
+    ),
+    ServiceSpec(
+        "insurer",
+        "application-intake",
+        "POST",
+        "/services/applications",
+        "デジタル手続法 第6条 / 健康保険法 (check)",
+        "電子申請の受付（被扶養者届・出産育児一時金・出産手当金）と審査",
+        openapi=_subject_op("File a signed application (document + manifest + signature)", _OBJ, _OBJ),
+    ),
 )
 
 # (client, service, purpose, legal basis, reveals a third party's affairs)
@@ -193,6 +222,11 @@ BIRTH_STORY_RIGHTS = (
     ),
     ("hospital", "insurer.insurance-type", "direct-payment", "出産育児一時金等の直接支払制度 (check)", False),
     ("hospital", "insurer.lump-sum", "direct-payment", "出産育児一時金等の直接支払制度 (check)", False),
+    # palm applications (issue 5): prefill once only, presentation nonce, filing
+    ("palm", "municipality.household", "prefill", "本人の求め（番号法 第19条第16号 相当） (check)", True),
+    ("palm", "municipality.presentation-nonce", "birth-notification", "戸籍法 第49条第3項", False),
+    ("palm", "municipality.application-intake", "application", "デジタル手続法 第6条 (check)", False),
+    ("palm", "insurer.application-intake", "application", "デジタル手続法 第6条 (check)", False),
 )
 
 
