@@ -6,6 +6,7 @@ then the parent files the 出生届 with it at the municipality; each agency see
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tenohira.agencies.membership import close_member_clients, member_client
@@ -55,6 +56,20 @@ async def test_birth_certificate_then_birth_notification(live_server: Any) -> No
         assert len(certificates) == 1
         sdjwt = certificates[0]["credential"]
 
+        # the hospital claims the lump sum from the mother's insurer (direct payment), by itself
+        claims: list[dict[str, Any]] = []
+        for _ in range(100):
+            status = await palm.call(
+                "insurer.lump-sum", subject_code=mother, purpose="lump-sum-claim", json={"action": "status"}
+            )
+            claims = status.raise_for_problem().json()["claims"]
+            if claims:
+                break
+            await asyncio.sleep(0.1)
+        assert claims and claims[0]["direct_payment"] is True
+        assert claims[0]["amount"] == 500_000  # births from 2023-04-01 at a scheme institution
+        assert claims[0]["to_hospital"] + claims[0]["to_insured"] == 500_000
+
         challenge = service.issue_presentation_nonce(settings)
         presentation = present(
             sdjwt,
@@ -76,6 +91,27 @@ async def test_birth_certificate_then_birth_notification(live_server: Any) -> No
         )
         body = filed.raise_for_problem().json()
         assert body["child"]["name_kana"].endswith("ヒマリ")
+        # the newborn becomes the father's dependant at his employees' health insurance
+        added = await palm.call(
+            "insurer.add-dependant",
+            subject_code=father,
+            purpose="dependant-application",
+            json={
+                "name": body["child"]["name"],
+                "name_kana": body["child"]["name_kana"],
+                "birth_date": body["child"]["birth_date"],
+                "sex": body["child"]["sex"],
+                "relation": "child",
+                "reason": "birth",
+            },
+        )
+        notice = added.raise_for_problem().json()
+        assert added.status == 201 and notice["role"] == "dependant" and notice["insurance"] == "employee"
+        # asked about the child later, the insurer recognises the dependant (via the registry's facts)
+        child = await palm.redeem(body["child_ticket"])
+        kind = await palm.call("insurer.insurance-type", subject_code=child, purpose="prefill")
+        assert kind.raise_for_problem().json()["role"] == "dependant"
+
         async with db.session() as session:
             members = await household_of(session, "H000001")
         assert len(members) == 4 and members[-1].name.endswith("陽葵")

@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, BackgroundTasks, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.hospital import schemas, service
@@ -50,12 +50,18 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     @router.api_route(
         "/birth-certificate", methods=["GET", "POST"], response_model=schemas.BirthCertificateResponse
     )
-    async def birth_certificate(hub: Hub, db: Session) -> dict[str, object]:
-        """出生証明書 for the mother (the subject), bound to the key she holds."""
+    async def birth_certificate(hub: Hub, db: Session, background: BackgroundTasks) -> dict[str, object]:
+        """出生証明書 for the mother (the subject), bound to the key she holds.
+
+        Afterwards (once committed) the hospital claims the lump sum from her insurer.
+        """
         body = _parse(hub.json())
         hint = body.person.model_dump(mode="json") if body.person else None
         patient = await service.patient_for(db, hub.subject_code, hint)
         issued = await service.issue_birth_certificate(db, settings, patient, body.holder_jwk)
+        # End the unit of work here: the claim that follows must see the recorded birth and code.
+        await db.commit()
+        background.add_task(service.submit_direct_payment, settings, [c.birth_id for c in issued])
         return {
             "certificates": [
                 {

@@ -63,6 +63,9 @@ class BirthRecord(Base):
     plurality: Mapped[int] = mapped_column(sa.Integer, default=1)  # 単胎 1, 双胎 2 …
     certifier: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)  # 証明医師
     created_at: Mapped[datetime] = mapped_column(TZ)
+    charges: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)  # 出産費用 (yen)
+    # the insurer's claim id once the lump sum was claimed under the direct payment system
+    lump_sum_claim: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
 
 
 class CertificateIssue(Base):

@@ -232,6 +232,8 @@ def _delivery(settings: Settings, record: BirthRecord) -> dict[str, Any]:
         "height_cm": round(max(40.0, min(56.0, rng.gauss(49.0, 2.0))), 1),
         "gestational_weeks": 40 + offset // 7,
         "certifier": rng.choice(spec.doctors),
+        # 出産費用: around the national average for a normal delivery (about ¥480,000–¥510,000)
+        "charges": int(rng.gauss(482_000, 45_000)) // 1000 * 1000,
     }
 
 
@@ -252,6 +254,7 @@ async def record_deliveries(session: AsyncSession, settings: Settings, now: date
         record.height_cm = delivery["height_cm"]
         record.gestational_weeks = delivery["gestational_weeks"]
         record.certifier = delivery["certifier"]
+        record.charges = delivery["charges"]
         recorded += 1
     await session.flush()
     return recorded
@@ -290,13 +293,17 @@ async def patient_for(session: AsyncSession, code: str | None, hint: dict[str, A
         raise unknown_patient() from exc
     name = str(hint["name"]).replace(" ", "\u3000")
     q = sa.select(Patient).where(
-        Patient.name == name, Patient.birth_date == birth_date, Patient.hub_code.is_(None)
+        Patient.name == name,
+        Patient.birth_date == birth_date,
+        # linked meanwhile by a concurrent first contact with the same code: that is a match too
+        sa.or_(Patient.hub_code.is_(None), Patient.hub_code == code),
     )
     matches = list((await session.execute(q)).scalars())
     if len(matches) != 1:
         raise unknown_patient()
-    matches[0].hub_code = code
-    await session.flush()
+    if matches[0].hub_code != code:
+        matches[0].hub_code = code
+        await session.flush()
     return matches[0]
 
 
@@ -422,3 +429,57 @@ async def birth_summary(session: AsyncSession, patient: Patient) -> list[dict[st
         }
         for b in rows
     ]
+
+
+# --- the lump sum under the direct payment system (直接支払制度) ---------------------------------
+
+
+async def submit_direct_payment(settings: Settings, birth_ids: list[str]) -> list[str]:
+    """Claim the childbirth lump sum from the mother's insurer for these births, through the hub.
+
+    Runs after the unit of work that recorded the births has committed (its own sessions; the
+    hub call happens while no write lock is held). Returns the insurer's claim ids.
+    """
+    import structlog
+
+    from tenohira.agencies.membership import member_client
+    from tenohira.core.db import get_database
+
+    log = structlog.get_logger("tenohira.hospital")
+    db = get_database(settings)
+    claimed: list[str] = []
+    for birth_id in birth_ids:
+        async with db.session() as session:
+            birth = await session.get(BirthRecord, birth_id)
+            if birth is None or birth.lump_sum_claim or birth.born_at is None:
+                continue
+            patient = await session.get(Patient, birth.patient_id)
+            facility = await session.get(Facility, birth.facility_id)
+            assert patient is not None and facility is not None
+            code = patient.hub_code
+            body = {
+                "action": "claim",
+                "birth_date": aware(birth.born_at).astimezone(JST).date().isoformat(),
+                "babies": birth.plurality,
+                "gestational_weeks": birth.gestational_weeks,
+                "facility": facility.name_ja,
+                "compensation_scheme": facility.compensation_scheme,
+                "charges": birth.charges,
+                "person": {"name": patient.name, "birth_date": patient.birth_date.isoformat()},
+            }
+        if code is None:
+            continue
+        answer = await member_client(settings, "hospital").call(
+            "insurer.lump-sum", subject_code=code, purpose="direct-payment", json=body
+        )
+        payload = answer.json() if answer.content else {}
+        claim_id = payload.get("claim_id") or (payload.get("claim") or {}).get("claim_id")
+        if not claim_id:
+            log.warning("direct payment claim refused", birth=birth_id, status=answer.status)
+            continue
+        async with db.session() as session:
+            birth = await session.get(BirthRecord, birth_id)
+            if birth is not None:
+                birth.lump_sum_claim = str(claim_id)
+        claimed.append(str(claim_id))
+    return claimed
