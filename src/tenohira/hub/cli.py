@@ -32,9 +32,14 @@ app.add_typer(right_app, name="right")
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def go() -> T:
+        from tenohira.hub.runtime import touch_directory_stamp
+
         try:
             async with get_database(get_settings()).session() as session:
-                return await work(session)
+                result = await work(session)
+            # running hubs on this host reload their directory on the next request
+            touch_directory_stamp(get_settings())
+            return result
         finally:
             await dispose_databases()
 

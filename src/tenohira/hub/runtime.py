@@ -11,6 +11,7 @@ through a group commit: one transaction for all exchanges waiting at that moment
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import time
 from collections import OrderedDict
@@ -284,8 +285,6 @@ def ensure_admin_token(settings: Settings) -> str:
     """The administrator bearer token (generated once into data_dir/hub/admin-token, mode 0600)."""
     path = admin_token_path(settings)
     if not path.exists():
-        import os
-
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -293,11 +292,21 @@ def ensure_admin_token(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def directory_stamp_path(settings: Settings) -> Path:
+    return hub_dir(settings) / "directory-changed"
+
+
+def touch_directory_stamp(settings: Settings) -> None:
+    """Tell hub processes on this host that members, services or rights changed (CLI, admin API)."""
+    path = directory_stamp_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    os.utime(path)
+
+
 def ensure_ticket_key(settings: Settings) -> TicketKey:
     path = hub_dir(settings) / "ticket.key"
     if not path.exists():
-        import os
-
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
@@ -320,6 +329,7 @@ class HubState:
         self.codes = LRU()  # (member, subject id) -> code
         self._directory = Directory()
         self._directory_lock = asyncio.Lock()
+        self._seen_stamp = self._stamp()
         self._http: httpx.AsyncClient | None = None
 
     @property
@@ -336,14 +346,24 @@ class HubState:
         """Forget the directory snapshot (after an admin change in this process)."""
         self._directory.loaded_at = 0.0
 
+    def _stamp(self) -> float:
+        try:
+            return directory_stamp_path(self.settings).stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
+
     async def directory(self) -> Directory:
+        """Members, services and rights: at most DIRECTORY_TTL old, and fresh after any change
+        made on this host (the CLI touches a stamp file; a stat costs microseconds)."""
         d = self._directory
-        if time.monotonic() - d.loaded_at < DIRECTORY_TTL:
+        stamp = self._stamp()
+        if time.monotonic() - d.loaded_at < DIRECTORY_TTL and stamp == self._seen_stamp:
             return d
         async with self._directory_lock:
-            if time.monotonic() - self._directory.loaded_at >= DIRECTORY_TTL:
+            if time.monotonic() - self._directory.loaded_at >= DIRECTORY_TTL or stamp != self._seen_stamp:
                 async with self.db.session() as session:
                     self._directory = await load_directory(session)
+                self._seen_stamp = stamp
             return self._directory
 
     async def subject_of(self, member_id: str, code: str) -> str:
