@@ -62,6 +62,12 @@ async def unsequenced(session: AsyncSession, limit: int) -> list[tuple[int, byte
     return [(r[0], r[1]) for r in rows]
 
 
+async def any_unsequenced(session: AsyncSession) -> bool:
+    """Whether any entry waits for a leaf index (cheap: stops at the first)."""
+    found = await session.scalar(select(AuditEntry.id).where(AuditEntry.leaf_index.is_(None)).limit(1))
+    return found is not None
+
+
 async def count_unsequenced(session: AsyncSession) -> int:
     return int(
         await session.scalar(

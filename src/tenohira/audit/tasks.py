@@ -8,6 +8,7 @@ import time
 
 import structlog
 
+from tenohira.audit import repository
 from tenohira.audit.keys import create_key
 from tenohira.audit.log import latest_tree_head, produce_tree_head, sequence_batch, tree_size
 from tenohira.core.config import Settings
@@ -24,6 +25,10 @@ TREE_HEAD_MAX_AGE = 3600.0
 async def sequence_pending(settings: Settings) -> int:
     """Sequence every waiting entry, one short transaction per batch (the lock is held briefly)."""
     db = get_database(settings)
+    # Look before locking: the lock is a write, and an idle log must not write every second.
+    async with db.session() as session:
+        if not await repository.any_unsequenced(session):
+            return 0
     total = 0
     while True:
         async with db.session() as session:
