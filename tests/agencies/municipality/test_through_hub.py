@@ -109,6 +109,22 @@ async def test_services_and_birth_notification_through_the_hub(live_server: Any)
         body = filed.raise_for_problem().json()
         assert filed.status == 201 and body["late"] is False
         assert body["child"]["name"].endswith("蓮") and body["child"]["name_kana"].endswith("レン")
+        # "birth registered" left through the outbox, with references only
+        import sqlalchemy as sa
+
+        from tenohira.events.models import OutboxEvent
+
+        async with get_database(settings).session() as session:
+            events = (
+                (await session.execute(sa.select(OutboxEvent).where(OutboxEvent.topic == "birth.registered")))
+                .scalars()
+                .all()
+            )
+        assert [e.key for e in events] == [body["notification_id"]]
+        payload = events[0].payload
+        assert payload["child_ticket"] == body["child_ticket"] and payload["late"] is False
+        assert "蓮" not in str(payload) and mother_name not in str(payload)
+
         # the palm learns its own code for the child, which works at the hub
         child = await palm.redeem(body["child_ticket"])
         child_facts = await palm.call("municipality.basic-facts", subject_code=child, purpose="prefill")

@@ -15,11 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.membership import LazyHubProvider, member_client
 from tenohira.agencies.municipality import schemas, service
+from tenohira.audit import append_event
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
+from tenohira.events import publish
 from tenohira.hub import HubRequest
 
 MEMBER_ID = "municipality"
+BIRTH_REGISTERED = "birth.registered"  # topic of the domain event (tenohira.events)
 log = structlog.get_logger("tenohira.municipality")
 
 
@@ -85,6 +88,31 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
             nonce=body.nonce,
             mint_code=register_child,
         )
+        ticket = tickets[0] if tickets else None
+        # In the same transaction as the registration: the event leaves after commit (outbox).
+        # References only: no names, no numbers; the caller learns the child through its ticket.
+        await publish(
+            db,
+            BIRTH_REGISTERED,
+            {
+                "notification_id": result.notification_id,
+                "municipality": settings.municipality_code,
+                "birth_date": result.birth_date.isoformat(),
+                "filed_on": result.filed_on.isoformat(),
+                "deadline": result.deadline.isoformat(),
+                "late": result.late,
+                "client_member": hub.client_member,
+                "child_ticket": ticket,
+            },
+            key=result.notification_id,
+        )
+        await append_event(
+            db,
+            type="municipality:birth:registered",
+            actor=f"municipality:{settings.municipality_code}",
+            subject=result.notification_id,
+            attributes={"late": str(result.late).lower(), "via": hub.client_member},
+        )
         log.info("birth registered", notification=result.notification_id, late=result.late)
         return {
             "notification_id": result.notification_id,
@@ -97,7 +125,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
             "filed_on": result.filed_on,
             "deadline": result.deadline,
             "late": result.late,
-            "child_ticket": tickets[0] if tickets else None,
+            "child_ticket": ticket,
         }
 
     return router
