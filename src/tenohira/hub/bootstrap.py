@@ -128,6 +128,15 @@ BIRTH_STORY_SERVICES = (
     ),
     ServiceSpec(
         "hospital",
+        "births",
+        "GET",
+        "/services/births",
+        "出産育児一時金等の直接支払制度 (check)",
+        "分娩の事実（日付・施設、氏名なし）",
+        openapi=_subject_op("The person's births: dates and facility", _OBJ),
+    ),
+    ServiceSpec(
+        "hospital",
         "birth-certificate",
         "GET",
         "/services/birth-certificate",
@@ -222,6 +231,7 @@ BIRTH_STORY_RIGHTS = (
     ),
     ("hospital", "insurer.insurance-type", "direct-payment", "出産育児一時金等の直接支払制度 (check)", False),
     ("hospital", "insurer.lump-sum", "direct-payment", "出産育児一時金等の直接支払制度 (check)", False),
+    ("insurer", "hospital.births", "direct-payment", "出産育児一時金等の直接支払制度 (check)", False),
     # palm applications (issue 5): prefill once only, presentation nonce, filing
     ("palm", "municipality.household", "prefill", "本人の求め（番号法 第19条第16号 相当） (check)", True),
     ("palm", "municipality.presentation-nonce", "birth-notification", "戸籍法 第49条第3項", False),

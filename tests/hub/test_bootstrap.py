@@ -1,0 +1,47 @@
+"""Hub bootstrap: member CA, hub key, in-process members and the birth story's catalogue, idempotent."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+
+async def test_bootstrap_is_idempotent_and_follows_the_port(
+    migrated_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tenohira.core import get_settings, reset_settings
+    from tenohira.core.progress import no_progress
+    from tenohira.hub import load_member_credentials, member_dir
+    from tenohira.hub import repository as repo
+    from tenohira.hub.bootstrap import BIRTH_STORY_RIGHTS, BIRTH_STORY_SERVICES, IN_PROCESS_MEMBERS, bootstrap
+    from tenohira.hub.pki import hub_dir, verify_issued_by
+
+    settings = get_settings()
+    await bootstrap(settings, no_progress)
+    first = {
+        m.id: load_member_credentials(settings, m.id).certificate.serial_number for m in IN_PROCESS_MEMBERS
+    }
+    ca_pem = (hub_dir(settings) / "member-ca.pem").read_bytes()
+    for m in IN_PROCESS_MEMBERS:
+        creds = load_member_credentials(settings, m.id)
+        verify_issued_by(creds.certificate, creds.member_ca)
+        assert oct(os.stat(member_dir(settings, m.id) / "key.pem").st_mode)[-3:] == "600"
+    assert oct(os.stat(hub_dir(settings) / "member-ca.key").st_mode)[-3:] == "600"
+    assert b"ENCRYPTED" in (hub_dir(settings) / "member-ca.key").read_bytes()
+
+    monkeypatch.setenv("TENOHIRA_PORT", "9123")
+    reset_settings()
+    settings = get_settings()
+    await bootstrap(settings, no_progress)
+    assert (hub_dir(settings) / "member-ca.pem").read_bytes() == ca_pem
+    again = {
+        m.id: load_member_credentials(settings, m.id).certificate.serial_number for m in IN_PROCESS_MEMBERS
+    }
+    assert again == first, "keys are created once"
+    async with migrated_db.session() as session:
+        muni = await repo.get_member(session, "municipality")
+        assert muni is not None and muni.base_url == "http://127.0.0.1:9123/agencies/municipality"
+        assert len(await repo.list_services(session)) == len(BIRTH_STORY_SERVICES)
+        assert len(await repo.list_rights(session)) == len(BIRTH_STORY_RIGHTS)
