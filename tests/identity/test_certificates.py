@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from tenohira.identity import BasicFacts, facts_from_certificate, validity_end
 from tenohira.identity.certificates import certificate_kind, fifth_birthday_after
@@ -148,3 +149,37 @@ def test_ca_init_is_idempotent_and_uses_the_configured_passphrase(monkeypatch: p
     # The chain: issuing CA signed by the root, both CAs.
     ca1.issuing_cert.verify_directly_issued_by(ca1.root_cert)
     assert load_ca(settings).issuing_cert == ca1.issuing_cert
+
+
+def test_any_damage_to_an_authentication_certificate_is_refused(offline_card: object, ca: object) -> None:
+    """What login does with the certificate, on damaged bytes: only ever a precise refusal."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tenohira.identity import CardSimulator, Refused
+    from tenohira.identity.ca import CertificateAuthority
+    from tenohira.identity.service import platform_trust
+    from tenohira.identity.trust import load_certificate, verify_raw_signature
+
+    assert isinstance(offline_card, CardSimulator) and isinstance(ca, CertificateAuthority)
+    der = x509.load_pem_x509_certificate(offline_card.auth_certificate_pem()).public_bytes(
+        serialization.Encoding.DER
+    )
+    challenge = b"tenohira-auth-v1|x|y|z"
+    sig = offline_card.authenticate("1234", challenge)
+    trust = platform_trust(ca)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.integers(0, len(der) - 1), st.integers(1, 255))
+    def damaged(pos: int, xor: int) -> None:
+        flipped = bytearray(der)
+        flipped[pos] ^= xor
+        try:
+            cert = load_certificate(bytes(flipped))
+            trust.verify_chain(cert, kind="auth", check_revocation=False)
+            verify_raw_signature(cert, sig, challenge)
+        except Refused:
+            return
+        raise AssertionError(f"a damaged certificate was accepted (pos {pos})")
+
+    damaged()

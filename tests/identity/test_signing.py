@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from tenohira.core import get_database, get_settings
-from tenohira.identity import Refused, TrustStore, revoke_card, verify_document_signature
+from tenohira.identity import CardSimulator, Refused, TrustStore, revoke_card, verify_document_signature
 from tenohira.identity import service as svc
 from tenohira.identity.ca import ISSUING_CRL_NAME, init_ca, load_ca
 
@@ -237,3 +237,37 @@ async def _root_crl() -> object:
 
     async with get_database().session() as s:
         return await svc.current_crl(s, ROOT_CRL_NAME)
+
+
+def test_any_damage_to_a_signature_is_refused_never_crashes(offline_card: CardSimulator, ca: object) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tenohira.identity.ca import CertificateAuthority, build_crl
+
+    assert isinstance(ca, CertificateAuthority)
+    crl = build_crl(ca, [], number=1, now=datetime.now(UTC), lifetime=timedelta(days=1))
+    trust = TrustStore.from_pem(ca.chain_pem(), [crl.public_bytes(serialization.Encoding.DER)])
+    sig = offline_card.sign(PASSWORD, DOC)
+    original = verify_document_signature(DOC, sig, trust=trust)
+    assert original.facts == FACTS
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.integers(0, len(sig) - 1), st.integers(1, 255), st.binary(max_size=64))
+    def damaged(pos: int, xor: int, junk: bytes) -> None:
+        flipped = bytearray(sig)
+        flipped[pos] ^= xor
+        for candidate in (bytes(flipped), junk, sig[:pos] + junk):
+            try:
+                signer = verify_document_signature(DOC, candidate, trust=trust)
+            except Refused:
+                continue
+            # CMS leaves a few bytes unsigned (e.g. the NULL parameters of an algorithm): a flip
+            # there may still verify, but never as anyone else or with other facts.
+            assert (signer.serial, signer.facts, signer.certificate_pem) == (
+                original.serial,
+                original.facts,
+                original.certificate_pem,
+            ), f"damaged signature verified as someone else (pos {pos})"
+
+    damaged()

@@ -59,10 +59,16 @@ def load_certificate(data: bytes | str) -> x509.Certificate:
     raw = data.encode() if isinstance(data, str) else data
     try:
         if raw.lstrip().startswith(b"-----BEGIN"):
-            return x509.load_pem_x509_certificate(raw)
-        return x509.load_der_x509_certificate(raw)
-    except (ValueError, TypeError) as exc:
+            cert = x509.load_pem_x509_certificate(raw)
+        else:
+            cert = x509.load_der_x509_certificate(raw)
+        # cryptography parses fields lazily; parse everything now, so that a damaged field is
+        # refused here and not found later as an unexpected error.
+        _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key(), cert.not_valid_after_utc)
+        _ = [e.value for e in cert.extensions]
+    except Exception as exc:  # cryptography raises ValueError and several x509-specific types
         raise Refused("certificate-malformed") from exc
+    return cert
 
 
 def _load_pem_certificates(pem: bytes) -> list[x509.Certificate]:
@@ -253,6 +259,10 @@ def _parse_cms(blob: bytes) -> _ParsedCMS:
         raise DERError("not SignedData")
     signed_data = expect(expect(content_info[1], 0xA0, "content").children()[0], 0x30, "SignedData")
     items = signed_data.children()
+    version = expect(items[0], 0x02, "version")
+    if version.content not in (b"\x01", b"\x03"):
+        raise DERError("unsupported SignedData version")
+    expect(items[1], 0x31, "digestAlgorithms")
     encap = expect(items[2], 0x30, "encapContentInfo").children()
     if decode_oid(encap[0].content) != OID_DATA or len(encap) > 1:
         raise DERError("expected a detached signature over id-data")
@@ -260,12 +270,13 @@ def _parse_cms(blob: bytes) -> _ParsedCMS:
     signer_infos: TLV | None = None
     for item in items[3:]:
         if item.tag == 0xA0:
-            certificates = [x509.load_der_x509_certificate(c.raw) for c in item.children()]
+            certificates = [load_certificate(c.raw) for c in item.children()]
         elif item.tag == 0x31:
             signer_infos = item
     if signer_infos is None or len(signer_infos.children()) != 1:
         raise DERError("expected exactly one SignerInfo")
-    si = signer_infos.children()[0].children()
+    si = expect(signer_infos.children()[0], 0x30, "SignerInfo").children()
+    expect(si[0], 0x02, "SignerInfo version")
     sid = si[1]
     sid_issuer_serial = None
     sid_ski = None
@@ -375,18 +386,20 @@ def verify_document_signature(
     except (DERError, ValueError, IndexError, TypeError) as exc:
         raise Refused("signature-malformed") from exc
     extra = [load_certificate(certificate)] if certificate else []
-    cert = _signer_certificate(cms, extra)
     try:
+        # cryptography parses certificate fields lazily: a damaged embedded certificate raises
+        # ValueError on first use, anywhere below. A Refused passes through untouched.
+        cert = _signer_certificate(cms, extra)
         signing_time = _verify_cms_signature(cms, cert, data)
-    except (DERError, IndexError, ValueError) as exc:
-        if isinstance(exc, Refused):
-            raise
+        trust.verify_chain(cert, now=now, kind="sign")
+        try:
+            facts = facts_from_certificate(cert)
+        except FactsMissing as exc:
+            raise Refused(
+                "certificate-wrong-kind", detail=f"No basic facts in the certificate: {exc}."
+            ) from exc
+    except (DERError, IndexError, ValueError, TypeError) as exc:
         raise Refused("signature-malformed") from exc
-    trust.verify_chain(cert, now=now, kind="sign")
-    try:
-        facts = facts_from_certificate(cert)
-    except FactsMissing as exc:
-        raise Refused("certificate-wrong-kind", detail=f"No basic facts in the certificate: {exc}.") from exc
     return SignerInfo(
         serial=serial_hex(cert),
         facts=facts,
