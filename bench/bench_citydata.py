@@ -6,8 +6,9 @@ Measures, at 10,000 and then 100,000 entities:
 - queries/s: ``GET /entities?type=…&q=pm25>X;district=="dN"`` (type + q filter, limit 20) and a
   geo-query (``near;maxDistance==500`` around a random point);
 
-with baselines measured in the same run: the same filter as a raw SQL SELECT through the
-database driver (no HTTP, no JSON-LD), and a bare HTTP endpoint on the same server
+with baselines measured in the same run: the very SQL the broker generates for the same
+filter, run raw through the database driver (no HTTP, no JSON-LD, no rendering; for the
+geo-query that is the bounding-box pre-filter), and a bare HTTP endpoint on the same server
 (``GET /bare`` returning ``[]``) for the cost of HTTP alone. The server is a separate uvicorn
 process (one worker); the load generator (httpx, 8 requests in flight) shares the 2 cores.
 
@@ -40,6 +41,8 @@ CENTRE = (138.05, 36.10)
 BATCH = 100
 SINGLE_CREATES = 1000
 QUERY_SECONDS = 6.0
+ROUNDS = 3
+PREPARED = 300
 
 
 def make_app() -> Any:
@@ -221,44 +224,54 @@ async def run_backend(name: str, db_url: str, raw: Any) -> dict[str, Any]:
                         "coordinates": f"[{lon:.5f},{lat:.5f}]",
                     }
 
-                async def q_call(_k: int) -> None:
-                    r = await client.get("/ngsi-ld/v1/entities", params=q_params(), headers=headers)
+                # Parameters and their SQL are prepared before timing, so that the baselines
+                # measure the database alone: the very SQL the broker generates, run raw.
+                q_set = [q_params() for _ in range(PREPARED)]
+                geo_set = [geo_params() for _ in range(PREPARED)]
+                q_sql = [raw.sql_for(p) for p in q_set]
+                geo_sql = [raw.sql_for(p) for p in geo_set]
+
+                async def q_call(k: int) -> None:
+                    r = await client.get("/ngsi-ld/v1/entities", params=q_set[k % PREPARED], headers=headers)
                     await ok(r, 200)
 
-                async def geo_call(_k: int) -> None:
-                    r = await client.get("/ngsi-ld/v1/entities", params=geo_params(), headers=headers)
+                async def geo_call(k: int) -> None:
+                    r = await client.get(
+                        "/ngsi-ld/v1/entities", params=geo_set[k % PREPARED], headers=headers
+                    )
                     await ok(r, 200)
 
                 async def bare_call(_k: int) -> None:
                     await ok(await client.get("/bare"), 200)
 
-                async def raw_q(_k: int) -> None:
-                    p = q_params()
-                    await raw.q(VOCAB + p["type"], float(p["q"].split(">")[1].split(";")[0]), p["q"][-3:-1])
+                async def raw_q(k: int) -> None:
+                    await raw.run(q_sql[k % PREPARED])
 
-                async def raw_geo(_k: int) -> None:
-                    p = geo_params()
-                    lon, lat = (float(x) for x in p["coordinates"][1:-1].split(","))
-                    await raw.geo(VOCAB + p["type"], lon, lat)
+                async def raw_geo(k: int) -> None:
+                    await raw.run(geo_sql[k % PREPARED])
 
                 row: dict[str, Any] = {}
-                for label, call in (
-                    ("filtered_query", q_call),
-                    ("geo_query", geo_call),
-                    ("bare_http", bare_call),
-                    ("raw_sql_filtered", raw_q),
-                    ("raw_sql_geo_bbox", raw_geo),
-                ):
-                    n, secs = await timed(QUERY_SECONDS, call, by_time=True)
-                    row[f"{label}_per_s"] = round(n / secs, 1)
+                # Interleaved rounds, best of each: the machine is shared, so a load spike
+                # should not land on one measurement and skew its ratio to the baselines.
+                for _round in range(ROUNDS):
+                    for label, call in (
+                        ("filtered_query", q_call),
+                        ("geo_query", geo_call),
+                        ("bare_http", bare_call),
+                        ("raw_sql_filtered", raw_q),
+                        ("raw_sql_geo_prefilter", raw_geo),
+                    ):
+                        n, secs = await timed(QUERY_SECONDS / ROUNDS, call, by_time=True)
+                        key = f"{label}_per_s"
+                        row[key] = max(row.get(key, 0.0), round(n / secs, 1))
                 row["filtered_query_vs_raw_sql"] = round(
                     row["filtered_query_per_s"] / row["raw_sql_filtered_per_s"], 3
                 )
                 row["filtered_query_vs_bare_http"] = round(
                     row["filtered_query_per_s"] / row["bare_http_per_s"], 3
                 )
-                row["geo_query_vs_raw_sql_bbox"] = round(
-                    row["geo_query_per_s"] / row["raw_sql_geo_bbox_per_s"], 3
+                row["geo_query_vs_raw_sql_prefilter"] = round(
+                    row["geo_query_per_s"] / row["raw_sql_geo_prefilter_per_s"], 3
                 )
                 results[f"at_{size}"] = row
                 print(f"[{name}] at {size}: {row}", flush=True)
@@ -270,12 +283,35 @@ async def run_backend(name: str, db_url: str, raw: Any) -> dict[str, Any]:
     return results
 
 
+def _sql_for(params: dict[str, str], dialect: Any) -> str:
+    """The SQL the broker runs for these query parameters, with the values inlined."""
+    from tenohira.citydata import service
+    from tenohira.citydata.jsonld import core_context
+    from tenohira.citydata.query import parse_q
+    from tenohira.citydata.subscriptions import parse_geo
+
+    ctx = core_context()
+    q = service.EntityQuery(type_groups=service.parse_type_selection(params["type"], ctx), limit=20)
+    if "q" in params:
+        q.q = parse_q(params["q"])
+    if "georel" in params:
+        q.geo = parse_geo(params["georel"], params["geometry"], params["coordinates"], None, ctx)
+    stmt = service.plan_query(q, ctx, dialect.name).page_statement(q)
+    return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
 class RawPg:
-    """The same filters as plain SQL through asyncpg (baseline: no HTTP, no NGSI-LD layer)."""
+    """Baseline: the broker's SQL straight through asyncpg (no HTTP, no NGSI-LD layer)."""
 
     def __init__(self, url: str) -> None:
+        from sqlalchemy.dialects import postgresql
+
         self.url = url.replace("postgresql+asyncpg://", "postgresql://")
+        self.dialect = postgresql.dialect()
         self.pool: Any = None
+
+    def sql_for(self, params: dict[str, str]) -> str:
+        return _sql_for(params, self.dialect)
 
     async def open(self) -> None:
         import asyncpg  # type: ignore[import-untyped]
@@ -286,74 +322,41 @@ class RawPg:
         async with self.pool.acquire() as c:
             await c.execute("ANALYZE citydata_entities")
 
-    async def q(self, type_iri: str, threshold: float, district: str) -> None:
+    async def run(self, sql: str) -> None:
         async with self.pool.acquire() as c:
-            await c.fetch(
-                "SELECT id, types, data, created_at, modified_at, scope FROM citydata_entities "
-                "WHERE type = $1 AND jsonb_typeof(data->$2->'value') = 'number' "
-                "AND data->$2->'value' > $3::jsonb AND data->$4->'value' = $5::jsonb ORDER BY id LIMIT 20",
-                type_iri,
-                VOCAB + "pm25",
-                str(threshold),
-                VOCAB + "district",
-                f'"{district}"',
-            )
-
-    async def geo(self, type_iri: str, lon: float, lat: float) -> None:
-        d = 500 / 111_000
-        async with self.pool.acquire() as c:
-            await c.fetch(
-                "SELECT id, types, data, created_at, modified_at, scope FROM citydata_entities "
-                "WHERE type = $1 AND min_lon <= $2 AND max_lon >= $3 AND min_lat <= $4 AND max_lat >= $5 "
-                "ORDER BY id",
-                type_iri,
-                lon + d * 1.25,
-                lon - d * 1.25,
-                lat + d,
-                lat - d,
-            )
+            await c.fetch(sql)
 
     async def close(self) -> None:
         await self.pool.close()
 
 
 class RawSqlite:
-    """Plain SQL through the stdlib sqlite3 module (one connection, in a thread)."""
+    """Baseline: the broker's SQL through the stdlib sqlite3 module (one connection, in a thread)."""
 
     def __init__(self, path: str) -> None:
+        from sqlalchemy.dialects import sqlite
+
         self.path = path
+        self.dialect = sqlite.dialect()
         self.conn: Any = None
 
+    def sql_for(self, params: dict[str, str]) -> str:
+        return _sql_for(params, self.dialect)
+
     async def open(self) -> None:
+        import re
         import sqlite3
 
         self.conn = sqlite3.connect(self.path, check_same_thread=False)
+        self.conn.create_function("regexp", 2, lambda a, b: b is not None and re.search(a, b) is not None)
         self.lock = asyncio.Lock()
 
     async def analyze(self) -> None:
         self.conn.execute("ANALYZE")
 
-    async def _run(self, sql: str, params: tuple[Any, ...]) -> None:
+    async def run(self, sql: str) -> None:
         async with self.lock:
-            await asyncio.to_thread(lambda: self.conn.execute(sql, params).fetchall())
-
-    async def q(self, type_iri: str, threshold: float, district: str) -> None:
-        p = f'$."{VOCAB}pm25".value'
-        d = f'$."{VOCAB}district".value'
-        await self._run(
-            "SELECT id, types, data, created_at, modified_at, scope FROM citydata_entities WHERE type = ? "
-            "AND json_type(data, ?) IN ('integer','real') AND json_extract(data, ?) > ? "
-            "AND json_extract(data, ?) = ? ORDER BY id LIMIT 20",
-            (type_iri, p, p, threshold, d, district),
-        )
-
-    async def geo(self, type_iri: str, lon: float, lat: float) -> None:
-        d = 500 / 111_000
-        await self._run(
-            "SELECT id, types, data, created_at, modified_at, scope FROM citydata_entities WHERE type = ? "
-            "AND min_lon <= ? AND max_lon >= ? AND min_lat <= ? AND max_lat >= ? ORDER BY id",
-            (type_iri, lon + d * 1.25, lon - d * 1.25, lat + d, lat - d),
-        )
+            await asyncio.to_thread(lambda: self.conn.execute(sql).fetchall())
 
     async def close(self) -> None:
         self.conn.close()

@@ -287,6 +287,25 @@ def _notify(changes: list[service.Change]) -> None:
     subs.notifier_for(get_database()).schedule(changes)
 
 
+# ---------------------------------------------------------------- missing ids
+
+
+async def _missing_id(request: Request) -> Response:
+    """A path whose entity or subscription id is empty (``/entities//attrs``): 400, not 404."""
+    raise bad_request(f"the path {request.url.path} lacks an id")
+
+
+for _path, _methods in (
+    ("/entities//attrs", ["PATCH", "POST"]),
+    ("/entities//attrs/", ["PATCH", "POST"]),
+    ("/entities//attrs/{attr}", ["PATCH", "PUT", "DELETE"]),
+    ("/entities/{entity_id}/attrs//", ["PATCH", "PUT", "DELETE"]),
+    ("/entities/", ["PUT", "PATCH", "DELETE"]),
+    ("/subscriptions/", ["PATCH", "DELETE"]),
+):
+    router.add_api_route(_path, _missing_id, methods=_methods, include_in_schema=False)
+
+
 # ---------------------------------------------------------------- entities
 
 

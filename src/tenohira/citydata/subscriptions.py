@@ -250,15 +250,19 @@ class Notifier:
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_sent: dict[str, float] = {}
+        self._generation = 0
 
     def invalidate(self) -> None:
         self._loaded = 0.0
+        self._generation += 1
 
     async def active(self) -> list[Active]:
         if time.monotonic() - self._loaded < CACHE_SECONDS:
             return self._cache
         async with self._lock:
             if time.monotonic() - self._loaded >= CACHE_SECONDS:
+                # A change made while loading must not be hidden by this (older) load.
+                generation = self._generation
                 async with self.db.session() as session:
                     rows, _ = await service.list_subscriptions(session)
                 now = ent.now_utc()
@@ -270,7 +274,8 @@ class Notifier:
                     if a is not None:
                         subs.append(a)
                 self._cache = subs
-                self._loaded = time.monotonic()
+                if generation == self._generation:
+                    self._loaded = time.monotonic()
         return self._cache
 
     def schedule(self, changes: list[service.Change]) -> None:
