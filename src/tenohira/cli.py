@@ -89,6 +89,9 @@ def seed(
     with rich_progress() as progress:
         asyncio.run(bootstrap_all(settings, progress))
         added = asyncio.run(seed_population(settings, residents, progress))
+        if added:
+            # the hospital and the insurer take in the grown demo world (idempotent steps)
+            asyncio.run(bootstrap_all(settings, progress))
     typer.echo(f"demo municipality has {residents} residents ({added} added)")
 
 
