@@ -237,6 +237,13 @@ BIRTH_STORY_RIGHTS = (
     ("palm", "municipality.presentation-nonce", "birth-notification", "戸籍法 第49条第3項", False),
     ("palm", "municipality.application-intake", "application", "デジタル手続法 第6条 (check)", False),
     ("palm", "insurer.application-intake", "application", "デジタル手続法 第6条 (check)", False),
+    (
+        "insurer",
+        "municipality.household",
+        "benefit-decision",
+        "健康保険法 第102条 / 番号法 別表 (check)",
+        True,
+    ),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tenohira.agencies.membership import LazyHubProvider
+from tenohira.agencies.municipality import intake
 from tenohira.agencies.municipality.api import MEMBER_ID, build_router
 from tenohira.core.config import Settings
 from tenohira.core.problems import install_problem_handlers
@@ -20,6 +21,7 @@ def create_app(settings: Settings) -> FastAPI:
     gate = LazyHubProvider(settings, MEMBER_ID)
     gate.install(app)
     app.include_router(build_router(settings, gate))
+    app.include_router(intake.build_router(settings, gate))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

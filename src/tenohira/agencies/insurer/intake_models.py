@@ -1,0 +1,36 @@
+"""Table of the insurer's application intake: what was filed, the proof, and the decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenohira.core.db import Base
+
+
+class ReceivedApplication(Base):
+    """An application received through the hub with its signed manifest; one per (client, reference)."""
+
+    __tablename__ = "ins_applications"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    client_member: Mapped[str] = mapped_column(sa.String(64))
+    client_reference: Mapped[str] = mapped_column(sa.String(64))
+    person_id: Mapped[str] = mapped_column(sa.ForeignKey("ins_persons.id"), index=True)
+    procedure: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16))  # approved | rejected | queued
+    document: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    manifest: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    signer_serial: Mapped[str] = mapped_column(sa.String(64))
+    answer: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("client_member", "client_reference", name="uq_ins_applications_client_ref"),
+        sa.Index("ix_ins_applications_queue", "status", "received_at"),
+    )

@@ -1,0 +1,40 @@
+"""Table of the municipality's application intake: what was filed, the proof, and the decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenohira.core.db import Base
+
+
+class ReceivedApplication(Base):
+    """An application received through the hub, with the signed manifest that proves it.
+
+    ``(client_member, client_reference)`` is unique: a retried filing returns the first answer
+    instead of deciding (or registering a birth) twice.
+    """
+
+    __tablename__ = "muni_applications"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    client_member: Mapped[str] = mapped_column(sa.String(64))
+    client_reference: Mapped[str] = mapped_column(sa.String(64))
+    resident_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_residents.id"), index=True)
+    procedure: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16))  # approved | rejected | accepted | queued
+    document: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    manifest: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    signer_serial: Mapped[str] = mapped_column(sa.String(64))
+    answer: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("client_member", "client_reference", name="uq_muni_applications_client_ref"),
+        sa.Index("ix_muni_applications_queue", "status", "received_at"),
+    )

@@ -1,0 +1,94 @@
+"""Checks on what the resident enters, with field-level messages in Japanese and English."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Any
+
+from tenohira.assistant import invalid_name_characters
+from tenohira.core.problems import FieldError
+from tenohira.procedures import Procedure
+
+# Names the resident chooses (the child's): restricted to 常用漢字 + 人名用漢字 + kana (戸籍法 50).
+# Names already on a register (the filer's own) are not re-checked: old forms are lawful there.
+CHOSEN_NAMES = frozenset({"child_name"})
+BIRTH_DATES = frozenset({"birth_date", "child_birth_date"})
+_SPACES = re.compile(r"[\s\u3000]+")
+
+
+def is_kana_reading(value: str) -> bool:
+    """Hiragana or katakana (with ー and spaces between surname and given name)."""
+    text = _SPACES.sub("", value)
+    return bool(text) and all("ぁ" <= ch <= "ゖ" or "ァ" <= ch <= "ヺ" or ch == "ー" for ch in text)
+
+
+def missing(field: str) -> FieldError:
+    """A required field with no value."""
+    return FieldError(field, "This field is required", "この項目は必須です")
+
+
+def field_errors(procedure: Procedure, fields: dict[str, Any], today: date) -> list[FieldError]:
+    """Every problem with ``fields`` for ``procedure`` (empty: the application can be confirmed)."""
+    errors: list[FieldError] = []
+    for spec in procedure.fields:
+        value = fields.get(spec.name)
+        if value in (None, "", []):
+            if spec.required:
+                if spec.type == "credential":
+                    errors.append(
+                        FieldError(
+                            spec.name,
+                            "The birth certificate from the hospital is missing",
+                            "病院の出生証明書（電子）が添付されていません",
+                        )
+                    )
+                else:
+                    errors.append(missing(spec.name))
+            continue
+        errors.extend(_check(spec.name, spec.type, value, today))
+    return errors
+
+
+def _check(name: str, kind: str, value: Any, today: date) -> list[FieldError]:
+    if kind == "date":
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            return [FieldError(name, "Use the form YYYY-MM-DD", "日付は YYYY-MM-DD の形式で入力してください")]
+        if name in BIRTH_DATES and day > today:
+            return [FieldError(name, "The date of birth is in the future", "生年月日が未来の日付です")]
+        return []
+    if kind == "name_kana":
+        if not is_kana_reading(str(value)):
+            return [
+                FieldError(
+                    name,
+                    "The reading must be written in kana (hiragana or katakana)",
+                    "読み方はひらがなまたはカタカナで入力してください",
+                )
+            ]
+        return []
+    if kind == "name_kanji" and name in CHOSEN_NAMES:
+        text = unicodedata.normalize("NFC", _SPACES.sub("", str(value)))
+        bad = invalid_name_characters(text)
+        if bad:
+            chars = "、".join(dict.fromkeys(bad))
+            return [
+                FieldError(
+                    name,
+                    f"Not permitted in a name (only jōyō and jinmeiyō kanji and kana): {chars}",
+                    f"名に使えない文字が含まれています（常用漢字・人名用漢字・かなのみ）：{chars}",
+                )
+            ]
+        return []
+    if kind in ("count", "amount", "weight_g"):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return [FieldError(name, "Enter a whole number", "整数で入力してください")]
+        if number < 0:
+            return [FieldError(name, "Must not be negative", "0以上で入力してください")]
+        return []
+    return []
