@@ -137,6 +137,32 @@ async def test_notifications(client: httpx.AsyncClient, receiver: Receiver, migr
     assert body["data"][0]["speed"] == {"type": "Property", "value": 1}
 
 
+async def test_notifications_use_the_subscription_context(
+    client: httpx.AsyncClient, receiver: Receiver, migrated_db: Any
+) -> None:
+    r = await client.post(
+        f"{BASE}/jsonldContexts", json={"@context": {"temp": "https://example.org/temperature"}}
+    )
+    ctx_url = "http://test" + r.headers["location"]
+    link = {"Link": f'<{ctx_url}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'}
+    sub = {
+        "type": "Subscription",
+        "entities": [{"type": "Room"}],
+        "watchedAttributes": ["temp"],
+        "notification": {"format": "keyValues", "endpoint": {"uri": receiver.url}},
+    }
+    assert (await client.post(f"{BASE}/subscriptions", json=sub, headers=link)).status_code == 201
+    r = await client.post(
+        f"{BASE}/entities", json={"id": "urn:ngsi-ld:Room:1", "type": "Room", "temp": 21}, headers=link
+    )
+    assert r.status_code == 201
+    await settle(migrated_db)
+    assert len(receiver.received) == 1
+    headers, body = receiver.received[0]
+    assert body["data"] == [{"id": "urn:ngsi-ld:Room:1", "type": "Room", "temp": 21}]
+    assert ctx_url in headers["link"]
+
+
 async def test_subscription_crud_and_errors(client: httpx.AsyncClient) -> None:
     endpoint = {"endpoint": {"uri": "http://127.0.0.1:9/n"}}
     good = {
@@ -176,6 +202,15 @@ async def test_subscription_crud_and_errors(client: httpx.AsyncClient) -> None:
         r = await client.post(f"{BASE}/subscriptions", json=bad)
         assert r.status_code == 400, (bad, r.text)
         assert r.json()["type"] == ERR + "BadRequestData"
+    r = await client.post(
+        f"{BASE}/subscriptions", json={**good, "id": "urn:x:j1", "jsonldContext": "not a uri"}
+    )
+    assert r.status_code == 400 and r.json()["type"] == ERR + "BadRequestData"
+    r = await client.post(
+        f"{BASE}/subscriptions",
+        json={**good, "id": "urn:x:j2", "jsonldContext": "https://example.org/ctx.jsonld"},
+    )
+    assert r.status_code == 503 and r.json()["type"] == ERR + "LdContextNotAvailable"
     second = {**good, "id": "urn:ngsi-ld:Subscription:b"}
     assert (await client.post(f"{BASE}/subscriptions", json=second)).status_code == 201
     r = await client.get(f"{BASE}/subscriptions?count=true&limit=1")

@@ -651,6 +651,8 @@ async def create_subscription(request: Request) -> Response:
         source = _context_source(request, body, media)
         ctx = await _context(session, source)
         sub = subs.validate(body, ctx)
+        if sub.get("jsonldContext"):
+            await _context(session, sub["jsonldContext"])  # 503 LdContextNotAvailable when unresolvable
         sid = await service.create_subscription(session, sub, source)
     subs.notifier_for(db).invalidate()
     return Response(status_code=201, headers=_location("subscriptions", sid))
@@ -688,6 +690,8 @@ async def update_subscription(sid: str, request: Request) -> Response:
         new_source = _context_source(request, body, media)
         ctx = await _context(session, new_source if new_source is not None else source)
         patch = subs.validate(body, ctx, partial=True)
+        if patch.get("jsonldContext"):
+            await _context(session, patch["jsonldContext"])
         if not patch:
             raise bad_request("nothing to update")
         merged = {**data, **patch}

@@ -803,6 +803,11 @@ async def add_hosted_context(session: AsyncSession, body: Any) -> str:
     return cid
 
 
+async def hosted_contexts(session: AsyncSession) -> dict[str, Any]:
+    """Every hosted @context by id (a small table: user contexts, not data)."""
+    return {r[0]: r[1] for r in await session.execute(sa.select(HostedContext.id, HostedContext.body))}
+
+
 async def list_hosted_contexts(session: AsyncSession) -> list[str]:
     return [
         r[0] for r in await session.execute(sa.select(HostedContext.id).order_by(HostedContext.created_at))

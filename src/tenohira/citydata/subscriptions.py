@@ -102,6 +102,8 @@ def validate(body: Any, ctx: ActiveContext, *, partial: bool = False) -> dict[st
             raise bad_request("notification.attributes must be an array of names")
         for key in STATE_MEMBERS:
             n.pop(key, None)
+    if "jsonldContext" in sub and not ent.is_uri(sub["jsonldContext"]):
+        raise bad_request("jsonldContext must be a URI")
     if "expiresAt" in sub and ent.parse_datetime(sub["expiresAt"]) is None:
         raise bad_request("expiresAt must be a DateTime")
     if "isActive" in sub and not isinstance(sub["isActive"], bool):
@@ -190,6 +192,7 @@ class Active:
     watched: set[str] | None
     q: Node | None
     geo: GeoQuery | None
+    notify_ctx: ActiveContext
 
     def matches(self, e: service.StoredEntity, changed: set[str]) -> bool:
         if self.watched is not None and not (self.watched & changed):
@@ -216,9 +219,13 @@ class Active:
         )
 
 
-def _activate(sid: str, data: dict[str, Any], context: Any) -> Active | None:
+def _activate(sid: str, data: dict[str, Any], context: Any, hosted: dict[str, Any]) -> Active | None:
     try:
-        ctx = build_context(context)
+        ctx = build_context(context, hosted=hosted.get)
+        # Notifications are compacted with jsonldContext when the subscription names one.
+        notify_ctx = (
+            build_context(data["jsonldContext"], hosted=hosted.get) if data.get("jsonldContext") else ctx
+        )
         selectors = []
         for sel in data.get("entities") or []:
             groups = service.parse_type_selection(sel["type"], ctx)
@@ -237,7 +244,7 @@ def _activate(sid: str, data: dict[str, Any], context: Any) -> Active | None:
     except NgsiError:
         log.warning("subscription cannot be evaluated", subscription=sid)
         return None
-    return Active(sid, data, ctx, selectors, watched, q, geo)
+    return Active(sid, data, ctx, selectors, watched, q, geo, notify_ctx)
 
 
 class Notifier:
@@ -265,12 +272,13 @@ class Notifier:
                 generation = self._generation
                 async with self.db.session() as session:
                     rows, _ = await service.list_subscriptions(session)
+                    hosted = await service.hosted_contexts(session) if rows else {}
                 now = ent.now_utc()
                 subs = []
                 for data, context, _c, _m in rows:
                     if state_of(data, now) != "active":
                         continue
-                    a = _activate(str(data["id"]), data, context)
+                    a = _activate(str(data["id"]), data, context, hosted)
                     if a is not None:
                         subs.append(a)
                 self._cache = subs
@@ -323,18 +331,18 @@ class Notifier:
         n = sub.data.get("notification", {})
         ep = n.get("endpoint", {})
         accept = ep.get("accept", "application/json")
-        attrs = frozenset(sub.ctx.expand(a) for a in n["attributes"]) if n.get("attributes") else None
+        attrs = frozenset(sub.notify_ctx.expand(a) for a in n["attributes"]) if n.get("attributes") else None
         opts = ent.RenderOptions(
             fmt=n.get("format", "normalized"), attrs=attrs, sys_attrs=bool(n.get("sysAttrs"))
         )
-        data = [e.render(sub.ctx, opts) for e in hits]
+        data = [e.render(sub.notify_ctx, opts) for e in hits]
         headers = {"Content-Type": "application/json"}
         if accept == "application/ld+json":
             headers["Content-Type"] = "application/ld+json"
             for d in data:
-                d["@context"] = sub.ctx.response_context()
+                d["@context"] = sub.notify_ctx.response_context()
         else:
-            headers["Link"] = link_header(sub.ctx.link_url())
+            headers["Link"] = link_header(sub.notify_ctx.link_url())
         receiver = ep.get("receiverInfo")
         for info in receiver if isinstance(receiver, list) else []:
             if isinstance(info, dict) and "key" in info:
