@@ -291,3 +291,12 @@ async def test_explicit_site_directories(
     reset_settings()
     with pytest.raises(ValueError, match="impossible"):
         configured_sites(get_settings())
+
+
+async def test_racing_bootstraps_agree_on_one_set_of_keys(migrated_db: Any) -> None:
+    settings = get_settings()
+    await asyncio.gather(*(vault_service.bootstrap_vault(settings) for _ in range(3)))
+    vault = await open_vault(settings)  # checks the sites against the catalogue
+    ct = vault.encrypt("P", "R", "f", "v")
+    close_vaults()
+    assert (await open_vault(settings)).decrypt("P", "R", "f", ct) == b"v"

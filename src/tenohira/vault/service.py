@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.exc import IntegrityError
 
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
@@ -148,9 +149,11 @@ def read_secret(
     return SecretRead(name, secret, split_id, fp, used, missing, bad)
 
 
-def write_split(sites: list[Site], name: str, secret: bytes, threshold: int) -> tuple[str, str]:
+def write_split(
+    sites: list[Site], name: str, secret: bytes, threshold: int, split_id: str | None = None
+) -> tuple[str, str]:
     """Split ``secret`` afresh over all ``sites`` (share i to site i); return (split_id, fingerprint)."""
-    split_id = secrets.token_hex(16)
+    split_id = split_id or secrets.token_hex(16)
     fp = envelope.fingerprint(secret, name)
     written_at = _utcnow().isoformat(timespec="seconds")
     for site, share in zip(sites, split(secret, threshold, len(sites)), strict=True):
@@ -527,6 +530,16 @@ async def bootstrap_vault(settings: Settings, progress: ProgressFn = no_progress
     If the catalogue is empty but the sites already hold shares (a database re-created next to an
     existing data directory), the sites' secrets are adopted instead of being replaced.
     """
+    try:
+        await _bootstrap(settings, progress)
+    except IntegrityError:
+        # another process bootstrapped at the same moment and won; its keys are the ones
+        async with get_database(settings).session() as session:
+            if not await repository.secrets(session):
+                raise
+
+
+async def _bootstrap(settings: Settings, progress: ProgressFn) -> None:
     sites = configured_sites(settings)
     threshold = settings.vault_threshold
     db = get_database(settings)
@@ -554,9 +567,17 @@ async def bootstrap_vault(settings: Settings, progress: ProgressFn = no_progress
                     )
                 )
         else:
+            pending: list[tuple[str, bytes, str]] = []
             for name, purpose in ((kek_name(1), "kek"), (INDEX_SECRET, "index")):
-                split_id, fp = write_split(sites, name, envelope.new_key(), threshold)
+                secret, split_id = envelope.new_key(), secrets.token_hex(16)
+                fp = envelope.fingerprint(secret, name)
                 session.add(_secret_row(name, purpose, 1, "active", fp, split_id, threshold, sites, now))
+                pending.append((name, secret, split_id))
+            # The catalogue rows are the claim: a bootstrap racing this one fails here, before
+            # either of them has written a share.
+            await session.flush()
+            for name, secret, split_id in pending:
+                write_split(sites, name, secret, threshold, split_id)
         progress("vault: creating keys and shares", 2, 2)
 
 
