@@ -108,6 +108,7 @@ class HubClient:
         self.verify_provider = verify_provider and member_ca is not None
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
         self._provider_keys: dict[str, ec.EllipticCurvePublicKey] = {}
+        self._hub_public: tuple[x509.Certificate, ec.EllipticCurvePublicKey] | None = None
 
     @classmethod
     def from_credentials(cls, credentials: MemberCredentials, hub_url: str, **kwargs: Any) -> HubClient:
@@ -164,7 +165,9 @@ class HubClient:
             # trust on first use; prefer giving the client the hub certificate from its credentials
             answer = await self._http.get(f"{self.hub_url}/certificate.pem")
             self.hub_certificate = load_cert(answer.content)
-        return public_key(self.hub_certificate)
+        if self._hub_public is None or self._hub_public[0] is not self.hub_certificate:
+            self._hub_public = (self.hub_certificate, public_key(self.hub_certificate))
+        return self._hub_public[1]
 
     async def _provider_key(self, member_id: str) -> ec.EllipticCurvePublicKey:
         key = self._provider_keys.get(member_id)

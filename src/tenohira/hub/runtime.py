@@ -329,6 +329,7 @@ class HubState:
         self.codes = LRU()  # (member, subject id) -> code
         self._directory = Directory()
         self._directory_lock = asyncio.Lock()
+        self._stamp_path = str(directory_stamp_path(settings))
         self._seen_stamp = self._stamp()
         self._http: httpx.AsyncClient | None = None
 
@@ -348,7 +349,7 @@ class HubState:
 
     def _stamp(self) -> float:
         try:
-            return directory_stamp_path(self.settings).stat().st_mtime
+            return os.stat(self._stamp_path).st_mtime
         except FileNotFoundError:
             return 0.0
 
