@@ -2,8 +2,13 @@
 
 from fastapi import APIRouter
 
+from tenohira.notify import set_recipient_resolver
 from tenohira.palm.applications_api import me_router
 from tenohira.palm.applications_api import router as applications_router
+from tenohira.palm.people import recipients_of
+
+# The inbox shows what the palm sends to "palm:<palm code>" (plus the defaults: card, holder).
+set_recipient_resolver(recipients_of)
 
 router = APIRouter()
 router.include_router(applications_router)

@@ -250,7 +250,10 @@ async def _birth_context(session: AsyncSession, ctx: PalmContext) -> pf.PrefillC
     if row is not None and row.decision:
         run.child_code = row.decision.get("child_code")
         run.birth_reference = row.decision.get("notification_id")
-        run.birth_fields = {k: v for k, v in row.fields.items() if k != "birth_certificate"}
+        facts = pf.fields_from_certificate(
+            pf.certificate_claims(str(row.fields.get("birth_certificate") or ""))
+        )
+        run.birth_fields = {**facts, **{k: v for k, v in row.fields.items() if k != "birth_certificate"}}
     return run
 
 
@@ -425,22 +428,33 @@ async def confirm(session: AsyncSession, ctx: PalmContext, app: Application) -> 
     return app
 
 
-async def _open_bundle(session: AsyncSession, code: str, apps: list[Application]) -> Bundle:
+def _new_bundle(code: str) -> Bundle:
     now = _now()
-    bundle = Bundle(
-        id="S" + secrets.token_hex(8), owner_code=code, state="open", created_at=now, updated_at=now
+    return Bundle(
+        id="S" + secrets.token_hex(8), owner_code=code, state="incomplete", created_at=now, updated_at=now
     )
-    session.add(bundle)
-    await session.flush()
+
+
+def _set_manifest(bundle: Bundle, apps: list[Application]) -> None:
+    """The manifest over every confirmed application of the set; the set is open for signing."""
     filed = [a for a in apps if a.state == CONFIRMED]
-    for a in filed:
-        a.bundle_id = bundle.id
     bundle.manifest = build_manifest(
         bundle.id,
         [ManifestEntry(a.id, a.procedure_id, a.deciding_agency, str(a.document_sha256)) for a in filed],
-        now.isoformat(timespec="seconds"),
+        _now().isoformat(timespec="seconds"),
     )
     bundle.manifest_sha256 = sha256_hex(bundle.manifest)
+    bundle.state = "open"
+    bundle.updated_at = _now()
+
+
+async def _open_bundle(session: AsyncSession, code: str, apps: list[Application]) -> Bundle:
+    bundle = _new_bundle(code)
+    session.add(bundle)
+    await session.flush()
+    for a in apps:
+        a.bundle_id = bundle.id
+    _set_manifest(bundle, apps)
     return bundle
 
 
@@ -493,6 +507,7 @@ async def sign_bundle(
             title_ja="この一括申請はすでに署名済みか、変更されています",
             extra={"state": bundle.state},
         )
+    apps = [a for a in apps if a.state != HANDED_OVER]
     for app in apps:
         if app.state != CONFIRMED:
             raise bad_transition(app, SIGNED)
@@ -722,11 +737,11 @@ async def withdraw(
 
 async def create_bundle(
     session: AsyncSession, ctx: PalmContext, procedure_ids: list[str], answers: dict[str, Any]
-) -> tuple[Bundle | None, list[Application]]:
-    """Create and prefill every listed procedure, confirm those complete, and open one set to sign.
+) -> tuple[Bundle, list[Application]]:
+    """Create and prefill every listed procedure and open one set to sign once, if all are complete.
 
-    Procedures without an intake here are prepared and handed over. Returns the set (None when
-    nothing can be filed yet) and every application.
+    Procedures without an intake here are prepared and handed over. While an application misses
+    answers the set stays ``incomplete`` (no manifest); :func:`answer_bundle` completes it.
     """
     seen: list[str] = []
     for pid in procedure_ids:
@@ -735,38 +750,66 @@ async def create_bundle(
     procedures = [procedure_of(pid) for pid in seen]
     run = await _birth_context(session, ctx)
     apps = await create_many(session, ctx, procedures, answers, run)
-    return await _confirm_complete(session, ctx, apps), apps
+    bundle = _new_bundle(ctx.code)
+    session.add(bundle)
+    await session.flush()
+    for app in apps:
+        app.bundle_id = bundle.id
+    await _confirm_complete(session, ctx, bundle, apps)
+    return bundle, apps
 
 
 async def _confirm_complete(
-    session: AsyncSession, ctx: PalmContext, apps: list[Application]
-) -> Bundle | None:
-    ready = [a for a in apps if a.state == PREFILLED and not missing_fields(a)]
-    if not ready or len(ready) != len([a for a in apps if a.state in (PREFILLED, CONFIRMED)]):
-        return None  # one confirmation covers the whole set: wait until every one is complete
-    for app in ready:
-        _freeze(app)
-        await transition(session, app, CONFIRMED, actor=ctx.actor, note="confirmed as a set")
-    return await _open_bundle(
-        session, ctx.code, ready + [a for a in apps if a.state == CONFIRMED and a not in ready]
-    )
+    session: AsyncSession, ctx: PalmContext, bundle: Bundle, apps: list[Application]
+) -> None:
+    """One confirmation covers the whole set: when every application is complete, confirm them all."""
+    fileable = [a for a in apps if a.state in (PREFILLED, CONFIRMED)]
+    if any(missing_fields(a) for a in fileable if a.state == PREFILLED):
+        bundle.state, bundle.manifest, bundle.manifest_sha256 = "incomplete", None, None
+        return
+    for app in fileable:
+        if app.state == PREFILLED:
+            _freeze(app)
+            await transition(session, app, CONFIRMED, actor=ctx.actor, note="confirmed as a set")
+    if fileable:
+        _set_manifest(bundle, fileable)
+    else:
+        bundle.state = "submitted"  # nothing to file here: everything was handed over
 
 
 async def answer_bundle(
-    session: AsyncSession, ctx: PalmContext, apps: list[Application], answers: dict[str, Any]
-) -> Bundle | None:
+    session: AsyncSession, ctx: PalmContext, bundle: Bundle, answers: dict[str, Any]
+) -> list[Application]:
     """Give missing answers to a set's applications; the set opens for signing when all are complete."""
+    if bundle.state not in ("incomplete", "open"):
+        raise Problem(
+            status=409,
+            slug="bundle-not-open",
+            title="This set is already signed",
+            title_ja="この一括申請はすでに署名済みです",
+            extra={"state": bundle.state},
+        )
+    apps = await bundle_applications(session, bundle)
     for app in apps:
         if app.state in (PREFILLED, CONFIRMED):
             if app.state == CONFIRMED:
                 await transition(session, app, PREFILLED, actor=ctx.actor, note="answers changed")
-                await _unbundle(session, app)
+                app.document, app.document_sha256 = None, None
             _apply_answers(procedure_of(app.procedure_id), app, answers)
-    return await _confirm_complete(session, ctx, apps)
+    await _confirm_complete(session, ctx, bundle, apps)
+    return apps
 
 
 async def submit_bundle(session: AsyncSession, ctx: PalmContext, bundle: Bundle) -> list[Application]:
     """File every signed application of the set (resumable: the decided ones are skipped)."""
+    if bundle.state not in ("signed", "submitted"):
+        raise Problem(
+            status=409,
+            slug="bundle-not-signed",
+            title="This set is not signed yet",
+            title_ja="この一括申請はまだ署名されていません",
+            extra={"state": bundle.state},
+        )
     apps = await bundle_applications(session, bundle)
     for app in apps:
         if app.state == SIGNED:

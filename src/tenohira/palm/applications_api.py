@@ -34,7 +34,7 @@ async def _context(session: AsyncSession, principal: Principal) -> svc.PalmConte
 def _out(app: Application) -> schemas.ApplicationOut:
     procedure = svc.procedure_of(app.procedure_id)
     missing = svc.missing_fields(app) if app.state in svc.EDITABLE else []
-    asked = [f.name for f in procedure.fields if f.name not in app.sources]
+    asked = [f for f in procedure.fields if f.name not in app.sources]
     return schemas.ApplicationOut(
         id=app.id,
         procedure=app.procedure_id,
@@ -45,7 +45,18 @@ def _out(app: Application) -> schemas.ApplicationOut:
         status=svc.status_of(app),
         fields=app.fields,
         sources=app.sources,
-        asked=asked,
+        asked=[f.name for f in asked],
+        questions=[
+            schemas.QuestionOut(
+                name=f.name,
+                type=f.type,
+                required=f.required,
+                label_ja=f.label.ja,
+                label_en=f.label.en,
+                choices=[c.value for c in f.choices] if f.choices else None,
+            )
+            for f in asked
+        ],
         missing=[schemas.FieldErrorOut(**e.as_dict()) for e in missing],
         flags=list(app.flags),
         bundle_id=app.bundle_id,
@@ -58,12 +69,12 @@ def _out(app: Application) -> schemas.ApplicationOut:
     )
 
 
-def _bundle_out(bundle: Bundle | None, apps: list[Application]) -> schemas.BundleOut:
+def _bundle_out(bundle: Bundle, apps: list[Application]) -> schemas.BundleOut:
     return schemas.BundleOut(
-        id=bundle.id if bundle else None,
-        state=bundle.state if bundle else "incomplete",
-        manifest=svc.manifest_b64(bundle) if bundle else None,
-        sha256=bundle.manifest_sha256 if bundle else None,
+        id=bundle.id,
+        state=bundle.state,
+        manifest=svc.manifest_b64(bundle),
+        sha256=bundle.manifest_sha256,
         applications=[_out(a) for a in apps],
     )
 
@@ -167,6 +178,20 @@ async def get_bundle(bundle_id: str, session: Session, me: Me) -> schemas.Bundle
     ctx = await _context(session, me)
     bundle = await svc.bundle_of(session, ctx.code, bundle_id)
     return _bundle_out(bundle, await svc.bundle_applications(session, bundle))
+
+
+@router.patch(
+    "/bundles/{bundle_id}", response_model=schemas.BundleOut, summary="Answer what the set still misses"
+)
+async def answer_bundle(
+    bundle_id: str, body: schemas.AnswersIn, session: Session, me: Me
+) -> schemas.BundleOut:
+    """Answers by field name for every application of the set; when all are complete the set is
+    confirmed as one and its manifest returned to sign."""
+    ctx = await _context(session, me)
+    bundle = await svc.bundle_of(session, ctx.code, bundle_id)
+    apps = await svc.answer_bundle(session, ctx, bundle, body.answers)
+    return _bundle_out(bundle, apps)
 
 
 @router.post(

@@ -65,6 +65,17 @@ class FieldErrorOut(BaseModel):
     message_ja: str
 
 
+class QuestionOut(BaseModel):
+    """A field no agency holds: what to ask the resident."""
+
+    name: str
+    type: str
+    required: bool
+    label_ja: str
+    label_en: str
+    choices: list[str] | None = None
+
+
 class ApplicationOut(BaseModel):
     id: str
     procedure: str
@@ -80,6 +91,7 @@ class ApplicationOut(BaseModel):
         description="field → the agency service it was prefilled from (once only)"
     )
     asked: list[str] = Field(description="fields no agency holds: the resident answers them")
+    questions: list[QuestionOut] = Field(description="the asked fields with type, labels and choices")
     missing: list[FieldErrorOut] = Field(
         description="what must still be entered or corrected before confirming"
     )
@@ -134,9 +146,11 @@ class AnswersIn(BaseModel):
 
 
 class BundleOut(BaseModel):
-    id: str | None = Field(description="the set to sign (null while an application still misses answers)")
-    state: str
-    manifest: str | None = Field(description="base64 bytes to sign once for the whole set")
+    id: str
+    state: str = Field(
+        description="incomplete (answers missing) | open (sign the manifest) | signed | submitted"
+    )
+    manifest: str | None = Field(description="base64 bytes to sign once for the whole set (when open)")
     sha256: str | None
     applications: list[ApplicationOut]
 

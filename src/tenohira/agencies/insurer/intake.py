@@ -16,8 +16,6 @@ the signer being the insured person the hub names. Then, on the insurer's own da
 A retried filing (same client and application id) gets the first answer back.
 """
 
-from __future__ import annotations
-
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime

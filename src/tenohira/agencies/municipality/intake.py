@@ -1,5 +1,7 @@
 """The municipality's application intake (hub service ``municipality.application-intake``).
 
+(No ``from __future__ import annotations``: FastAPI must see the local dependency aliases.)
+
 The palm files each application as its own document, with the manifest the resident signed
 once with the card and that signature. Here, before anything is decided:
 
@@ -16,8 +18,6 @@ registration of :func:`service.register_birth`, benefits by ``tenohira.rules`` o
 household as the registry knows it, a notification by acceptance, and staff procedures are
 queued. A retried filing (same client and application id) gets the first answer back.
 """
-
-from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
