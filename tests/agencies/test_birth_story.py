@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from tenohira.agencies.membership import close_member_clients, member_client
-from tenohira.agencies.municipality import household_of, hub_code_for_resident, service
+from tenohira.agencies.municipality import household_of, hub_code_for_resident
 from tenohira.core import get_database, get_settings
 from tenohira.core.db import dispose_databases
 from tenohira.credentials import generate_key, present, public_jwk
@@ -70,7 +70,15 @@ async def test_birth_certificate_then_birth_notification(live_server: Any) -> No
         assert claims[0]["amount"] == 500_000  # births from 2023-04-01 at a scheme institution
         assert claims[0]["to_hospital"] + claims[0]["to_insured"] == 500_000
 
-        challenge = service.issue_presentation_nonce(settings)
+        challenge = (
+            (
+                await palm.call(
+                    "municipality.presentation-nonce", subject_code=father, purpose="birth-notification"
+                )
+            )
+            .raise_for_problem()
+            .json()
+        )
         presentation = present(
             sdjwt,
             holder_key=holder,

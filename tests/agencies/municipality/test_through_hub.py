@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenohira.agencies.membership import close_member_clients, member_client
-from tenohira.agencies.municipality import hub_code_for_resident, service
+from tenohira.agencies.municipality import hub_code_for_resident
 from tenohira.core import get_database, get_settings
 from tenohira.core.db import dispose_databases
 from tenohira.credentials import (
@@ -91,7 +91,15 @@ async def test_services_and_birth_notification_through_the_hub(live_server: Any)
             holder_jwk=public_jwk(holder),
             lifetime=timedelta(days=30),
         ).serialize()
-        challenge = service.issue_presentation_nonce(settings)
+        challenge = (
+            (
+                await palm.call(
+                    "municipality.presentation-nonce", subject_code=father, purpose="birth-notification"
+                )
+            )
+            .raise_for_problem()
+            .json()
+        )
         presentation = present(
             sdjwt, holder_key=holder, audience=challenge["audience"], nonce=challenge["nonce"]
         )
@@ -131,7 +139,15 @@ async def test_services_and_birth_notification_through_the_hub(live_server: Any)
         assert child_facts.raise_for_problem().json()["name"].endswith("蓮")
 
         # the same certificate again: refused by the municipality (problem+json through the hub)
-        challenge = service.issue_presentation_nonce(settings)
+        challenge = (
+            (
+                await palm.call(
+                    "municipality.presentation-nonce", subject_code=father, purpose="birth-notification"
+                )
+            )
+            .raise_for_problem()
+            .json()
+        )
         again = await palm.call(
             "municipality.birth-notification",
             subject_code=father,
