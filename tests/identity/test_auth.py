@@ -177,7 +177,7 @@ async def test_revoked_certificate_is_refused_at_once(issue: IssueFn) -> None:
 async def test_facts_changed_revokes_only_the_signing_certificate(issue: IssueFn) -> None:
     card, sim = await issue(holder_ref="R0000777")
     async with get_database().session() as s:
-        revoked = await revoke_card(s, holder_ref="R0000777", reason="facts-changed")
+        revoked = await revoke_card(s, holder_ref="R0000777", reason="facts_changed")  # "_" accepted too
     assert revoked == [card.sign_serial]
     ch = await _challenge()
     await _login(ch.challenge, sim.authenticate(PIN, ch.challenge), sim.auth_certificate_pem())

@@ -289,6 +289,7 @@ async def revoke_card(
     the one that carries the facts) or ``returned`` (both). Sessions opened with a revoked
     authentication certificate end at once, and a new CRL is published in the same transaction.
     """
+    reason = reason.strip().lower().replace("_", "-")
     if reason not in REVOCATION_REASONS:
         raise Problem(
             status=422,

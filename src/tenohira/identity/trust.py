@@ -66,9 +66,20 @@ def load_certificate(data: bytes | str) -> x509.Certificate:
         # refused here and not found later as an unexpected error.
         _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key(), cert.not_valid_after_utc)
         _ = [e.value for e in cert.extensions]
+        _check_signature_algorithms(cert.public_bytes(serialization.Encoding.DER))
     except Exception as exc:  # cryptography raises ValueError and several x509-specific types
         raise Refused("certificate-malformed") from exc
     return cert
+
+
+def _check_signature_algorithms(der: bytes) -> None:
+    # The outer signatureAlgorithm is not covered by the issuer's signature; RFC 5280 §4.1.1.2
+    # requires it to equal the signed one, else the same certificate exists in several spellings.
+    certificate = expect(parse_one(der)[0], 0x30, "Certificate").children()
+    tbs = expect(certificate[0], 0x30, "tbsCertificate").children()
+    inner = tbs[2] if tbs[0].tag == 0xA0 else tbs[1]
+    if certificate[1].raw != inner.raw:
+        raise DERError("signatureAlgorithm differs from tbsCertificate.signature")
 
 
 def _load_pem_certificates(pem: bytes) -> list[x509.Certificate]:
