@@ -65,3 +65,30 @@ async def test_hub_runs_standalone(hub_server: Any) -> None:
     assert {s["id"] for s in services} >= {"municipality.basic-facts", "insurer.lump-sum"}
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.internal") as http:
         assert (await http.get("/health")).json()["checks"]["keys"]["status"] == "ok"
+
+
+async def test_expired_member_certificate_is_refused(hub_server: Any) -> None:
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from tenohira.core import get_database, get_settings
+    from tenohira.core.db import dispose_databases
+    from tenohira.hub.models import Member
+    from tenohira.hub.runtime import touch_directory_stamp
+
+    async with get_database().session() as session:
+        await session.execute(
+            sa.update(Member)
+            .where(Member.id == "hospital")
+            .values(certificate_not_after=dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+        )
+    await dispose_databases()
+    touch_directory_stamp(get_settings())
+    async with hub_server.client("hospital") as hospital:
+        answer = await hospital.send("GET", "/services")
+    assert answer.status == 403 and answer.problem["type"].endswith("hub-certificate-invalid")
+    async with httpx.AsyncClient() as http:
+        health = (await http.get(hub_server.hub_url + "/health")).json()
+    assert health["checks"]["certificates"]["status"] == "fail"
+    assert "hospital" in health["checks"]["certificates"]["detail"]
