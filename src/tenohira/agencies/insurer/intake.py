@@ -30,10 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenohira.agencies.insurer import service
 from tenohira.agencies.insurer.intake_models import ReceivedApplication
 from tenohira.agencies.insurer.models import InsuredPerson
-from tenohira.agencies.membership import LazyHubProvider, member_client
-from tenohira.agencies.membership.filing import (
+from tenohira.agencies.membership import (
     IntakeIn,
+    LazyHubProvider,
     fetch_trust,
+    member_client,
     not_handled,
     parse_intake,
     same_person,

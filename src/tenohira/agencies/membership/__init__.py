@@ -12,6 +12,16 @@ from typing import Any
 
 from fastapi import Request
 
+from tenohira.agencies.membership.filing import (
+    Filing,
+    IntakeIn,
+    fetch_trust,
+    not_handled,
+    parse_intake,
+    same_person,
+    signer_not_subject,
+    verify_filing,
+)
 from tenohira.core.config import Settings
 from tenohira.core.problems import Problem
 from tenohira.hub import HubClient, HubProvider, HubRequest, load_member_credentials
@@ -87,4 +97,16 @@ async def close_member_clients() -> None:
     _clients.clear()
 
 
-__all__ = ["LazyHubProvider", "close_member_clients", "member_client"]
+__all__ = [
+    "Filing",
+    "IntakeIn",
+    "LazyHubProvider",
+    "close_member_clients",
+    "fetch_trust",
+    "member_client",
+    "not_handled",
+    "parse_intake",
+    "same_person",
+    "signer_not_subject",
+    "verify_filing",
+]
