@@ -1,0 +1,40 @@
+"""The end-to-end test of the platform: ``tenohira scenario birth --json`` against a fresh instance."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+
+def test_scenario_birth_end_to_end() -> None:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", "from tenohira.cli import main; main()", "scenario", "birth", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    summary = json.loads(done.stdout)
+    failed = [s for s in summary["steps"] if not s["ok"]]
+    assert done.returncode == 0 and summary["ok"], (failed, summary.get("server_log_tail"))
+    assert summary["birth_notification"]["status"] == "accepted"
+    assert summary["birth_notification"]["retried_submit_filed_once"] is True
+    assert {"filer_name", "birth_date"} <= set(summary["birth_notification"]["prefilled_fields"])
+    for notice in summary["notices"]:
+        assert notice["procedure"] and "deadline" in notice
+    statuses = {a["procedure"]: a["status"] for a in summary["applications"]}
+    assert statuses, summary
+    assert set(statuses.values()) <= {"approved", "rejected", "accepted", "queued", "handed_over"}
+    if "childcare_leave_benefit" in statuses:  # Hello Work has no system here: handed over, not filed
+        assert statuses["childcare_leave_benefit"] == "handed_over"
+    if "child_allowance_claim" in statuses:
+        assert statuses["child_allowance_claim"] == "approved"
+    filed = [a for a in summary["applications"] if a["status"] != "handed_over"]
+    assert all(a.get("reference") for a in filed)
+    assert summary["emails_sent"] >= len(filed) + 1  # each decision and the birth notification
+    assert summary["access_history_entries"] > 0
+    assert "municipality.application-intake" in summary["access_history_services"]
+    assert time.monotonic() - started < 180
