@@ -79,8 +79,13 @@ async def count_unsequenced(session: AsyncSession) -> int:
 
 async def assign_leaf_indices(session: AsyncSession, pairs: Sequence[tuple[int, int]]) -> None:
     """Set ``leaf_index`` for ``(entry id, leaf index)`` pairs (executemany)."""
+    conn = await session.connection()
+    if conn.dialect.name == "sqlite":  # the embedded hot path: straight through the driver
+        await conn.exec_driver_sql(
+            "UPDATE audit_entries SET leaf_index = ? WHERE id = ?", [(li, eid) for eid, li in pairs]
+        )
+        return
     table = cast(Table, AuditEntry.__table__)
-
     await session.execute(
         update(table).where(table.c.id == bindparam("eid")).values(leaf_index=bindparam("li")),
         [{"eid": eid, "li": li} for eid, li in pairs],
@@ -89,9 +94,17 @@ async def assign_leaf_indices(session: AsyncSession, pairs: Sequence[tuple[int, 
 
 
 async def insert_nodes(session: AsyncSession, nodes: Iterable[tuple[int, int, bytes]]) -> None:
-    rows = [{"level": lv, "index": ix, "hash": h} for lv, ix, h in nodes]
-    if rows:
-        await session.execute(insert(cast(Table, AuditNode.__table__)), rows)
+    rows = list(nodes)
+    if not rows:
+        return
+    conn = await session.connection()
+    if conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql('INSERT INTO audit_nodes (level, "index", hash) VALUES (?, ?, ?)', rows)
+        return
+    await session.execute(
+        insert(cast(Table, AuditNode.__table__)),
+        [{"level": lv, "index": ix, "hash": h} for lv, ix, h in rows],
+    )
 
 
 async def get_hashes(session: AsyncSession, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:

@@ -53,7 +53,7 @@ def build_message(row: OutgoingEmail, settings: Settings) -> EmailMessage:
     return msg
 
 
-async def claim(db: Database, limit: int = 20) -> list[OutgoingEmail]:
+async def claim(db: Database, limit: int = 20, lease: timedelta = LEASE) -> list[OutgoingEmail]:
     """Take up to ``limit`` due emails for this worker (state → sending, with a lease)."""
     now = datetime.now(UTC)
     due = or_(
@@ -74,7 +74,7 @@ async def claim(db: Database, limit: int = 20) -> list[OutgoingEmail]:
                 .where(OutgoingEmail.id == email_id, due)
                 .values(
                     state=SENDING,
-                    lease_until=now + LEASE,
+                    lease_until=now + lease,
                     attempts=OutgoingEmail.attempts + 1,
                     updated_at=now,
                 )
@@ -95,9 +95,11 @@ async def _finish(db: Database, row: OutgoingEmail, **values: object) -> None:
         )
 
 
-async def deliver_once(db: Database, settings: Settings, transport: MailTransport) -> int:
+async def deliver_once(
+    db: Database, settings: Settings, transport: MailTransport, *, lease: timedelta = LEASE
+) -> int:
     """Send what is due; returns how many emails reached a final or retry state this round."""
-    rows = await claim(db)
+    rows = await claim(db, lease=lease)
     for row in rows:
         try:
             await transport.send(build_message(row, settings))
