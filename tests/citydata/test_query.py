@@ -45,6 +45,7 @@ async def seeded(client: httpx.AsyncClient) -> httpx.AsyncClient:
             "type": "Building",
             "capacity": 50,
             "tags": {"type": "Property", "value": ["a", "b"]},
+            "label": {"type": "LanguageProperty", "languageMap": {"ja": "避難所", "en": "Shelter"}},
         }
     )
     r = await client.post(f"{BASE}/entityOperations/create", json=entities)
@@ -97,6 +98,16 @@ async def test_types_ids_patterns_and_attrs(seeded: httpx.AsyncClient) -> None:
     assert await ids(c, type="AirQualityObserved", idPattern=".*:02[0-2]$") == [n(20), n(21), n(22)]
     assert await ids(c, attrs="capacity") == ["urn:ngsi-ld:Building:1", "urn:ngsi-ld:Building:2"]
     assert await ids(c, type="Building", q='tags=="b"') == ["urn:ngsi-ld:Building:2"]
+    # a LanguageProperty matches in any of its languages, and its map comes back unchanged
+    assert await ids(c, type="Building", q='label=="避難所"') == ["urn:ngsi-ld:Building:2"]
+    assert await ids(c, type="Building", q='label~="^Shel"') == ["urn:ngsi-ld:Building:2"]
+    assert await ids(c, type="Building", q='label=="Park"') == []
+    assert await ids(c, type="Building", q='tags>"a"') == ["urn:ngsi-ld:Building:2"]
+    assert await ids(c, type="Building", q='tags~="^b$"') == ["urn:ngsi-ld:Building:2"]
+    r = await c.get(f"{BASE}/entities/urn:ngsi-ld:Building:2")
+    assert r.json()["label"] == {"type": "LanguageProperty", "languageMap": {"ja": "避難所", "en": "Shelter"}}
+    r = await c.get(f"{BASE}/entities/urn:ngsi-ld:Building:2?lang=en&options=keyValues")
+    assert r.json()["label"] == "Shelter"
     r = await c.get(f"{BASE}/entities", params={"type": "AirQualityObserved", "attrs": "pm25", "limit": 1})
     assert set(r.json()[0]) == {"id", "type", "pm25"}
     r = await c.get(f"{BASE}/entities", params={"type": "AirQualityObserved", "pick": "id,pm25", "limit": 1})
@@ -284,7 +295,7 @@ async def test_types_and_attributes_discovery(seeded: httpx.AsyncClient) -> None
     r = await c.get(f"{BASE}/types/Building")
     info = r.json()
     assert info["type"] == "EntityTypeInfo" and info["entityCount"] == 2
-    assert {a["attributeName"] for a in info["attributeDetails"]} == {"capacity", "tags"}
+    assert {a["attributeName"] for a in info["attributeDetails"]} == {"capacity", "tags", "label"}
     assert (await c.get(f"{BASE}/types/Nothing")).status_code == 404
     r = await c.get(f"{BASE}/attributes")
     assert "pm25" in r.json()["attributeList"] and "location" in r.json()["attributeList"]

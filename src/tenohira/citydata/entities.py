@@ -166,9 +166,15 @@ def _expand_instance(name: str, raw: Any, ctx: ActiveContext, now: str) -> dict[
             raise bad_request(f"attribute {name!r}: vocab must be a string or strings")
         value = [ctx.expand(v) for v in vocab] if isinstance(value, list) else ctx.expand(value)
     out[member] = value
+    if atype == "LanguageProperty":
+        # Every string of the map, kept under "value" (never rendered): q terms then match a
+        # LanguageProperty in any language, in SQL as in Python, like an array value.
+        out["value"] = _language_strings(value)
     for key, sub in body.items():
         if key in ("type", member, "createdAt", "modifiedAt", "instanceId"):
             continue
+        if atype == "LanguageProperty" and key == "value" and "languageMap" in body:
+            continue  # our own derived member, coming back through a partial update
         if key == "observedAt":
             if parse_datetime(sub) is None:
                 raise bad_request(f"attribute {name!r}: observedAt must be a DateTime")
@@ -187,6 +193,13 @@ def _expand_instance(name: str, raw: Any, ctx: ActiveContext, now: str) -> dict[
             out[ctx.expand(key)] = expanded
     out["createdAt"] = now
     out["modifiedAt"] = now
+    return out
+
+
+def _language_strings(language_map: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for v in language_map.values():
+        out.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
     return out
 
 

@@ -5,8 +5,7 @@ and queries SQL cannot answer exactly) and translated into SQL for PostgreSQL (J
 operators) or SQLite (JSON1 functions) so that filtering, ``limit``/``offset`` and
 ``count`` happen in the database. A term SQL cannot express exactly (a path through a
 metadata member, a name with quotes) makes the whole query fall back to the Python
-evaluator. Known gap: the SQL form compares ``value``/``object`` only, so a q term on a
-LanguageProperty matches in subscriptions (Python) but not in entity queries (SQL).
+evaluator. Array values match when one element does, in both forms.
 
 Grammar accepted (AND ``;`` binds tighter than OR ``|``; parentheses group)::
 
@@ -406,10 +405,15 @@ class SqlTranslator:
         if term.op is None:
             return f"({target if (keyword_leaf or term.path.compound) else node}) IS NOT NULL"
         op, value = term.op, term.value
+
+        def any_element(cmp: Any) -> str:
+            # An array value matches when one of its elements does (as in the Python evaluator).
+            elems = f"EXISTS (SELECT 1 FROM jsonb_array_elements({target}) AS el(x) WHERE {cmp('el.x')})"  # noqa: S608
+            return f"(CASE WHEN jsonb_typeof({target}) = 'array' THEN {elems} ELSE {cmp(target)} END)"
+
         if op in ("~=", "!~="):
-            match = (
-                f"(jsonb_typeof({target}) = 'string' AND ({target} #>> '{{}}') ~ {self._bind(value.pattern)})"
-            )
+            pattern = self._bind(value.pattern)
+            match = any_element(lambda t: f"(jsonb_typeof({t}) = 'string' AND ({t} #>> '{{}}') ~ {pattern})")
             return match if op == "~=" else f"({target} IS NOT NULL AND NOT {match})"
         if op in ("==", "!="):
             eq = self._pg_eq(target, value)
@@ -420,7 +424,9 @@ class SqlTranslator:
                 # holds the value (as value, as object, or inside an array value).
                 eq = f"({self._pg_contains(names[0], value)} AND {eq})"
             return eq if op == "==" else f"({target} IS NOT NULL AND NOT {eq})"
-        return self._pg_cmp(target, op, value)
+        if not isinstance(value, bool | int | float | str):
+            return None
+        return any_element(lambda t: self._pg_cmp(t, op, value) or "FALSE")
 
     def _pg_contains(self, name: str, value: Any) -> str:
         values = value if isinstance(value, tuple) else (value,)
@@ -477,9 +483,20 @@ class SqlTranslator:
         val = "COALESCE(" + ", ".join(f"json_extract({self.column}, {p})" for p in pnames) + ")"
         if len(pnames) == 1:
             val = f"json_extract({self.column}, {pnames[0]})"
+
+        def any_element(cmp: Any) -> str:
+            # An array value matches when one of its elements does (as in the Python evaluator).
+            where = cmp("je.type", "je.value")
+            elems = " OR ".join(
+                f"EXISTS (SELECT 1 FROM json_each({self.column}, {p}) AS je WHERE {where})"  # noqa: S608
+                for p in pnames
+            )
+            return f"(CASE WHEN {jtype} = 'array' THEN ({elems}) ELSE {cmp(jtype, val)} END)"
+
         if term.op in ("~=", "!~="):
             # SQLAlchemy registers REGEXP (Python re.search) on every SQLite connection.
-            match = f"({jtype} = 'text' AND {val} REGEXP {self._bind(term.value.pattern)})"
+            pattern = self._bind(term.value.pattern)
+            match = any_element(lambda t, v: f"({t} = 'text' AND {v} REGEXP {pattern})")
             return match if term.op == "~=" else f"({jtype} IS NOT NULL AND NOT {match})"
         if term.op is None:
             return f"{jtype} IS NOT NULL"
@@ -488,7 +505,8 @@ class SqlTranslator:
             if eq is None:
                 return None
             return eq if term.op == "==" else f"({jtype} IS NOT NULL AND NOT {eq})"
-        return self._sqlite_cmp(jtype, val, term.op, term.value)
+        op, value = term.op, term.value
+        return any_element(lambda t, v: self._sqlite_cmp(t, v, op, value))
 
     def _sqlite_eq(self, jtype: str, val: str, pnames: list[str], value: Any) -> str | None:
         if isinstance(value, Range):
