@@ -1,0 +1,1 @@
+"""The dialogue: conversations driven by the catalogue and the rules (see engine.py)."""
