@@ -64,6 +64,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 EDITABLE = frozenset({DRAFT, PREFILLED, CONFIRMED})
 # Deciding agencies with an intake service on the hub; the others are handed over.
 INTAKE_SERVICES = {"municipality": "municipality.application-intake", "insurer": "insurer.application-intake"}
+HUB_PROBLEM = "urn:tenohira:problem:hub-"
 EXTRA_FIELDS = {"birth_notification": frozenset({"presentation_nonce"})}
 
 HANDOVER = {
@@ -591,10 +592,15 @@ async def _file(session: AsyncSession, ctx: PalmContext, app: Application) -> Ap
         answer = await ctx.client.call(service, subject_code=ctx.code, purpose="application", json=body)
     except (HubResponseError, OSError) as exc:
         raise hub_unavailable(str(exc)) from exc
-    if answer.status >= 500 or answer.status in (408, 429):
-        raise hub_unavailable(f"{service}: {answer.status}")
+    problem = answer.problem or {}
+    if (
+        answer.status >= 500
+        or answer.status in (408, 429)
+        or str(problem.get("type", "")).startswith(HUB_PROBLEM)
+    ):
+        # the hub refused or could not reach the agency: nothing was filed; a retry resumes
+        raise hub_unavailable(f"{service}: {answer.status} {problem.get('type', '')}")
     if not answer.ok:
-        problem = answer.problem or {}
         if problem.get("type", "").endswith(":procedure-not-handled"):
             app.submitted_at = _now()
             await _hand_over(session, app)
@@ -816,7 +822,14 @@ async def submit_bundle(session: AsyncSession, ctx: PalmContext, bundle: Bundle)
             if app.idempotency_key is None:
                 app.idempotency_key = f"{bundle.id}:{app.id}"
                 await session.commit()
-            await _file(session, ctx, app)
+            try:
+                await _file(session, ctx, app)
+            except Problem as exc:
+                # one agency out of reach (or refusing) must not hold up the others: the rest are
+                # filed, this one stays signed (or goes back to prefilled); a retry resumes
+                # (_file writes nothing before it raises, or commits what it wrote)
+                log.warning("bundle filing incomplete", application=app.id, problem=exc.slug)
+                continue
             await session.commit()
     if all(a.state != SIGNED for a in apps):
         bundle.state = "submitted"
