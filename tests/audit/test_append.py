@@ -56,27 +56,27 @@ async def test_append_many(migrated_db: Any) -> None:
         assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 500
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"type": "", "actor": "a"},
-        {"type": "has space", "actor": "a"},
-        {"type": "x" * 65, "actor": "a"},
-        {"type": "ok", "actor": ""},
-        {"type": "ok", "actor": "a" * 129},
-        {"type": "ok", "actor": "a", "subject": ""},
-        {"type": "ok", "actor": "a", "attributes": {"k": "v" * 257}},
-        {"type": "ok", "actor": "a", "attributes": {str(i): "v" for i in range(17)}},
-        # a valid individual number (check digit 8) in any field is refused
-        {"type": "ok", "actor": "a", "subject": "123456789018"},
-        {"type": "ok", "actor": "resident 123456789018", "subject": None},
-        {"type": "ok", "actor": "a", "attributes": {"note": "123456789018"}},
-    ],
-)
-async def test_bad_events_are_refused(migrated_db: Any, kwargs: dict[str, Any]) -> None:
+BAD_EVENTS: list[dict[str, Any]] = [
+    {"type": "", "actor": "a"},
+    {"type": "has space", "actor": "a"},
+    {"type": "x" * 65, "actor": "a"},
+    {"type": "ok", "actor": ""},
+    {"type": "ok", "actor": "a" * 129},
+    {"type": "ok", "actor": "a", "subject": ""},
+    {"type": "ok", "actor": "a", "attributes": {"k": "v" * 257}},
+    {"type": "ok", "actor": "a", "attributes": {str(i): "v" for i in range(17)}},
+    # a valid individual number (check digit 8) in any field is refused
+    {"type": "ok", "actor": "a", "subject": "123456789018"},
+    {"type": "ok", "actor": "resident 123456789018", "subject": None},
+    {"type": "ok", "actor": "a", "attributes": {"note": "123456789018"}},
+]
+
+
+async def test_bad_events_are_refused(migrated_db: Any) -> None:
     async with migrated_db.session() as session:
-        with pytest.raises(InvalidAuditEvent):
-            await append_event(session, **kwargs)
+        for kwargs in BAD_EVENTS:
+            with pytest.raises(InvalidAuditEvent):
+                await append_event(session, **kwargs)
 
 
 async def test_twelve_digits_with_a_wrong_check_digit_pass(migrated_db: Any) -> None:

@@ -61,18 +61,18 @@ async def test_no_email_address_means_inbox_only(migrated_db: Any) -> None:
         assert await email_states(s, mid) == []
 
 
-@pytest.mark.parametrize("bad", ["not-an-address", "a@b", "two@@at.jp", "sp ace@x.jp"])
-async def test_malformed_addresses_are_refused(migrated_db: Any, bad: str) -> None:
+async def test_malformed_addresses_are_refused(migrated_db: Any) -> None:
     async with migrated_db.session() as s:
-        with pytest.raises(InvalidNotification):
-            await send(
-                s,
-                recipient="P-1",
-                template="generic",
-                language="en",
-                params={"subject": "s", "body": "b"},
-                email=bad,
-            )
+        for bad in ["not-an-address", "a@b", "two@@at.jp", "sp ace@x.jp"]:
+            with pytest.raises(InvalidNotification):
+                await send(
+                    s,
+                    recipient="P-1",
+                    template="generic",
+                    language="en",
+                    params={"subject": "s", "body": "b"},
+                    email=bad,
+                )
 
 
 async def test_local_mailbox_delivery(migrated_db: Any) -> None:
