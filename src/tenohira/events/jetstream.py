@@ -74,6 +74,8 @@ class JetStreamBus:
                     subjects=[f"{self.prefix}.>"],
                     storage=StorageType.FILE,
                     duplicate_window=120.0,
+                    # Consumers ack within seconds; a week covers any outage worth waiting out.
+                    max_age=7 * 24 * 3600.0,
                 )
             )
 
