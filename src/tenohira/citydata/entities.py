@@ -83,7 +83,8 @@ def parse_datetime(value: Any) -> datetime | None:
 
 
 def check_name(name: str) -> None:
-    if not name or _FORBIDDEN_NAME.search(name):
+    # "@…" would stay unexpanded (a JSON-LD keyword), so it is no valid attribute or type name.
+    if not name or _FORBIDDEN_NAME.search(name) or name.startswith("@"):
         raise bad_request(f"invalid attribute or type name {name!r}")
 
 

@@ -51,10 +51,19 @@ def dialect_of(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
+# The ``type`` column of an entity with several types: type filters read ``type IN (:t, MULTI)``,
+# one index lookup on both databases, and check the ``types`` list only for those rows.
+MULTI_TYPE = "@multiple"
+
+
+def type_column(types: list[str]) -> str:
+    return types[0] if len(types) == 1 else MULTI_TYPE
+
+
 def _row_values(p: ent.ParsedEntity, now: datetime) -> dict[str, Any]:
     return {
         "id": p.id,
-        "type": p.types[0],
+        "type": type_column(p.types),
         "multi_type": len(p.types) > 1,
         "types": p.types,
         "scope": p.scope,
@@ -138,7 +147,7 @@ async def _save(session: AsyncSession, e: StoredEntity, *, types: list[str] | No
     now = ent.now_utc()
     values: dict[str, Any] = {"data": e.data, "modified_at": now, **_box_values(e.data)}
     if types is not None:
-        values.update(type=types[0], types=types, multi_type=len(types) > 1)
+        values.update(type=type_column(types), types=types, multi_type=len(types) > 1)
     await session.execute(sa.update(_T).where(_T.c.id == e.id).values(**values))
 
 
@@ -568,6 +577,7 @@ class _Where:
         self.pg = dialect == "postgresql"
         self.parts: list[str] = []
         self.params: dict[str, Any] = {}
+        self.by_type = False
 
     def bind(self, prefix: str, value: Any) -> str:
         name = f"{prefix}{len(self.params)}"
@@ -604,6 +614,8 @@ class QueryPlan:
 
     where: Any
     python_q: Node | None
+    dialect: str = "postgresql"
+    by_type: bool = False
 
     @property
     def in_python(self) -> bool:
@@ -611,7 +623,12 @@ class QueryPlan:
 
     def page_statement(self, query: EntityQuery) -> Any:
         """The SELECT of one page (one row more than asked: it tells whether a next page exists)."""
-        stmt = sa.select(*_COLUMNS).where(self.where).order_by(_T.c.id)
+        order: Any = _T.c.id
+        if self.dialect == "sqlite" and self.by_type:
+            # "+id" keeps SQLite from walking the primary key in id order through every other
+            # type's rows; it then reads the type index and sorts the (few) matches.
+            order = sa.text("+citydata_entities.id")
+        stmt = sa.select(*_COLUMNS).where(self.where).order_by(order)
         if self.in_python or query.geo is not None or query.scope_q is not None:
             return stmt  # candidates; the exact filter and the paging happen in Python
         return stmt.limit(query.limit + 1).offset(query.offset)
@@ -623,14 +640,14 @@ def plan_query(query: EntityQuery, ctx: ActiveContext, dialect: str) -> QueryPla
     if query.type_groups:
         alts = []
         for group in query.type_groups:
+            multi = w.bind("t", MULTI_TYPE)
             if len(group) == 1:
                 t = w.bind("t", group[0])
-                # "multi_type = TRUE" (not a bare column) lets both databases use its index
-                # and OR the two index scans instead of scanning the table.
-                alts.append(f"(type = {t} OR (multi_type = TRUE AND {w.has_type(group[0])}))")
+                alts.append(f"(type IN ({t}, {multi}) AND (type = {t} OR {w.has_type(group[0])}))")
             else:
-                alts.append("(multi_type = TRUE AND " + " AND ".join(w.has_type(t) for t in group) + ")")
+                alts.append(f"(type = {multi} AND " + " AND ".join(w.has_type(t) for t in group) + ")")
         w.parts.append(" OR ".join(alts))
+        w.by_type = True
     if query.ids is not None:
         w.parts.append("id IN (" + ", ".join(w.bind("i", i) for i in query.ids) + ")")
     if query.id_pattern is not None:
@@ -664,7 +681,7 @@ def plan_query(query: EntityQuery, ctx: ActiveContext, dialect: str) -> QueryPla
                 f"(geo_extended = TRUE AND min_lon <= {x1} AND max_lon >= {x0} "
                 f"AND min_lat <= {y1} AND max_lat >= {y0})"
             )
-    return QueryPlan(w.clause(), python_q)
+    return QueryPlan(w.clause(), python_q, dialect, w.by_type)
 
 
 async def query_entities(
