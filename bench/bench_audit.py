@@ -62,6 +62,37 @@ def _raw_insert_baseline(path: Path, rows: int, batch: int) -> float:
     return rows / elapsed
 
 
+async def _raw_pg_baseline(url: str, rows: int, batch: int) -> float:
+    """Rows per second for a bare asyncpg executemany of equally sized rows (same database)."""
+    import json
+    from datetime import UTC, datetime
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    await conn.execute(
+        "CREATE TEMP TABLE t (id BIGSERIAL PRIMARY KEY, leaf_index BIGINT UNIQUE, type TEXT, actor TEXT,"
+        " subject TEXT, created_at TIMESTAMPTZ, payload_digest BYTEA, attributes JSON, leaf_hash BYTEA)"
+    )
+    now = datetime.now(UTC)
+    attrs = json.dumps({"service": "residents.basic", "outcome": "ok"})
+    data = [
+        ("hub:exchange", f"member:m{i % 7}", f"code:{i:010d}", now, os.urandom(32), attrs, os.urandom(32))
+        for i in range(rows)
+    ]
+    t0 = time.perf_counter()
+    for s in range(0, rows, batch):
+        async with conn.transaction():
+            await conn.executemany(
+                "INSERT INTO t (type, actor, subject, created_at, payload_digest, attributes, leaf_hash)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                data[s : s + batch],
+            )
+    elapsed = time.perf_counter() - t0
+    await conn.close()
+    return rows / elapsed
+
+
 async def _run(url: str, entries: int, workdir: Path) -> dict[str, Any]:
     from sqlalchemy import select
 
@@ -100,8 +131,12 @@ async def _run(url: str, entries: int, workdir: Path) -> dict[str, Any]:
     appends_per_s = timed / append_elapsed if timed else float("nan")
     results["batched_append_per_s"] = round(appends_per_s)
 
-    baseline = _raw_insert_baseline(workdir / "baseline.db", min(200_000, entries), batch)
-    results["baseline_raw_sqlite3_insert_per_s"] = round(baseline)
+    if url.startswith("sqlite"):
+        baseline = _raw_insert_baseline(workdir / "baseline.db", min(200_000, entries), batch)
+        results["baseline_raw_sqlite3_insert_per_s"] = round(baseline)
+    else:
+        baseline = await _raw_pg_baseline(url, min(200_000, entries), batch)
+        results["baseline_raw_asyncpg_executemany_per_s"] = round(baseline)
     results["batched_append_vs_raw_insert"] = round(appends_per_s / baseline, 3)
 
     # 3. sequencing (leaf indices + stored subtrees), in 20,000-entry transactions
