@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +63,40 @@ async def mark_revoked(session: AsyncSession, serials: Sequence[str], *, now: da
 async def challenge(session: AsyncSession, challenge_id: str) -> Challenge | None:
     """A login challenge by id."""
     return await session.get(Challenge, challenge_id)
+
+
+class LoginLookup(NamedTuple):
+    """A challenge and a certificate record; every field is None where the row does not exist."""
+
+    nonce: str | None
+    used_at: datetime | None
+    expires_at: datetime | None
+    serial: str | None
+    fingerprint_sha256: str | None
+    holder_ref: str | None
+    revoked_at: datetime | None
+    not_after: datetime | None
+
+
+async def login_lookup(session: AsyncSession, challenge_id: str, serial: str) -> LoginLookup:
+    """The challenge and the certificate record of one login, in one query (NULLs where unknown)."""
+    one = sa.select(sa.literal(1).label("one")).subquery()
+    stmt = (
+        sa.select(
+            Challenge.nonce,
+            Challenge.used_at,
+            Challenge.expires_at,
+            CardCertificate.serial,
+            CardCertificate.fingerprint_sha256,
+            CardCertificate.holder_ref,
+            CardCertificate.revoked_at,
+            CardCertificate.not_after,
+        )
+        .select_from(one)
+        .outerjoin(Challenge, Challenge.id == challenge_id)
+        .outerjoin(CardCertificate, CardCertificate.serial == serial)
+    )
+    return LoginLookup(*(await session.execute(stmt)).one())
 
 
 async def consume_challenge(session: AsyncSession, challenge_id: str, now: datetime) -> bool:

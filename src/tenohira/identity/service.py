@@ -460,21 +460,22 @@ def platform_trust(ca: CertificateAuthority) -> TrustStore:
     return store
 
 
-async def _known_challenge(session: AsyncSession, settings: Settings, challenge: bytes, now: datetime) -> str:
+def _parse_challenge(settings: Settings, challenge: bytes) -> tuple[str, bytes]:
     parts = challenge.split(b"|")
     if len(parts) != 4 or parts[0] != CHALLENGE_PREFIX:
         raise Refused("challenge-unknown")
     if parts[1] != _audience(settings):
         raise Refused("challenge-foreign")
-    challenge_id = parts[2].decode("ascii", "replace")
-    row = await repository.challenge(session, challenge_id)
-    if row is None or not secrets.compare_digest(row.nonce.encode(), parts[3]):
-        raise Refused("challenge-unknown")
-    if row.used_at is not None:
-        raise Refused("challenge-replayed", challenge_id=challenge_id)
-    if now >= _aware(row.expires_at):
-        raise Refused("challenge-expired", challenge_id=challenge_id)
-    return challenge_id
+    return parts[2].decode("ascii", "replace"), parts[3]
+
+
+@dataclass(frozen=True)
+class CardRecord:
+    """What the issuer recorded about an authentication certificate that logged in."""
+
+    serial: str
+    holder_ref: str
+    not_after: datetime
 
 
 async def verify_login(
@@ -485,7 +486,7 @@ async def verify_login(
     certificate: bytes | str,
     now: datetime | None = None,
     settings: Settings | None = None,
-) -> tuple[str, CardCertificate]:
+) -> tuple[str, CardRecord]:
     """Check a signed challenge without consuming it; return the challenge id and the card record.
 
     Checks, in order: certificate readable; challenge ours, for this audience, unused and fresh;
@@ -495,19 +496,30 @@ async def verify_login(
     settings = settings or get_settings()
     now = _now(now)
     cert = load_certificate(certificate)
-    challenge_id = await _known_challenge(session, settings, challenge, now)
-    ca = load_ca(settings)
-    platform_trust(ca).verify_chain(cert, now=now, kind="auth", check_revocation=False)
+    challenge_id, nonce = _parse_challenge(settings, challenge)
     serial = serial_hex(cert)
-    record = await repository.certificate(session, serial)
-    if record is None or record.fingerprint_sha256 != fingerprint(cert):
+    # One round trip for both facts the database holds (the challenge and the certificate record).
+    row = await repository.login_lookup(session, challenge_id, serial)
+    if row.nonce is None or not secrets.compare_digest(row.nonce.encode(), nonce):
+        raise Refused("challenge-unknown")
+    if row.used_at is not None:
+        raise Refused("challenge-replayed", challenge_id=challenge_id)
+    if row.expires_at is None or now >= _aware(row.expires_at):
+        raise Refused("challenge-expired", challenge_id=challenge_id)
+    platform_trust(load_ca(settings)).verify_chain(cert, now=now, kind="auth", check_revocation=False)
+    if (
+        row.serial is None
+        or row.holder_ref is None
+        or row.not_after is None
+        or (row.fingerprint_sha256 != fingerprint(cert))
+    ):
         raise Refused(
             "certificate-untrusted", detail="The certificate is not on the issuer's record.", serial=serial
         )
-    if record.revoked_at is not None:
+    if row.revoked_at is not None:
         raise Refused("certificate-revoked", serial=serial)
     verify_raw_signature(cert, signature, challenge)
-    return challenge_id, record
+    return challenge_id, CardRecord(row.serial, row.holder_ref, _aware(row.not_after))
 
 
 def hash_token(token: str) -> str:
