@@ -124,7 +124,12 @@ async def test_protocol_errors(client: httpx.AsyncClient) -> None:
     assert r.status_code == 406
     assert_error(await client.get(f"{BASE}/entities/not-a-uri"), 400, "BadRequestData")
     r = await client.get(f"{BASE}/entities/urn:a:1", headers={"Accept": "*/*"})
-    assert r.status_code == 200 and r.headers["content-type"].startswith("application/ld+json")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    assert "json-ld#context" in r.headers["link"]
+    r = await client.get(
+        f"{BASE}/entities/urn:a:1", headers={"Accept": "application/ld+json;q=0.9, */*;q=0.1"}
+    )
+    assert r.headers["content-type"].startswith("application/ld+json")
     r = await client.get(f"{BASE}/entities/urn:a:1", headers={"Accept": ""})
     assert r.headers["content-type"].startswith("application/json")
 

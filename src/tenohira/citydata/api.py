@@ -152,7 +152,7 @@ def _get_context_source(request: Request) -> Any:
 
 
 def _accept(request: Request, *, geo: bool = False) -> str:
-    """Content negotiation (clause 6.3.4): JSON by default, JSON-LD for wildcards; 406 otherwise."""
+    """Content negotiation (clause 6.3.4): JSON by default and for wildcards; 406 otherwise."""
     header = request.headers.get("accept")
     if not header or not header.strip():
         return JSON
@@ -175,7 +175,7 @@ def _accept(request: Request, *, geo: bool = False) -> str:
         if media == GEOJSON and geo:
             return media
         if media in ("*/*", "application/*"):
-            return JSONLD
+            return JSON  # as with no Accept header (clause 6.3.4), and as other brokers answer
     raise NgsiError("NotAcceptable", "the Accept header names no media type this operation can produce")
 
 
