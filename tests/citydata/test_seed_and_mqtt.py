@@ -97,3 +97,17 @@ async def test_mqtt_readings_reach_the_entity(
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+def test_cli_prints_facilities() -> None:
+    from typer.testing import CliRunner
+
+    from tenohira.citydata.cli import app
+
+    result = CliRunner().invoke(app, ["facilities", "--category", "evacuation_site"])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.output)
+    assert records and all(r["category"] == "evacuation_site" for r in records)
+    result = CliRunner().invoke(app, ["facilities", "--category", "aed", "--ngsi-ld"])
+    entities = json.loads(result.output)
+    assert entities[0]["type"] == "AEDLocation" and entities[0]["id"].startswith("urn:ngsi-ld:AEDLocation:")
