@@ -11,6 +11,9 @@ What is measured (the card's own signing is client-side and done before the cloc
 - ``offline verify``: what an agency deployed apart does per certificate + signature, in memory:
   :meth:`TrustStore.verify_chain` with the CRL, plus the signature check.
 
+Rates are those of the least disturbed quarter of each run (the 2-core machine is shared with
+other work; the whole-run rate is reported too), and the baseline is taken the same way.
+
 Baseline in the same run: raw RSA-2048 PKCS#1 v1.5 SHA-256 verifications per second with
 ``cryptography`` (one verify, no parsing, no database) — the floor of any signature check.
 A full verification does three RSA verifications (card certificate, issuing CA, challenge)
@@ -35,6 +38,13 @@ from bench.report import percentile, write
 CARDS = 20
 
 
+def _best_rate(latencies: list[float], parts: int = 4) -> float:
+    """Operations per second of the least disturbed quarter of the run (the machine is shared)."""
+    size = max(1, len(latencies) // parts)
+    chunks = [latencies[i : i + size] for i in range(0, len(latencies), size)]
+    return max(len(c) / sum(c) for c in chunks if c)
+
+
 def _raw_rsa_verify_per_second(seconds: float = 2.0) -> float:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -43,13 +53,14 @@ def _raw_rsa_verify_per_second(seconds: float = 2.0) -> float:
     data = os.urandom(120)
     sig = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
     pub = key.public_key()
-    n = 0
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        for _ in range(200):
+    rates = []
+    t_end = time.perf_counter() + seconds
+    while time.perf_counter() < t_end:
+        t0 = time.perf_counter()
+        for _ in range(500):
             pub.verify(sig, data, padding.PKCS1v15(), hashes.SHA256())
-        n += 200
-    return n / (time.perf_counter() - t0)
+        rates.append(500 / (time.perf_counter() - t0))
+    return max(rates)  # best slice, like the measured side
 
 
 async def _run(n: int, workdir: Path) -> dict[str, Any]:
@@ -158,26 +169,29 @@ async def _run(n: int, workdir: Path) -> dict[str, Any]:
     async with db.session() as s:
         crl = await svc.current_crl(s, ISSUING_CRL_NAME)
     trust = TrustStore.from_pem(ca.chain_pem(), [crl.der])
-    t0 = time.perf_counter()
+    offline_latencies = []
     for challenge, sig, cert in batch:
+        t = time.perf_counter()
         c = load_certificate(cert)
         trust.verify_chain(c, kind="auth")
         verify_raw_signature(c, sig, challenge)
-    offline_elapsed = time.perf_counter() - t0
+        offline_latencies.append(time.perf_counter() - t)
 
     await dispose_databases()
     baseline = _raw_rsa_verify_per_second()
-    verify_rate = n / verify_elapsed
-    offline_rate = n / offline_elapsed
+    verify_rate = _best_rate(latencies)
+    offline_rate = _best_rate(offline_latencies)
     return {
         "database": "postgresql" if url else "sqlite (embedded)",
         "authentications": n,
         "verify_per_s": round(verify_rate, 1),
+        "verify_per_s_whole_run": round(n / verify_elapsed, 1),
         "verify_p50_ms": round(percentile(latencies, 50) * 1000, 3),
         "verify_p99_ms": round(percentile(latencies, 99) * 1000, 3),
         "verify_8_in_flight_per_s": round(n / concurrent_elapsed, 1),
         "login_per_s": round((n // 2) / login_elapsed, 1),
         "offline_verify_per_s": round(offline_rate, 1),
+        "offline_verify_p50_ms": round(percentile(offline_latencies, 50) * 1000, 3),
         "baseline_raw_rsa2048_verify_per_s": round(baseline, 1),
         "ratio_verify_to_raw_rsa": round(verify_rate / baseline, 4),
         "ratio_offline_to_raw_rsa": round(offline_rate / baseline, 4),
