@@ -45,6 +45,7 @@ BOOTSTRAP: tuple[str, ...] = (
     "tenohira.assistant.bootstrap:bootstrap",
     "tenohira.opendata.bootstrap:bootstrap",
     "tenohira.citydata.bootstrap:bootstrap",
+    "tenohira.web.bootstrap:bootstrap",
 )
 
 # Background work while serving: ``async def run(settings, stop: asyncio.Event) -> None``.
@@ -54,6 +55,7 @@ BACKGROUND: tuple[str, ...] = (
     "tenohira.events.tasks:run",
     "tenohira.notify.tasks:run",
     "tenohira.citydata.tasks:run",
+    "tenohira.web.tasks:run",
 )
 
 

@@ -17,8 +17,10 @@ from tenohira.web.i18n import (
     Language,
     format_date,
     format_yen,
+    messages,
     pick_language,
     plain,
+    ruby,
     translate,
 )
 from tenohira.web.security import CSRF_COOKIE, csrf_token, ensure_browser_value
@@ -28,6 +30,28 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 def language(request: Request) -> Language:
     return pick_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+
+
+def status_label(status: str, lang: Language) -> str:
+    """A state or decision of an application in words (the raw value if no message has it)."""
+    key = f"state_{status}"
+    return str(translate(key, lang)) if key in messages() else status
+
+
+def format_datetime(value: object, lang: Language) -> str:
+    """A timestamp for screens, in Japan time: the date as :func:`format_date` plus hours:minutes."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return ""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo("Asia/Tokyo"))
+    return f"{format_date(moment.date(), lang)} {moment:%H:%M}"
 
 
 def render(
@@ -55,6 +79,9 @@ def render(
         "plain": plain,
         "fdate": lambda d: format_date(d, lang),
         "yen": lambda v: format_yen(v, lang),
+        "fdatetime": lambda v: format_datetime(v, lang),
+        "ruby": ruby,
+        "status_label": lambda status: status_label(status, lang),
         "flash": None,
     }
     ctx.update(context or {})

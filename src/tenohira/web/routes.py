@@ -19,6 +19,12 @@ STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg
 router = APIRouter(include_in_schema=False)
 
 
+def _include_pages() -> None:
+    from tenohira.web.citizen import router as citizen
+
+    router.include_router(citizen)
+
+
 @router.get("/static/{name}")
 async def static(name: str) -> Response:
     path = (STATIC / name).resolve()
@@ -83,12 +89,19 @@ async def save_settings(
     return response
 
 
-async def _principal(request: Request) -> Principal | None:
+async def page_principal(request: Request) -> Principal | None:
+    """The logged-in principal of this browser, or None (its own short unit of work)."""
     from tenohira.core.db import get_database
 
     async with get_database().session() as session:
         return await optional_principal(request, session)
 
 
+_principal = page_principal
+
+
 def saved_message(request: Request) -> str | None:
     return str(translate("saved", language(request))) if request.query_params.get("saved") else None
+
+
+_include_pages()

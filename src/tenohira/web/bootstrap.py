@@ -1,0 +1,14 @@
+"""First-start work of the web app (idempotent): the demo cards the login page offers."""
+
+from __future__ import annotations
+
+from tenohira.core.config import Settings
+from tenohira.core.progress import ProgressFn
+from tenohira.web.demo_cards import DEMO_RESIDENTS, issue_demo_cards
+
+
+async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
+    """Issue the demo residents' cards at the counter (linked at the hub once it serves)."""
+    progress("demo cards", 0, len(DEMO_RESIDENTS))
+    await issue_demo_cards(settings)
+    progress("demo cards", len(DEMO_RESIDENTS), len(DEMO_RESIDENTS))

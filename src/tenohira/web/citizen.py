@@ -1,0 +1,874 @@
+"""The citizen web app's pages: card login, home (notices, do them for me), the assistant,
+applications, the birth notification, access history, help and logout.
+
+Every page is a plain HTML form flow (POST → redirect → GET) that works without JavaScript.
+Every POST checks the CSRF token. Pages never build markup from data: Jinja2 autoescapes,
+and messages go through :func:`tenohira.web.i18n.translate` (which escapes its parameters).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tenohira.core.config import get_settings
+from tenohira.identity import CardLocked, CardSimulator, InvalidSecretFormat, Principal, WrongSecret
+from tenohira.web.demo_cards import DemoCard, find_card, list_cards
+from tenohira.web.i18n import Language, translate
+from tenohira.web.pages import language, render
+from tenohira.web.platform_api import SESSION_COOKIE, ApiError, PlatformApi
+from tenohira.web.security import check_csrf
+
+router = APIRouter(include_in_schema=False)
+JST = ZoneInfo("Asia/Tokyo")
+URGENT_DAYS = 7
+MAX_TEXT = 1000
+
+
+# --- common -----------------------------------------------------------------------------------
+
+
+async def current(request: Request) -> Principal | None:
+    """The logged-in principal of this browser (identity enforces expiry and inactivity)."""
+    from tenohira.web.routes import page_principal
+
+    return await page_principal(request)
+
+
+def to_login(request: Request) -> RedirectResponse:
+    """Back to the login page; a session cookie that no longer works means an idle or ended session."""
+    expired = SESSION_COOKIE in request.cookies
+    response = RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
+    if expired:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def form_of(request: Request) -> dict[str, Any]:
+    """The submitted form (CSRF checked); repeated names become lists."""
+    form = await request.form()
+    check_csrf(get_settings(), request, str(form.get("csrf_token") or ""))
+    out: dict[str, Any] = {}
+    for key in form:
+        values = [v for v in form.getlist(key) if isinstance(v, str)]
+        out[key] = values if len(values) > 1 else (values[0] if values else "")
+    return out
+
+
+def card_of(principal: Principal) -> DemoCard | None:
+    """The demo card this session was opened with (the server-side card reader holds it)."""
+    for card in list_cards(get_settings()):
+        try:
+            serial = json.loads((card.directory / "card.json").read_text())["auth_serial"]
+        except (OSError, ValueError, KeyError):
+            continue
+        if str(serial).upper() == principal.card_serial.upper():
+            return card
+    return None
+
+
+def procedure_name(procedure_id: str, lang: Language) -> str:
+    """The catalogue's name of a procedure in ``lang`` (the id if unknown)."""
+    from tenohira.procedures import load_catalogue
+
+    try:
+        names = load_catalogue().get(procedure_id).names
+    except (KeyError, LookupError):
+        return procedure_id
+    return str({"en": names.en, "easy_ja": names.easy_ja}.get(lang) or names.ja)
+
+
+def localized(item: dict[str, Any], key: str, lang: Language) -> str | None:
+    """``item[key]`` in ``lang``: a {ja, en, easy_ja} mapping, or ``key_en`` / ``key_ja`` / ``key``."""
+    value = item.get(key)
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("ja") or value.get("en") or "") or None
+    if lang == "en" and item.get(f"{key}_en"):
+        return str(item[f"{key}_en"])
+    for k in (f"{key}_ja", key):
+        if item.get(k):
+            return str(item[k])
+    return None
+
+
+def problem_page(
+    request: Request, error: ApiError, principal: Principal | None, active: str = ""
+) -> Response:
+    """A platform problem shown as a page (404 stays 404 and says nothing more)."""
+    if error.status == 401:
+        return to_login(request)
+    lang = language(request)
+    if error.status == 404:
+        message = str(translate("not_found", lang))
+    elif error.status >= 500:
+        message = str(translate("unavailable", lang)) + " " + error.message(lang)
+    else:
+        message = error.message(lang)
+    return render(
+        request,
+        "error.html",
+        {"message": message, "active": active},
+        principal=principal,
+        status_code=error.status if error.status in (403, 404, 409, 422, 423) else 503,
+    )
+
+
+def _deadline(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+# --- login and logout ------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request) -> Response:
+    if await current(request):
+        return RedirectResponse("/", status_code=303)
+    lang = language(request)
+    flash = None
+    if request.query_params.get("expired"):
+        flash = str(translate("idle_logout", lang))
+    elif request.query_params.get("logged_out"):
+        flash = str(translate("logged_out", lang))
+    return _login(request, flash=flash)
+
+
+def _login(
+    request: Request, *, flash: str | None = None, error: str | None = None, card: str = "", status: int = 200
+) -> HTMLResponse:
+    cards = list_cards(get_settings())
+    selected = card or (cards[0].resident_id if cards else "")
+    return render(
+        request,
+        "login.html",
+        {"cards": cards, "selected": selected, "error": error, "flash": flash, "active": "login"},
+        status_code=status,
+    )
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await form_of(request)
+    lang = language(request)
+    resident = str(form.get("card") or "")
+    pin = str(form.get("pin") or "").strip()
+    card = find_card(get_settings(), resident)
+    if card is None:
+        return _login(request, error=str(translate("login_no_card", lang)), status=422)
+    if not (len(pin) == 4 and pin.isascii() and pin.isdigit()):
+        return _login(request, error=str(translate("login_pin_format", lang)), card=resident, status=422)
+    sim = card.simulator()
+    if sim.is_locked("pin"):
+        return _login(request, error=str(translate("login_locked", lang)), card=resident, status=423)
+    async with PlatformApi(request, token="") as api:
+        try:
+            challenge = await api.post("/api/auth/challenge")
+            raw = base64.b64decode(challenge["challenge"])
+            signature = await asyncio.to_thread(sim.authenticate, pin, raw)
+        except WrongSecret as wrong:
+            return _login(
+                request,
+                error=str(translate("login_wrong_pin", lang, tries=wrong.tries_left)),
+                card=resident,
+                status=401,
+            )
+        except CardLocked:
+            await api.raw(
+                "POST",
+                "/api/auth/lockout",
+                json={"certificate": sim.auth_certificate_pem().decode(), "secret": "pin"},
+            )
+            return _login(request, error=str(translate("login_locked", lang)), card=resident, status=423)
+        except InvalidSecretFormat:
+            return _login(request, error=str(translate("login_pin_format", lang)), card=resident, status=422)
+        except ApiError as exc:
+            return _login(request, error=exc.message(lang), card=resident, status=503)
+        answer = await api.raw(
+            "POST",
+            "/api/auth/login",
+            json={
+                "challenge": challenge["challenge"],
+                "signature": base64.b64encode(signature).decode(),
+                "certificate": sim.auth_certificate_pem().decode(),
+                "session": "cookie",
+            },
+        )
+    if not answer.is_success:
+        problem = ApiError(answer.status_code, _json(answer))
+        reason = problem.message(lang)
+        return _login(
+            request, error=str(translate("login_refused", lang, reason=reason)), card=resident, status=401
+        )
+    response = RedirectResponse("/", status_code=303)
+    for cookie in answer.headers.get_list("set-cookie"):
+        response.headers.append("set-cookie", cookie)
+    return response
+
+
+def _json(response: Any) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    form = await form_of(request)
+    async with PlatformApi(request) as api:
+        await api.raw("POST", "/api/auth/logout")
+    reason = "expired" if form.get("reason") == "idle" else "logged_out"
+    response = RedirectResponse(f"/login?{reason}=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    # Ask the browser to forget what it kept of the session (not the language or text size).
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
+
+
+# --- home: notices and deadlines, do them for me ---------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    lang = language(request)
+    notices: list[dict[str, Any]] = []
+    available = True
+    error = None
+    async with PlatformApi(request) as api:
+        try:
+            body = await api.get("/api/notices")
+            raw = body.get("notices", []) if isinstance(body, dict) else body
+            notices = [n for n in raw if isinstance(n, dict)]
+        except ApiError as exc:
+            if exc.status == 401:
+                return to_login(request)
+            if exc.status in (404, 405):
+                available = False
+            else:
+                error = exc.message(lang)
+    today = datetime.now(JST).date()
+    items = [_notice_view(n, lang, today) for n in notices]
+    items.sort(key=lambda n: (n["deadline"] is None, n["deadline"] or date.max, n["name"]))
+    doable = [n for n in items if n["procedure"] and n["doable"]]
+    return render(
+        request,
+        "home.html",
+        {
+            "active": "home",
+            "notices": items,
+            "doable": doable,
+            "available": available,
+            "error": error,
+            "today": today,
+        },
+        principal=principal,
+    )
+
+
+def _notice_view(n: dict[str, Any], lang: Language, today: date) -> dict[str, Any]:
+    procedure = str(n.get("procedure") or n.get("procedure_id") or "")
+    deadline = _deadline(n.get("deadline"))
+    days = (deadline - today).days if deadline else None
+    state = str(n.get("state") or n.get("status") or "")
+    kind = str(n.get("kind") or "procedure")
+    return {
+        "id": str(n.get("id") or procedure),
+        "procedure": procedure,
+        "name": localized(n, "title", lang) or localized(n, "name", lang) or procedure_name(procedure, lang),
+        "deadline": deadline,
+        "days": days,
+        "urgent": days is not None and days <= URGENT_DAYS,
+        "overdue": days is not None and days < 0,
+        "amount": n.get("monthly_amount") or n.get("amount"),
+        "monthly": bool(n.get("monthly_amount")),
+        "explanation": localized(n, "explanation", lang) or localized(n, "reason", lang),
+        "legal_basis": localized(n, "legal_basis", lang),
+        "state": state,
+        "doable": kind == "procedure" and state not in ("done", "filed", "submitted", "dismissed"),
+    }
+
+
+@router.get("/bundles/new", response_class=HTMLResponse)
+async def new_bundle(request: Request) -> Response:
+    """Confirm "do them for me" for the procedures in the query (from a notice list or the assistant)."""
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    lang = language(request)
+    chosen = [p for p in request.query_params.getlist("procedure") if p][:20]
+    items = [{"procedure": p, "name": procedure_name(p, lang)} for p in chosen]
+    return render(request, "bundle_new.html", {"active": "home", "items": items}, principal=principal)
+
+
+@router.post("/bundles")
+async def create_bundle(request: Request) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    form = await form_of(request)
+    chosen = form.get("procedure") or []
+    procedures = [chosen] if isinstance(chosen, str) else list(chosen)
+    procedures = [p for p in procedures if p][:20]
+    if not procedures:
+        return RedirectResponse("/", status_code=303)
+    async with PlatformApi(request) as api:
+        try:
+            bundle = await api.post(
+                "/api/applications/bundles", json={"procedures": procedures, "answers": {}}
+            )
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "home")
+    return RedirectResponse(f"/bundles/{bundle['id']}", status_code=303)
+
+
+@router.get("/bundles/{bundle_id}", response_class=HTMLResponse)
+async def bundle_page(
+    request: Request, bundle_id: str, error: str | None = None, status: int = 200
+) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    lang = language(request)
+    async with PlatformApi(request) as api:
+        try:
+            bundle = await api.get(f"/api/applications/bundles/{bundle_id}")
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "home")
+    apps = [_application_view(a, lang) for a in bundle["applications"]]
+    questions = _questions(bundle["applications"], lang)
+    return render(
+        request,
+        "bundle.html",
+        {
+            "active": "home",
+            "bundle": bundle,
+            "apps": apps,
+            "questions": questions,
+            "error": error,
+            "has_card": card_of(principal) is not None,
+        },
+        principal=principal,
+        status_code=status,
+    )
+
+
+def _questions(applications: list[dict[str, Any]], lang: Language) -> list[dict[str, Any]]:
+    """The fields still missing across the set, each asked once."""
+    seen: dict[str, dict[str, Any]] = {}
+    for a in applications:
+        missing = {m.get("field") for m in a.get("missing", [])}
+        for q in a.get("questions", []):
+            if q["name"] in missing and q["name"] not in seen:
+                seen[q["name"]] = {
+                    **q,
+                    "label": q["label_en"] if lang == "en" else q["label_ja"],
+                    "errors": [
+                        (m.get("en") if lang == "en" else m.get("ja")) or m.get("message")
+                        for m in a.get("missing", [])
+                        if m.get("field") == q["name"]
+                    ],
+                }
+    return list(seen.values())
+
+
+def parse_answer(kind: str, form: dict[str, Any], name: str) -> Any:
+    """A form value as the API expects it for a question of type ``kind`` (None if left empty)."""
+    if kind == "bank_account":
+        parts = {
+            k: str(form.get(f"{name}.{k}") or "").strip()[:100] for k in ("bank", "branch", "type", "number")
+        }
+        return parts if any(parts.values()) else None
+    value = form.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    text = str(value or "").strip()[:MAX_TEXT]
+    if kind == "boolean":
+        return text in ("1", "true", "yes", "on") if text else None
+    if not text:
+        return None
+    if kind in ("amount", "count", "weight_g"):
+        digits = text.replace(",", "").replace("，", "")
+        return int(digits) if digits.isdigit() else text
+    return text
+
+
+@router.post("/bundles/{bundle_id}/answers")
+async def answer_bundle(request: Request, bundle_id: str) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    form = await form_of(request)
+    async with PlatformApi(request) as api:
+        try:
+            bundle = await api.get(f"/api/applications/bundles/{bundle_id}")
+            answers: dict[str, Any] = {}
+            for a in bundle["applications"]:
+                for q in a.get("questions", []):
+                    value = parse_answer(q["type"], form, q["name"])
+                    if value is not None and q["name"] not in answers:
+                        answers[q["name"]] = value
+            await api.patch(f"/api/applications/bundles/{bundle_id}", json={"answers": answers})
+        except ApiError as exc:
+            if exc.status == 422:
+                return await bundle_page(request, bundle_id, error=exc.message(language(request)), status=422)
+            return problem_page(request, exc, principal, "home")
+    return RedirectResponse(f"/bundles/{bundle_id}", status_code=303)
+
+
+def sign_with_card(card: DemoCard, password: str, data: bytes) -> bytes:
+    """The card signs ``data`` after checking its signing password (server-side card reader)."""
+    return CardSimulator.open(card.directory).sign(password, data)
+
+
+def _password_error(exc: Exception, lang: Language) -> str:
+    if isinstance(exc, WrongSecret):
+        return str(translate("password_wrong", lang, tries=exc.tries_left))
+    if isinstance(exc, CardLocked):
+        return str(translate("password_locked", lang))
+    return str(translate("password_format", lang))
+
+
+@router.post("/bundles/{bundle_id}/sign")
+async def sign_bundle(request: Request, bundle_id: str) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    form = await form_of(request)
+    lang = language(request)
+    card = card_of(principal)
+    if card is None:
+        return await bundle_page(request, bundle_id, error=str(translate("no_card_reader", lang)), status=409)
+    password = str(form.get("password") or "").strip().upper()
+    async with PlatformApi(request) as api:
+        try:
+            bundle = await api.get(f"/api/applications/bundles/{bundle_id}")
+            if bundle["state"] == "open" and bundle.get("manifest"):
+                try:
+                    signature = await asyncio.to_thread(
+                        sign_with_card, card, password, base64.b64decode(bundle["manifest"])
+                    )
+                except (WrongSecret, CardLocked, InvalidSecretFormat) as exc:
+                    status = 423 if isinstance(exc, CardLocked) else 422
+                    return await bundle_page(
+                        request, bundle_id, error=_password_error(exc, lang), status=status
+                    )
+                await api.post(
+                    f"/api/applications/bundles/{bundle_id}/signature",
+                    json={"signature": base64.b64encode(signature).decode()},
+                )
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "home")
+    return RedirectResponse(f"/bundles/{bundle_id}", status_code=303)
+
+
+# --- the birth notification ------------------------------------------------------------------
+
+
+def wallet_key(card: DemoCard) -> Any:
+    """The demo wallet key kept beside the demo card (the resident's phone would hold it)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from tenohira.credentials import generate_key
+
+    path = card.directory / "wallet.key.pem"
+    if path.exists():
+        return serialization.load_pem_private_key(path.read_bytes(), None)
+    key = generate_key()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path.write_bytes(pem)
+    path.chmod(0o600)
+    return key
+
+
+BIRTH_DISCLOSE = [
+    "sex",
+    "birth_datetime",
+    "birth_place",
+    "certifier",
+    "mother_name",
+    "birth_weight_g",
+    "plurality",
+]
+
+
+@router.get("/birth", response_class=HTMLResponse)
+async def birth_page(request: Request) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    return render(
+        request, "birth.html", {"active": "applications", "values": {}, "errors": {}}, principal=principal
+    )
+
+
+@router.post("/birth")
+async def birth(request: Request) -> Response:
+    """Start the birth notification: the hospital's digital birth certificate (presented with the
+    demo wallet's key binding), the names typed here, everything else prefilled through the hub."""
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    form = await form_of(request)
+    lang = language(request)
+    values = {k: str(form.get(k) or "").strip()[:100] for k in ("child_name", "child_name_kana", "relation")}
+    errors: dict[str, str] = {}
+    if not values["child_name"]:
+        errors["child_name"] = str(translate("required", lang))
+    if not values["child_name_kana"]:
+        errors["child_name_kana"] = str(translate("required", lang))
+    if values["relation"] not in ("mother", "father", "other"):
+        values["relation"] = "mother"
+    card = card_of(principal)
+    if card is None:
+        errors["card"] = str(translate("no_card_reader", lang))
+    if errors or card is None:
+        return render(
+            request,
+            "birth.html",
+            {"active": "applications", "values": values, "errors": errors},
+            principal=principal,
+            status_code=422,
+        )
+    from tenohira.credentials import present, public_jwk
+
+    async with PlatformApi(request) as api:
+        try:
+            key = await asyncio.to_thread(wallet_key, card)
+            got = await api.post(
+                "/api/applications/credentials/birth-certificate", json={"holder_jwk": public_jwk(key)}
+            )
+            certificate = got["certificates"][0]["credential"]
+            app = await api.post(
+                "/api/applications",
+                json={
+                    "procedure": "birth_notification",
+                    "fields": {
+                        "child_name": values["child_name"],
+                        "child_name_kana": values["child_name_kana"],
+                        "relation_to_child": values["relation"],
+                    },
+                },
+            )
+            nonce = await api.get("/api/applications/credentials/presentation-nonce")
+            presentation = present(
+                certificate,
+                holder_key=key,
+                audience=nonce["audience"],
+                nonce=nonce["nonce"],
+                disclose=BIRTH_DISCLOSE,
+            )
+            await api.patch(
+                f"/api/applications/{app['id']}",
+                json={"fields": {"birth_certificate": presentation, "presentation_nonce": nonce["nonce"]}},
+            )
+            await api.post(f"/api/applications/{app['id']}/confirm")
+        except ApiError as exc:
+            if exc.status == 422:
+                field_errors = {
+                    str(e.get("field")): str(
+                        (e.get("en") if lang == "en" else e.get("ja")) or e.get("message")
+                    )
+                    for e in exc.problem.get("errors", [])
+                    if isinstance(e, dict)
+                }
+                return render(
+                    request,
+                    "birth.html",
+                    {
+                        "active": "applications",
+                        "values": values,
+                        "errors": field_errors or {"form": exc.message(lang)},
+                    },
+                    principal=principal,
+                    status_code=422,
+                )
+            return problem_page(request, exc, principal, "applications")
+    return RedirectResponse(f"/applications/{app['id']}/sign", status_code=303)
+
+
+@router.get("/applications/{application_id}/sign", response_class=HTMLResponse)
+async def sign_page(
+    request: Request, application_id: str, error: str | None = None, status: int = 200
+) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    lang = language(request)
+    async with PlatformApi(request) as api:
+        try:
+            app = await api.get(f"/api/applications/{application_id}")
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "applications")
+    if app["state"] not in ("confirmed", "signed"):
+        return RedirectResponse(f"/applications/{application_id}", status_code=303)
+    return render(
+        request,
+        "sign.html",
+        {"active": "applications", "app": _application_view(app, lang), "error": error},
+        principal=principal,
+        status_code=status,
+    )
+
+
+@router.post("/applications/{application_id}/sign")
+async def sign_application(request: Request, application_id: str) -> Response:
+    """Sign the one-entry manifest with the card and submit (idempotent: the key is the manifest's)."""
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    form = await form_of(request)
+    lang = language(request)
+    card = card_of(principal)
+    if card is None:
+        return await sign_page(
+            request, application_id, error=str(translate("no_card_reader", lang)), status=409
+        )
+    password = str(form.get("password") or "").strip().upper()
+    async with PlatformApi(request) as api:
+        try:
+            app = await api.get(f"/api/applications/{application_id}")
+            manifest = await api.get(f"/api/applications/{application_id}/manifest")
+            if app["state"] == "confirmed":
+                try:
+                    signature = await asyncio.to_thread(
+                        sign_with_card, card, password, base64.b64decode(manifest["manifest"])
+                    )
+                except (WrongSecret, CardLocked, InvalidSecretFormat) as exc:
+                    status = 423 if isinstance(exc, CardLocked) else 422
+                    return await sign_page(
+                        request, application_id, error=_password_error(exc, lang), status=status
+                    )
+                await api.post(
+                    f"/api/applications/{application_id}/signature",
+                    json={"signature": base64.b64encode(signature).decode()},
+                )
+            key = "web-" + hashlib.sha256(f"{application_id}:{manifest['sha256']}".encode()).hexdigest()[:40]
+            await api.post(f"/api/applications/{application_id}/submit", headers={"Idempotency-Key": key})
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "applications")
+    return RedirectResponse(f"/applications/{application_id}", status_code=303)
+
+
+# --- applications ----------------------------------------------------------------------------
+
+
+def _application_view(a: dict[str, Any], lang: Language) -> dict[str, Any]:
+    decision = a.get("decision") or {}
+    reasons = [
+        (r.get("en") if lang == "en" else r.get("ja")) or r.get("ja") or ""
+        for r in decision.get("reasons", []) or []
+        if isinstance(r, dict)
+    ]
+    reasons += [str(r) for r in decision.get("reasons", []) or [] if isinstance(r, str)]
+    what = decision.get("what_to_do")
+    if isinstance(what, dict):
+        what = what.get("en") if lang == "en" else what.get("ja")
+    basis = decision.get("legal_basis")
+    if isinstance(basis, dict):
+        basis = basis.get("en") if lang == "en" else basis.get("ja")
+    elif isinstance(basis, list):
+        basis = "、".join(str(b) for b in basis)
+    return {
+        "id": a["id"],
+        "procedure": a["procedure"],
+        "name": procedure_name(a["procedure"], lang),
+        "state": a["state"],
+        "status": a.get("status") or a["state"],
+        "agency": a.get("deciding_agency"),
+        "fields": {
+            k: v
+            for k, v in (a.get("fields") or {}).items()
+            if k not in ("birth_certificate", "presentation_nonce")
+        },
+        "sources": a.get("sources") or {},
+        "flags": a.get("flags") or [],
+        "reference": a.get("agency_reference"),
+        "reasons": [r for r in reasons if r],
+        "amount": decision.get("monthly_amount") or decision.get("amount"),
+        "monthly": bool(decision.get("monthly_amount")),
+        "legal_basis": basis,
+        "what_to_do": what,
+        "late": bool(decision.get("late")),
+        "updated_at": a.get("updated_at"),
+        "submitted_at": a.get("submitted_at"),
+    }
+
+
+@router.get("/applications", response_class=HTMLResponse)
+async def applications(request: Request) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    lang = language(request)
+    async with PlatformApi(request) as api:
+        try:
+            body = await api.get("/api/applications")
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "applications")
+    apps = [_application_view(a, lang) for a in body.get("applications", [])]
+    return render(request, "applications.html", {"active": "applications", "apps": apps}, principal=principal)
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+async def application(request: Request, application_id: str) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    lang = language(request)
+    async with PlatformApi(request) as api:
+        try:
+            app = await api.get(f"/api/applications/{application_id}")
+            history = await api.get(f"/api/applications/{application_id}/history")
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "applications")
+    return render(
+        request,
+        "application.html",
+        {
+            "active": "applications",
+            "app": _application_view(app, lang),
+            "history": history.get("history", []),
+        },
+        principal=principal,
+    )
+
+
+# --- access history ---------------------------------------------------------------------------
+
+
+@router.get("/access-history", response_class=HTMLResponse)
+async def access_history(request: Request) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    async with PlatformApi(request) as api:
+        try:
+            body = await api.get("/api/palm/access-history")
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "history")
+    entries = []
+    for e in body.get("entries", []):
+        if not isinstance(e, dict):
+            continue
+        third = bool(e.get("third_party"))
+        # An entry that would reveal someone else's private affairs shows only when and under
+        # which law: not who asked whom, nor what.
+        entries.append(
+            {
+                "at": e.get("at"),
+                "third_party": third,
+                "legal_basis": e.get("legal_basis"),
+                "client": None if third else (e.get("client_name") or e.get("client")),
+                "provider": None if third else (e.get("provider_name") or e.get("provider")),
+                "service": None if third else e.get("service"),
+                "purpose": None if third else e.get("purpose"),
+                "outcome": None if third else e.get("outcome"),
+            }
+        )
+    return render(request, "history.html", {"active": "history", "entries": entries}, principal=principal)
+
+
+# --- the assistant ------------------------------------------------------------------------------
+
+
+@router.get("/assistant", response_class=HTMLResponse)
+async def assistant(request: Request) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    conversation_id = request.query_params.get("c", "")[:64]
+    conversation = None
+    if conversation_id:
+        async with PlatformApi(request) as api:
+            try:
+                conversation = await api.get(f"/api/assistant/conversations/{conversation_id}")
+            except ApiError as exc:
+                return problem_page(request, exc, principal, "assistant")
+    return render(
+        request,
+        "assistant.html",
+        {"active": "assistant", "conversation": conversation, "conversation_id": conversation_id},
+        principal=principal,
+    )
+
+
+@router.post("/assistant")
+async def assistant_send(request: Request) -> Response:
+    """One message (typed, or a suggested answer's button); starts a conversation if needed."""
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    form = await form_of(request)
+    sent = form.get("text")
+    text = next((v for v in sent if v.strip()), "") if isinstance(sent, list) else str(sent or "")
+    conversation_id = str(form.get("c") or "")[:64]
+    async with PlatformApi(request) as api:
+        try:
+            if not conversation_id:
+                started = await api.post("/api/assistant/conversations", json={"language": language(request)})
+                conversation_id = started["id"]
+            if text.strip():
+                await api.post(
+                    f"/api/assistant/conversations/{conversation_id}/messages", json={"text": text}
+                )
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "assistant")
+    return RedirectResponse(f"/assistant?c={conversation_id}#latest", status_code=303)
+
+
+# --- a person to talk to ----------------------------------------------------------------------
+
+
+@router.post("/help")
+async def help_request(request: Request) -> Response:
+    """The "talk to a person" button of every page: a help request for the digital supporters."""
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    form = await form_of(request)
+    lang = language(request)
+    from tenohira.core.db import get_database
+    from tenohira.core.problems import Problem
+    from tenohira.palm.people import code_of
+    from tenohira.supporters import request_help
+
+    page = str(form.get("page") or "")[:200]
+    try:
+        async with get_database().session() as session:
+            code = await code_of(session, principal)
+        async with get_database().session() as session:
+            await request_help(
+                session,
+                code,
+                f"web:{page}" if page.startswith("/") else "web",
+                [{"role": "system", "text": f"page {page}", "at": datetime.now(UTC).isoformat()}],
+                language=lang,
+            )
+    except Problem as exc:
+        problem = {
+            "title": exc.title,
+            "title_ja": exc.title_ja,
+            "detail": exc.detail,
+            "detail_ja": exc.detail_ja,
+        }
+        return problem_page(request, ApiError(exc.status, problem), principal)
+    return render(
+        request, "help_sent.html", {"flash": str(translate("help_sent", lang))}, principal=principal
+    )

@@ -1,0 +1,178 @@
+"""Citizen pages without a browser: card login with the PIN, wrong PIN and locked card, logout,
+inactivity, CSRF, escaping, and pages that fail politely when a part of the platform is away.
+
+These run against the ASGI app (no hub serving), with a card issued straight by identity into
+the demo-card place; the browser tests (test_browser.py) run the whole story on a live server.
+"""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tenohira.app import create_app
+from tenohira.core import get_settings
+from tenohira.identity import BasicFacts, CardSimulator, ensure_ca, issue_card
+from tenohira.web.demo_cards import DEMO_PASSWORD, DEMO_PIN, cards_dir, list_cards
+
+MOTHER = "R0000002"
+
+
+@pytest.fixture
+async def card(migrated_db: Any) -> CardSimulator:
+    settings = get_settings()
+    ensure_ca(settings)
+    facts = BasicFacts(
+        name="手野 陽子",
+        name_kana="ての ようこ",
+        address="手のひら市本町1-1",
+        birth_date=date(1994, 4, 2),
+        sex="female",
+    )
+    async with migrated_db.session() as session:
+        await issue_card(
+            session,
+            holder_ref=MOTHER,
+            facts=facts,
+            pin=DEMO_PIN,
+            password=DEMO_PASSWORD,
+            out_dir=cards_dir(settings) / MOTHER,
+        )
+    return CardSimulator.open(cards_dir(settings) / MOTHER)
+
+
+@pytest.fixture
+async def client(migrated_db: Any) -> httpx.AsyncClient:
+    app = create_app(background=False)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+def token_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+async def log_in(client: httpx.AsyncClient, pin: str = DEMO_PIN) -> httpx.Response:
+    page = await client.get("/login")
+    return await client.post("/login", data={"csrf_token": token_of(page.text), "card": MOTHER, "pin": pin})
+
+
+async def test_login_page_offers_the_demo_card_and_a_pin_pad(client: httpx.AsyncClient, card: Any) -> None:
+    page = await client.get("/login")
+    assert page.status_code == 200
+    assert "手野 陽子" in page.text and 'value="R0000002"' in page.text
+    assert 'class="pinpad"' in page.text and 'inputmode="numeric"' in page.text
+    assert "<script>" not in page.text.replace('<script src="/static/app.js" defer></script>', "")
+    assert [c.resident_id for c in list_cards(get_settings())] == [MOTHER]
+
+
+async def test_login_then_logout_leaves_nothing_behind(client: httpx.AsyncClient, card: Any) -> None:
+    r = await log_in(client)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert client.cookies.get("tenohira_session")
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert "ログアウト" in home.text and home.headers["cache-control"] == "no-store"
+    assert "お知らせ" in home.text
+    out = await client.post("/logout", data={"csrf_token": token_of(home.text)})
+    assert out.status_code == 303 and out.headers["location"] == "/login?logged_out=1"
+    assert "tenohira_session" not in client.cookies
+    again = await client.get("/")
+    assert again.status_code == 303 and again.headers["location"].startswith("/login")
+    # the old token, replayed, opens nothing either
+    login_page = await client.get("/login?logged_out=1")
+    assert "ログアウトしました" in login_page.text
+
+
+async def test_old_token_is_dead_after_logout(client: httpx.AsyncClient, card: Any) -> None:
+    await log_in(client)
+    token = client.cookies.get("tenohira_session")
+    home = await client.get("/")
+    await client.post("/logout", data={"csrf_token": token_of(home.text)})
+    client.cookies.set("tenohira_session", str(token))
+    r = await client.get("/applications")
+    assert r.status_code == 303 and r.headers["location"] == "/login?expired=1"
+
+
+async def test_wrong_pin_says_tries_left_then_locks(client: httpx.AsyncClient, card: CardSimulator) -> None:
+    r = await log_in(client, "9999")
+    assert r.status_code == 401 and "あと2回" in r.text
+    r = await log_in(client, "9998")
+    assert "あと1回" in r.text
+    r = await log_in(client, "9997")
+    assert r.status_code == 423 and "ロックされています" in r.text and "窓口" in r.text
+    # even the right PIN does not open a locked card
+    r = await log_in(client)
+    assert r.status_code == 423
+    assert card.is_locked("pin")
+
+
+async def test_pin_format_and_unknown_card(client: httpx.AsyncClient, card: Any) -> None:
+    page = await client.get("/login")
+    token = token_of(page.text)
+    r = await client.post("/login", data={"csrf_token": token, "card": MOTHER, "pin": "12a4"})
+    assert r.status_code == 422 and "数字4桁" in r.text
+    r = await client.post("/login", data={"csrf_token": token, "card": "../../etc", "pin": "1234"})
+    assert r.status_code == 422
+    assert card.tries_left("pin") == 3  # neither reached the card
+
+
+async def test_login_needs_the_csrf_token(client: httpx.AsyncClient, card: Any) -> None:
+    await client.get("/login")
+    r = await client.post("/login", data={"csrf_token": "forged", "card": MOTHER, "pin": DEMO_PIN})
+    assert r.status_code == 403
+    assert card.tries_left("pin") == 3
+
+
+async def test_inactivity_ends_the_session_on_the_server(
+    client: httpx.AsyncClient, card: Any, migrated_db: Any
+) -> None:
+    await log_in(client)
+    assert (await client.get("/")).status_code == 200
+    idle = get_settings().session_idle_minutes
+    async with migrated_db.session() as session:
+        await session.execute(
+            sa.text("UPDATE identity_sessions SET last_seen_at = :t"),
+            {"t": datetime.now(UTC) - timedelta(minutes=idle + 1)},
+        )
+    r = await client.get("/")
+    assert r.status_code == 303 and r.headers["location"] == "/login?expired=1"
+    page = await client.get(r.headers["location"])
+    assert "一定時間操作がなかった" in page.text
+
+
+async def test_pages_need_login(client: httpx.AsyncClient) -> None:
+    for path in (
+        "/",
+        "/assistant",
+        "/applications",
+        "/applications/x",
+        "/access-history",
+        "/birth",
+        "/bundles/x",
+    ):
+        r = await client.get(path)
+        assert r.status_code == 303 and r.headers["location"] == "/login", path
+
+
+async def test_a_part_away_is_a_polite_page(client: httpx.AsyncClient, card: Any) -> None:
+    # No hub serves in this test: the palm cannot resolve the card; the page says so, no trace.
+    await log_in(client)
+    r = await client.get("/applications")
+    assert r.status_code in (403, 503)
+    assert "Traceback" not in r.text and "<h1>" in r.text
+
+
+async def test_assistant_output_is_escaped(client: httpx.AsyncClient, card: Any) -> None:
+    from tenohira.web.i18n import ruby
+
+    assert str(ruby("<img src=x onerror=alert(1)>{人|ひと}")) == (
+        "&lt;img src=x onerror=alert(1)&gt;<ruby>人<rt>ひと</rt></ruby>"
+    )
+    await log_in(client)
+    page = await client.get("/assistant")
+    assert page.status_code == 200 and 'name="text"' in page.text
