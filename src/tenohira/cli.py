@@ -26,6 +26,8 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("ca", "tenohira.identity.cli:ca_app"),
     ("card", "tenohira.agencies.municipality.cards:card_app"),
     ("audit", "tenohira.audit.cli:app"),
+    ("events", "tenohira.events.cli:app"),
+    ("notify", "tenohira.notify.cli:app"),
     ("vault", "tenohira.vault.cli:app"),
     ("hub", "tenohira.hub.cli:app"),
     ("residents", "tenohira.agencies.municipality.cli:app"),

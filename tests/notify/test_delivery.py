@@ -150,6 +150,15 @@ async def test_gives_up_after_max_attempts(migrated_db: Any, smtp_server: SMTPSe
         await deliver_once(migrated_db, settings, make_transport(settings))
     row = await _email(migrated_db, mid)
     assert row.state == "failed" and row.attempts == delivery.MAX_ATTEMPTS
+    assert row.to_address == "parent@example.jp"  # kept for an operator's retry
+    smtp_server.start()
+    from tenohira.notify.service import retry_failed
+
+    async with migrated_db.session() as s:
+        assert await retry_failed(s) == 1
+    await deliver_once(migrated_db, settings, make_transport(settings))
+    row = await _email(migrated_db, mid)
+    assert row.state == "delivered" and row.to_address is None
 
 
 async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(migrated_db: Any) -> None:

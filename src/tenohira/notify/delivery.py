@@ -113,9 +113,9 @@ async def deliver_once(
             error = f"{type(exc).__name__}: {exc}"[:2000]
             if row.attempts >= MAX_ATTEMPTS:
                 log.warning("email failed after retries", email_id=row.id, attempts=row.attempts, error=error)
-                await _finish(
-                    db, row, state=FAILED, last_error=error, to_address=None, transport=transport.name
-                )
+                # The address stays: the cause was on our side or the network, and an operator
+                # may send it again (``tenohira notify retry-failed``) once it is fixed.
+                await _finish(db, row, state=FAILED, last_error=error, transport=transport.name)
             else:
                 delay = timedelta(seconds=backoff(row.attempts))
                 await _finish(
