@@ -403,8 +403,11 @@ def run_story(
             if not procedures:
                 procedures, source = list(FALLBACK_PROCEDURES), "fallback list (no notices)"
             catalogue = {p["id"]: p for p in _procedure_kinds(http)}
+            # notices (check-ups, vaccinations) are not filed; the birth notification is already filed
             procedures = [
-                p for p in procedures if catalogue.get(p, {}).get("kind", "procedure") == "procedure"
+                p
+                for p in procedures
+                if catalogue.get(p, {}).get("kind", "procedure") == "procedure" and p != "birth_notification"
             ]
             summary["procedures_source"] = source
             bundle = _check(
