@@ -288,6 +288,7 @@ class Dialogue:
         if self.state["misses"] >= MISSES_BEFORE_HANDOVER and not self.state.get("help_request"):
             return await self.hand_over("not_understood")
         if again is not None:
+            again.suggestions.append(self.button("talk_to_person"))
             return again
         return self.reply(
             [self.say("not_understood")],

@@ -321,9 +321,9 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "{読|よ}めない {字|じ}が あります。 {文|ぶん}だけ {送|おく}って ください。",
     ),
     "bad_markup": (
-        "HTML やプログラムのような記号（< や >）は受け付けていません。文章だけで送ってください。",
-        "I do not accept HTML or code (such as < and >). Please write plain sentences.",
-        "< や > は {使|つか}えません。 {文|ぶん}だけ {書|か}いて ください。",
+        "HTML やプログラムのような書き方は受け付けていません。文章だけで送ってください。",
+        "I do not accept HTML or code. Please write plain sentences.",
+        "HTMLや プログラムは {使|つか}えません。 {文|ぶん}だけ {書|か}いて ください。",
     ),
     "yes": ("はい", "Yes", "はい"),
     "no": ("いいえ", "No", "いいえ"),
