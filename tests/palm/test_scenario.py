@@ -38,3 +38,27 @@ def test_scenario_birth_end_to_end() -> None:
     assert summary["access_history_entries"] > 0
     assert "municipality.application-intake" in summary["access_history_services"]
     assert time.monotonic() - started < 180
+
+
+def test_scenario_reports_a_failed_step_and_exits_non_zero(tmp_path: object) -> None:
+    # a running instance without a card or its data directory: the counter step cannot be done
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from tenohira.cli import main; main()",
+            "scenario",
+            "birth",
+            "--url",
+            "http://127.0.0.1:9",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    summary = json.loads(done.stdout)
+    assert done.returncode == 1 and summary["ok"] is False
+    failed = [s for s in summary["steps"] if not s["ok"]]
+    assert failed and failed[0]["step"] == "card" and "--card" in failed[0]["error"]
