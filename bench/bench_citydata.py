@@ -13,7 +13,9 @@ geo-query that is the bounding-box pre-filter), and a bare HTTP endpoint on the 
 process (one worker); the load generator (httpx, 8 requests in flight) shares the 2 cores.
 
 Run: ``.venv/bin/python -m bench citydata`` (PostgreSQL at 127.0.0.1:5432, database ``test``
-reachable as postgres; set BENCH_CITYDATA_MAX=10000 to skip the 100,000 step).
+reachable as postgres). Knobs: BENCH_CITYDATA_MAX=10000 skips the 100,000 step,
+BENCH_CITYDATA_BACKENDS=postgresql runs one backend, BENCH_CITYDATA_WORKERS=2 serves with two
+uvicorn workers.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ SINGLE_CREATES = 1000
 QUERY_SECONDS = 6.0
 ROUNDS = 3
 PREPARED = 300
+WORKERS = int(os.environ.get("BENCH_CITYDATA_WORKERS", "1"))
+BACKENDS = os.environ.get("BENCH_CITYDATA_BACKENDS", "postgresql,sqlite").split(",")
 
 
 def make_app() -> Any:
@@ -110,6 +114,7 @@ class Server:
                 "--log-level",
                 "warning",
                 "--no-access-log",
+                *(["--workers", str(WORKERS)] if WORKERS > 1 else []),
             ],
             cwd=Path(__file__).resolve().parent.parent,
             env=env,
@@ -363,9 +368,27 @@ class RawSqlite:
 
 
 async def amain() -> dict[str, Any]:
-    out: dict[str, Any] = {"sizes": SIZES, "concurrency": CONCURRENCY, "batch_size": BATCH}
-    # PostgreSQL: our own database next to the admin one
+    out: dict[str, Any] = {
+        "sizes": SIZES,
+        "concurrency": CONCURRENCY,
+        "batch_size": BATCH,
+        "server_workers": WORKERS,
+        # The machine is shared: the load average tells how much of its 2 cores the run had.
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+    if "postgresql" in BACKENDS:
+        out["postgresql"] = await bench_postgresql()
+    if "sqlite" in BACKENDS:
+        out["sqlite"] = await bench_sqlite()
+    out["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+async def bench_postgresql() -> dict[str, Any]:
+    """Our own database next to the admin one, dropped afterwards."""
     import asyncpg
+
+    from tenohira.core.db import dispose_databases, migrate
 
     admin = PG_ADMIN.replace("postgresql+asyncpg://", "postgresql://")
     name = "bench_citydata_" + uuid.uuid4().hex[:8]
@@ -375,34 +398,32 @@ async def amain() -> dict[str, Any]:
     pg_url = PG_ADMIN.rpartition("/")[0] + "/" + name
     try:
         raw_pg = RawPg(pg_url)
-        from tenohira.core.db import migrate
-
         await migrate(pg_url)
         await raw_pg.open()
         try:
-            out["postgresql"] = await run_backend("postgresql", pg_url, raw_pg)
+            return await run_backend("postgresql", pg_url, raw_pg)
         finally:
             await raw_pg.close()
     finally:
-        from tenohira.core.db import dispose_databases
-
         await dispose_databases()
         conn = await asyncpg.connect(admin)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+
+
+async def bench_sqlite() -> dict[str, Any]:
+    from tenohira.core.db import migrate
+
     with tempfile.TemporaryDirectory() as tmp:
         path = f"{tmp}/bench.db"
         url = f"sqlite+aiosqlite:///{path}"
-        from tenohira.core.db import migrate
-
         await migrate(url)
         raw_sqlite = RawSqlite(path)
         await raw_sqlite.open()
         try:
-            out["sqlite"] = await run_backend("sqlite", url, raw_sqlite)
+            return await run_backend("sqlite", url, raw_sqlite)
         finally:
             await raw_sqlite.close()
-    return out
 
 
 def main() -> None:
