@@ -303,6 +303,30 @@ async def test_batch_operations(client: httpx.AsyncClient) -> None:
     )
     assert (await client.get(f"{BASE}/entities/urn:ngsi-ld:T:1?options=keyValues")).json()["n"] == 10
 
+    # batch merge (clause 5.6.20): urn:ngsi-ld:null deletes, other attributes stay
+    r = await client.post(
+        f"{BASE}/entityOperations/merge",
+        json=[
+            {
+                "id": "urn:ngsi-ld:T:1",
+                "type": "T",
+                "m": "urn:ngsi-ld:null",
+                "k": {"type": "Property", "value": 7},
+            }
+        ],
+    )
+    assert r.status_code == 204, r.text
+    kv = (await client.get(f"{BASE}/entities/urn:ngsi-ld:T:1?options=keyValues")).json()
+    assert "m" not in kv and kv["k"] == 7 and kv["n"] == 10 and "urn:ngsi-ld:null" not in str(kv)
+    r = await client.post(
+        f"{BASE}/entityOperations/merge", json=[{"id": "urn:ngsi-ld:T:404", "type": "T", "k": 1}]
+    )
+    assert r.status_code == 207 and r.json()["errors"][0]["error"]["type"] == f"{ERR}ResourceNotFound"
+    for bad in ([], [None], [{"id": "urn:ngsi-ld:T:1", "type": "T"}, None]):
+        for op in ("create", "upsert", "update", "merge", "delete"):
+            r = await client.post(f"{BASE}/entityOperations/{op}", json=bad)
+            assert_error(r, 400, "BadRequestData")
+
     r = await client.post(f"{BASE}/entityOperations/delete", json=["urn:ngsi-ld:T:0", "urn:ngsi-ld:T:1"])
     assert r.status_code == 204
     r = await client.post(f"{BASE}/entityOperations/delete", json=["urn:ngsi-ld:T:2", "urn:ngsi-ld:T:0"])

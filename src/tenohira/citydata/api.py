@@ -524,6 +524,8 @@ async def _batch_contexts(
 ) -> list[ActiveContext]:
     if not isinstance(body, list) or not body:
         raise bad_request("a batch operation needs a non-empty JSON array")
+    if any(item is None for item in body):
+        raise bad_request("a batch operation's array must not contain null")
     link = parse_link_header(request.headers.get("link"))
     if media == JSONLD and link is not None:
         raise bad_request("a Link header @context cannot be used with application/ld+json")
@@ -581,6 +583,16 @@ async def batch_update(request: Request) -> Response:
     async with get_database().session() as session:
         ctxs = await _batch_contexts(session, request, body, media)
         result = await service.batch_update(session, body, ctxs, no_overwrite=no_overwrite)
+    _notify(result.changes)
+    return _batch_response(result, ok_status=204)
+
+
+@_route("/entityOperations/merge", ["POST"], summary="Batch merge")
+async def batch_merge(request: Request) -> Response:
+    body, media = await _read_json(request)
+    async with get_database().session() as session:
+        ctxs = await _batch_contexts(session, request, body, media)
+        result = await service.batch_merge(session, body, ctxs)
     _notify(result.changes)
     return _batch_response(result, ok_status=204)
 

@@ -380,9 +380,14 @@ class BatchResult:
         )
 
 
-def _batch_list(body: Any) -> list[Any]:
+def _batch_list(body: Any, *, objects: bool = True) -> list[Any]:
+    """The input array of a batch operation; a null item fails the whole request (clause 5.5.4)."""
     if not isinstance(body, list) or not body:
         raise bad_request("a batch operation needs a non-empty JSON array")
+    if any(item is None for item in body):
+        raise bad_request("a batch operation's array must not contain null")
+    if objects and not all(isinstance(item, dict) for item in body):
+        raise bad_request("each item of the array must be an entity (a JSON object)")
     return body
 
 
@@ -481,9 +486,27 @@ async def batch_update(
     return result
 
 
+async def batch_merge(session: AsyncSession, body: Any, ctxs: list[ActiveContext]) -> BatchResult:
+    """POST /entityOperations/merge (clause 5.6.20): merge each entity as clause 5.6.17 does."""
+    items = _batch_list(body)
+    result = BatchResult()
+    for item, ctx in zip(items, ctxs, strict=True):
+        eid = item.get("id", "")
+        try:
+            if not ent.is_uri(eid):
+                raise bad_request("each entity needs an id that is a URI")
+            fragment = {k: v for k, v in item.items() if k != "@context"}
+            change = await merge_entity(session, eid, fragment, ctx)
+            result.success.append(eid)
+            result.changes.append(change)
+        except NgsiError as err:
+            result.fail(eid, err)
+    return result
+
+
 async def batch_delete(session: AsyncSession, body: Any) -> BatchResult:
     """POST /entityOperations/delete (clause 5.6.10): a JSON array of entity ids."""
-    items = _batch_list(body)
+    items = _batch_list(body, objects=False)
     result = BatchResult()
     for eid in items:
         try:
