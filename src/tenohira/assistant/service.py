@@ -61,10 +61,10 @@ def today_jst() -> date:
 
 async def resident_of(session: AsyncSession, principal: Principal) -> tuple[str, str | None]:
     """The conversation owner for a logged-in card, and the palm's code when the palm can resolve it."""
-    from tenohira.palm.people import code_of
+    from tenohira.palm import code_for_card
 
     try:
-        code = await code_of(session, principal)
+        code = await code_for_card(session, principal.card_serial)
         return f"palm:{code}", code
     except Problem as exc:
         if exc.slug not in ("member-credentials-missing", "palm-card-not-linked"):
@@ -79,10 +79,16 @@ async def resident_of(session: AsyncSession, principal: Principal) -> tuple[str,
 
 class _Base:
     def __init__(
-        self, session: AsyncSession, owner: str, conversation: Conversation, transcript: list[dict[str, Any]]
+        self,
+        session: AsyncSession,
+        owner: str,
+        conversation: Conversation,
+        transcript: list[dict[str, Any]],
+        resident_code: str | None = None,
     ):
         self.session = session
         self.owner = owner
+        self.resident_code = resident_code or owner  # the palm's code where known (as supporters see it)
         self.conversation = conversation
         self.transcript = transcript
         self.live_state: dict[str, Any] = conversation.state  # the dialogue's state while it runs
@@ -96,7 +102,7 @@ class _Base:
 
         request = await request_help(
             self.session,
-            self.owner,
+            self.resident_code,
             f"assistant:{self.conversation.id}",
             self.transcript,
             reason=reason,
@@ -148,8 +154,17 @@ class PalmServices(_Base):
 
     mode = "palm"
 
-    def __init__(self, *args: Any, code: str, actor: str) -> None:
-        super().__init__(*args)
+    def __init__(
+        self,
+        session: AsyncSession,
+        owner: str,
+        conversation: Conversation,
+        transcript: list[dict[str, Any]],
+        *,
+        code: str,
+        actor: str,
+    ) -> None:
+        super().__init__(session, owner, conversation, transcript, resident_code=code)
         self.code = code
         self.actor = actor
 

@@ -457,7 +457,7 @@ class Dialogue:
                 skipped.append(t.plain(_names(procedure, self.language)))
                 continue
             lines.append(self.plan_line(procedure, day, decision))
-            if procedure.deciding_agency in FILED_HERE:
+            if procedure.deciding_agency in FILED_HERE and procedure.coverage == "full" and procedure.fields:
                 queue.append(procedure.id)
         queue.sort(key=lambda pid: pid != f"{event}_notification")
         parts = [self.say("plan_header", event=t.pick(t.EVENT_WORDS[event], self.language)), *lines]
@@ -529,7 +529,7 @@ class Dialogue:
                 "procedure_intro",
                 name=_names(procedure, self.language),
                 summary=procedure.summary.in_language(self.language),
-                deadline=when,
+                deadline=when.rstrip("。."),
             )
         ]
         self.state["queue"] = [procedure.id]
@@ -599,7 +599,7 @@ class Dialogue:
             prepared = await self.services.prepare(procedure, dict(form["fields"]))
             form["prepared"] = True
             self._take(prepared)
-            missing = [m for m in prepared.missing if procedure.field(m).type not in TYPED_IN_APP]
+            missing = [m for m in prepared.missing if _askable_after_prefill(procedure.field(m))]
             if missing:
                 form["pending"] = missing
                 return await self.ask_next(before)
@@ -684,7 +684,9 @@ class Dialogue:
         for source, labels in later.items():
             lines.append(self.say("review_prefill_line", label=separator.join(labels), source=source))
         buttons = [*self.yes_no()[:1], self.button("fix")]
-        return self.reply([*before, *lines, self.say("review_question")], buttons)
+        named = any(spec.type == "name_kana" and spec.name in form["asked"] for spec in procedure.fields)
+        question = self.say("review_question_names" if named else "review_question")
+        return self.reply([*before, *lines, question], buttons)
 
     def source_word(self, source: str | None) -> str:
         member = (source or "").split(".", 1)[0].split(" ", 1)[0]
@@ -833,6 +835,17 @@ class Dialogue:
 _DATE = FieldSpec.model_validate(
     {"name": "event_date", "type": "date", "label": {"ja": "日付", "en": "Date", "easy_ja": "日"}}
 )
+
+
+# Sources the resident brings in the app (the hospital's certificate from their wallet): never asked.
+ATTACHED_IN_APP = frozenset({"hospital"})
+
+
+def _askable_after_prefill(spec: FieldSpec) -> bool:
+    """A field the palm could not fill: asked, unless it arrives with something attached in the app."""
+    if spec.type in TYPED_IN_APP:
+        return False
+    return spec.prefill is None or spec.prefill.member not in ATTACHED_IN_APP
 
 
 def _held(form: dict[str, Any]) -> set[str]:

@@ -98,8 +98,8 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         " お{金|かね}は {給料|きゅうりょう}で {変|か}わります",
     ),
     "plan_counter": (
-        "　（${agency}での手続きです。準備はお手伝いします）",
-        " (filed with $agency; I can help you prepare it)",
+        "　（${agency}での手続きです）",
+        " (filed with $agency)",
         " （$agency で {出|だ}します）",
     ),
     "plan_not_applicable": (
@@ -199,6 +199,11 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "・$label： $value",
     ),
     "review_question": (
+        "この内容でよろしいですか？ 直すところがあれば教えてください。",
+        "Is everything right? To change something, just tell me.",
+        "これで いいですか？",
+    ),
+    "review_question_names": (
         "この内容でよろしいですか？ 直すところがあれば「読みはハルトです」のように教えてください。",
         "Is everything right? To change something, just tell me (e.g. “the reading is ハルト”).",
         "これで いいですか？ {直|なお}す ときは 「よみは ハルト です」のように {書|か}いて ください。",
