@@ -170,6 +170,7 @@ async def create_bundle(body: schemas.BundleIn, session: Session, me: Me) -> sch
     prepared and handed over."""
     ctx = await _context(session, me)
     bundle, apps = await svc.create_bundle(session, ctx, body.procedures, body.answers)
+    await session.commit()  # durable before the answer (the next request must see it)
     return _bundle_out(bundle, apps)
 
 
@@ -191,6 +192,7 @@ async def answer_bundle(
     ctx = await _context(session, me)
     bundle = await svc.bundle_of(session, ctx.code, bundle_id)
     apps = await svc.answer_bundle(session, ctx, bundle, body.answers)
+    await session.commit()
     return _bundle_out(bundle, apps)
 
 
@@ -210,6 +212,7 @@ async def sign_bundle(
     await svc.sign_bundle(session, ctx, bundle, _signature(body.signature))
     await session.commit()
     apps = await svc.submit_bundle(session, ctx, bundle)
+    await session.commit()
     return _bundle_out(bundle, apps)
 
 
@@ -220,7 +223,9 @@ async def sign_bundle(
 async def create(body: schemas.CreateIn, session: Session, me: Me) -> schemas.ApplicationOut:
     """Create an application for a catalogue procedure, prefilled once through the hub."""
     ctx = await _context(session, me)
-    return _out(await svc.create(session, ctx, body.procedure, body.fields))
+    app = await svc.create(session, ctx, body.procedure, body.fields)
+    await session.commit()
+    return _out(app)
 
 
 @router.get("", response_model=schemas.ApplicationList, summary="My applications")
@@ -245,7 +250,9 @@ async def update(
     """Fields an agency holds cannot be changed here (correct them at that agency)."""
     ctx = await _context(session, me)
     app = await svc.get_application(session, ctx.code, application_id)
-    return _out(await svc.update_fields(session, ctx, app, body.fields))
+    await svc.update_fields(session, ctx, app, body.fields)
+    await session.commit()
+    return _out(app)
 
 
 @router.post(
@@ -255,7 +262,9 @@ async def confirm(application_id: str, session: Session, me: Me) -> schemas.Appl
     """Checks every field (bilingual field errors); freezes the document and opens a one-entry set."""
     ctx = await _context(session, me)
     app = await svc.get_application(session, ctx.code, application_id)
-    return _out(await svc.confirm(session, ctx, app))
+    await svc.confirm(session, ctx, app)
+    await session.commit()
+    return _out(app)
 
 
 @router.get("/{application_id}/manifest", response_model=schemas.ManifestOut, summary="The bytes to sign")
@@ -285,6 +294,7 @@ async def sign(
         raise svc.bad_transition(app, "signed")
     bundle = await svc.bundle_of(session, ctx.code, app.bundle_id)
     await svc.sign_bundle(session, ctx, bundle, _signature(body.signature))
+    await session.commit()
     return _out(app)
 
 
@@ -307,7 +317,9 @@ async def submit(
         )
     ctx = await _context(session, me)
     app = await svc.get_application(session, ctx.code, application_id)
-    return _out(await svc.submit(session, ctx, app, idempotency_key))
+    await svc.submit(session, ctx, app, idempotency_key)
+    await session.commit()
+    return _out(app)
 
 
 @router.post("/{application_id}/withdraw", response_model=schemas.ApplicationOut, summary="Withdraw")
@@ -316,7 +328,9 @@ async def withdraw(
 ) -> schemas.ApplicationOut:
     ctx = await _context(session, me)
     app = await svc.get_application(session, ctx.code, application_id)
-    return _out(await svc.withdraw(session, ctx, app, body.reason if body else None))
+    await svc.withdraw(session, ctx, app, body.reason if body else None)
+    await session.commit()
+    return _out(app)
 
 
 @router.get("/{application_id}/history", response_model=schemas.HistoryList, summary="Status history")
@@ -351,6 +365,7 @@ async def get_contact(session: Session, me: Me) -> schemas.ContactOut:
 async def put_contact(body: schemas.ContactIn, session: Session, me: Me) -> schemas.ContactOut:
     code = await code_of(session, me)
     person = await set_contact(session, code, email=body.email, language=body.language)
+    await session.commit()
     return schemas.ContactOut(email=person.email, language=person.language)
 
 

@@ -42,8 +42,9 @@ JST = ZoneInfo("Asia/Tokyo")
 DEMO_MOTHER = "R0000002"  # household 1 of the demo world: due three days before the reference date
 PIN, PASSWORD = "1234", "TENOHIRA26"
 CHILD_NAME, CHILD_KANA = "陽葵", "ひまり"
-# Without push notices (the push service is not there), these are filed: the birth procedures
-# of a household like the demo family's. The summary says which list was used.
+# Without push notices (the push service is not there) every birth procedure of the catalogue
+# is filed (the agencies decide which apply); this list only if the catalogue API is missing.
+# The summary says which list was used.
 FALLBACK_PROCEDURES = (
     "child_allowance_claim",
     "child_medical_subsidy",
@@ -400,9 +401,13 @@ def run_story(
             progress("do them for me: one set, one signature")
             procedures = [n["procedure"] for n in summary["notices"] if n.get("procedure")]
             source = "notices"
-            if not procedures:
-                procedures, source = list(FALLBACK_PROCEDURES), "fallback list (no notices)"
             catalogue = {p["id"]: p for p in _procedure_kinds(http)}
+            if not procedures:
+                # no push service: every birth procedure of the catalogue (the agencies decide)
+                procedures = [p["id"] for p in _procedure_kinds(http, event="birth")] or list(
+                    FALLBACK_PROCEDURES
+                )
+                source = "catalogue for_event(birth) (no notices)"
             # notices (check-ups, vaccinations) are not filed; the birth notification is already filed
             procedures = [
                 p
@@ -511,8 +516,8 @@ def _amount(app: dict[str, Any]) -> int | None:
     return int(value) if isinstance(value, int | float) and value else None
 
 
-def _procedure_kinds(http: httpx.Client) -> list[dict[str, Any]]:
-    r = http.get("/api/procedures")
+def _procedure_kinds(http: httpx.Client, event: str | None = None) -> list[dict[str, Any]]:
+    r = http.get("/api/procedures", params={"event": event} if event else None)
     if r.status_code != 200:
         return []
     body = r.json()
