@@ -26,15 +26,17 @@ async def test_birth_dialogue_files_into_the_palm(live_server: Any, tmp_path: Pa
         r = await http.post("/api/assistant/conversations", json={"language": "ja"})
         assert r.status_code == 201, r.text
         cid = r.json()["id"]
-        await say(http, cid, "昨日子どもが生まれました")
-        await say(http, cid, "母です")
-        await say(http, cid, "国民健康保険")
-        r = await say(http, cid, "0")
+        r = await say(http, cid, "昨日子どもが生まれました")
+        # the household comes from the agencies through the hub: nothing asked, amounts from the rules
+        assert "伺います" not in r["text"] and "目安" not in r["text"]
+        assert "児童手当 認定請求" in r["text"] and "円" in r["text"]
         assert "「出生届」の準備を始めますか？" in r["text"]
         r = await say(http, cid, "はい")
         assert r["form"]["asking"] == "child_name"
         await say(http, cid, "陽翔")
         r = await say(http, cid, "はると")
+        assert r["form"]["asking"] == "relation_to_child" and "母" in [s["label"] for s in r["suggestions"]]
+        r = await say(http, cid, "母です")
         form = r["form"]
         assert form["stage"] == "review" and form["application_id"]
         app_id = form["application_id"]

@@ -168,6 +168,33 @@ class PalmServices(_Base):
         self.code = code
         self.actor = actor
 
+    async def household(self, event: str, event_date: date) -> Household | None:
+        """The household from the agencies through the hub (as the push notices build it), with the
+        newborn added when the birth is not registered yet; None (the dialogue asks) if unavailable."""
+        from tenohira.core.config import get_settings
+        from tenohira.palm.people import palm_client
+        from tenohira.palm.push.service import FactsUnavailable, build_household, fetch_facts
+        from tenohira.rules import Member
+
+        settings = get_settings()
+        try:
+            facts = await fetch_facts(palm_client(settings), self.code)
+            household = build_household(facts, settings.municipality_code)
+        except (FactsUnavailable, Problem, ValueError) as exc:
+            log.info("household not available through the hub", error=str(exc))
+            return None
+        if event != "birth":
+            return household
+        # the newborn is "baby" (the dialogue shows the amounts for this child)
+        members = list(household.members)
+        born = [i for i, m in enumerate(members) if m.role == "child" and m.birth_date == event_date]
+        if born:
+            members[born[0]] = members[born[0]].model_copy(update={"id": "baby"})
+        else:
+            members.append(Member(id="baby", role="child", birth_date=event_date))
+        parents = [m for m in members if m.role == "parent"]
+        return household.model_copy(update={"members": members, "single_parent": len(parents) == 1})
+
     def _ctx(self) -> Any:
         from tenohira.palm.applications import PalmContext
 
