@@ -303,7 +303,14 @@ async def submit(
     application_id: str,
     session: Session,
     me: Me,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=128,
+            description="required: a unique key per filing (a retry with the same key files once)",
+        ),
+    ] = None,
 ) -> schemas.ApplicationOut:
     """File through the hub to the deciding agency. Requires ``Idempotency-Key``: a retry with the
     same key returns the same result and never files twice."""
