@@ -669,22 +669,35 @@ async def sign_application(request: Request, application_id: str) -> Response:
 # --- applications ----------------------------------------------------------------------------
 
 
+def as_text(value: Any, lang: Language) -> str | None:
+    """Text for the screen from a string, a {ja, en, easy_ja} mapping or a list of those."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dict):
+        picked = value.get(lang) or value.get("ja") or value.get("en")
+        return as_text(picked, lang) if picked is not None else None
+    if isinstance(value, list):
+        parts = [as_text(v, lang) for v in value]
+        return "、".join(p for p in parts if p) or None
+    return str(value)
+
+
+def field_labels(procedure_id: str, lang: Language) -> dict[str, str]:
+    """The catalogue's label of each field of a procedure, in ``lang``."""
+    from tenohira.procedures import load_catalogue
+
+    try:
+        fields = load_catalogue().get(procedure_id).fields
+    except (KeyError, LookupError):
+        return {}
+    return {f.name: str(as_text(f.label.model_dump(), lang) or f.name) for f in fields}
+
+
 def _application_view(a: dict[str, Any], lang: Language) -> dict[str, Any]:
     decision = a.get("decision") or {}
-    reasons = [
-        (r.get("en") if lang == "en" else r.get("ja")) or r.get("ja") or ""
-        for r in decision.get("reasons", []) or []
-        if isinstance(r, dict)
-    ]
-    reasons += [str(r) for r in decision.get("reasons", []) or [] if isinstance(r, str)]
-    what = decision.get("what_to_do")
-    if isinstance(what, dict):
-        what = what.get("en") if lang == "en" else what.get("ja")
-    basis = decision.get("legal_basis")
-    if isinstance(basis, dict):
-        basis = basis.get("en") if lang == "en" else basis.get("ja")
-    elif isinstance(basis, list):
-        basis = "、".join(str(b) for b in basis)
+    reasons = [as_text(r, lang) or "" for r in decision.get("reasons", []) or [] if isinstance(r, dict | str)]
+    what = as_text(decision.get("what_to_do"), lang)
+    basis = as_text(decision.get("legal_basis"), lang)
     return {
         "id": a["id"],
         "procedure": a["procedure"],
@@ -698,6 +711,7 @@ def _application_view(a: dict[str, Any], lang: Language) -> dict[str, Any]:
             if k not in ("birth_certificate", "presentation_nonce")
         },
         "sources": a.get("sources") or {},
+        "labels": field_labels(a["procedure"], lang),
         "flags": a.get("flags") or [],
         "reference": a.get("agency_reference"),
         "reasons": [r for r in reasons if r],

@@ -38,6 +38,7 @@ DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (
     ("R0000001", "その配偶者", "her spouse"),
 )
 LINKED_MARK = "hub-linked"
+DEMO_CARDS_ENV = "TENOHIRA_WEB_DEMO_CARDS"  # "1": issue them under TENOHIRA_ENVIRONMENT=test too
 
 
 @dataclass(frozen=True)
@@ -105,61 +106,81 @@ def _cli_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-async def _counter(settings: Settings, *args: str) -> tuple[int, str]:
-    """Run the municipality counter's CLI (``tenohira card ...``); return code and output."""
+# One process runs several counter commands (starting Python costs seconds; a card, milliseconds).
+# It loads only the counter's own command group (``tenohira card``), not the whole CLI.
+_BATCH = """
+import json, sys
+from tenohira.agencies.municipality.cards import card_app as app
+results = []
+for args in json.loads(sys.argv[1]):
+    try:
+        app(args, standalone_mode=False)
+        results.append(True)
+    except BaseException as exc:  # click/typer exits and problems: reported, the rest still runs
+        code = getattr(exc, "exit_code", getattr(exc, "code", 1))
+        results.append(code in (0, None))
+        print(f"{args[0]} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+print("RESULTS " + json.dumps(results))
+"""
+
+
+async def _counter(settings: Settings, commands: list[list[str]]) -> tuple[list[bool], str]:
+    """Run the municipality counter's CLI commands (``tenohira card ...``) in one subprocess."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "from tenohira.cli import main; main()",
-        "card",
-        *args,
+        _BATCH,
+        json.dumps(commands),
         env=_cli_env(settings),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await process.communicate()
-    return process.returncode or 0, out.decode(errors="replace")
+    text = out.decode(errors="replace")
+    for line in reversed(text.splitlines()):
+        if line.startswith("RESULTS "):
+            return [bool(x) for x in json.loads(line[8:])], text
+    return [False] * len(commands), text
 
 
 async def issue_demo_cards(settings: Settings) -> list[str]:
     """Issue the missing demo cards (not linked yet: the hub is not serving during bootstrap)."""
-    issued: list[str] = []
-    for resident_id, _, _ in DEMO_RESIDENTS:
-        directory = cards_dir(settings) / resident_id
-        if (directory / "card.json").exists():
-            continue
-        code, output = await _counter(
-            settings,
+    missing = [r for r, _, _ in DEMO_RESIDENTS if not (cards_dir(settings) / r / "card.json").exists()]
+    if not missing:
+        return []
+    commands = [
+        [
             "issue",
             "--resident",
             resident_id,
             "--out",
-            str(directory),
+            str(cards_dir(settings) / resident_id),
             "--pin",
             DEMO_PIN,
             "--password",
             DEMO_PASSWORD,
             "--no-hub",
-        )
-        if code != 0:
-            log.warning("demo card not issued", resident=resident_id, output=output[-400:])
-            continue
-        issued.append(resident_id)
-    return issued
+        ]
+        for resident_id in missing
+    ]
+    results, output = await _counter(settings, commands)
+    if not all(results):
+        log.warning("demo cards not all issued", output=output[-600:])
+    return [r for r, ok in zip(missing, results, strict=True) if ok]
 
 
 async def link_demo_cards(settings: Settings) -> list[str]:
     """Link every demo card not linked yet at the hub (the hub must be serving)."""
-    linked: list[str] = []
-    for card in list_cards(settings):
-        if card.linked:
-            continue
-        code, output = await _counter(
-            settings, "link", "--card", str(card.directory), "--resident", card.resident_id
-        )
-        if code != 0:
-            log.warning("demo card not linked yet", resident=card.resident_id, output=output[-400:])
-            continue
-        (card.directory / LINKED_MARK).write_text(json.dumps({"linked": True}))
-        linked.append(card.resident_id)
+    cards = [c for c in list_cards(settings) if not c.linked]
+    if not cards:
+        return []
+    commands = [["link", "--card", str(c.directory), "--resident", c.resident_id] for c in cards]
+    results, output = await _counter(settings, commands)
+    if not all(results):
+        log.warning("demo cards not linked yet", output=output[-600:])
+    linked = []
+    for card, ok in zip(cards, results, strict=True):
+        if ok:
+            (card.directory / LINKED_MARK).write_text(json.dumps({"linked": True}))
+            linked.append(card.resident_id)
     return linked

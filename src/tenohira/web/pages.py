@@ -40,7 +40,7 @@ def status_label(status: str, lang: Language) -> str:
 
 def format_datetime(value: object, lang: Language) -> str:
     """A timestamp for screens, in Japan time: the date as :func:`format_date` plus hours:minutes."""
-    from datetime import datetime
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
     if value is None:
@@ -49,8 +49,9 @@ def format_datetime(value: object, lang: Language) -> str:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo("Asia/Tokyo"))
+    if moment.tzinfo is None:  # SQLite hands back naive timestamps; they are stored in UTC
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(ZoneInfo("Asia/Tokyo"))
     return f"{format_date(moment.date(), lang)} {moment:%H:%M}"
 
 

@@ -1,0 +1,119 @@
+"""Phone-size screenshots of the citizen web app's main pages: ``python -m tenohira.web.screenshots DIR``.
+
+Starts a fresh embedded instance (temporary data directory, free port, small population), logs in
+with the demo mother's card in Debian's Chromium at 390×844 and walks the birth story, saving one
+PNG per page into DIR (``make screenshots`` writes docs/screenshots).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+WIDTH, HEIGHT = 390, 844  # a common phone, CSS pixels
+
+
+def _shot(page: Any, out: Path, name: str, taken: list[str]) -> None:
+    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+    taken.append(name)
+    print(f"  {name}.png", flush=True)
+
+
+def take(out: Path, *, residents: int = 120) -> list[str]:
+    """Start an instance, walk the story, write the screenshots; return their names."""
+    from playwright.sync_api import sync_playwright
+
+    from tenohira.palm.scenario import start_embedded
+    from tenohira.web.demo_cards import DEMO_PASSWORD, DEMO_PIN, LINKED_MARK
+
+    out.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="tenohira-screenshots-"))
+    taken: list[str] = []
+    instance = start_embedded(workdir, residents, lambda m: print(m, flush=True))
+    try:
+        mark = workdir / "var" / "demo-cards" / "R0000002" / LINKED_MARK
+        deadline = time.monotonic() + 180
+        while not mark.exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the demo card was not linked at the hub")
+            time.sleep(0.5)
+        base = instance.url
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            page = browser.new_context(
+                viewport={"width": WIDTH, "height": HEIGHT}, locale="ja-JP", device_scale_factor=1
+            ).new_page()
+            page.set_default_timeout(120_000)
+            page.goto(f"{base}/login")
+            page.check("input[name=card][value=R0000002]")
+            _shot(page, out, "01-login", taken)
+            for key in DEMO_PIN:
+                page.click(f".pinpad button[data-key='{key}']")
+            page.click("main button[type=submit]")
+            page.wait_for_url(f"{base}/")
+            _shot(page, out, "02-home", taken)
+            page.goto(f"{base}/assistant")
+            page.fill("#message", "昨日子どもが生まれました")
+            page.click("form.chat-form button[type=submit]:not([name])")
+            page.wait_for_load_state()
+            _shot(page, out, "03-assistant", taken)
+            page.goto(f"{base}/birth")
+            page.fill("#child_name", "陽葵")
+            page.fill("#child_name_kana", "ひまり")
+            _shot(page, out, "04-birth-notification", taken)
+            page.click("main button[type=submit]")
+            page.wait_for_url(re.compile(r".*/sign$"))
+            _shot(page, out, "05-sign", taken)
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_url(re.compile(r".*/applications/[^/]+$"))
+            _shot(page, out, "06-birth-notification-accepted", taken)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                page.goto(f"{base}/")
+                if page.locator("ul.notices > li").count():
+                    break
+                time.sleep(1)
+            _shot(page, out, "07-notices", taken)
+            if page.locator("main form[action='/bundles'] button[type=submit]").count():
+                page.click("main form[action='/bundles'] button[type=submit]")
+                page.wait_for_url(re.compile(r".*/bundles/[^/]+$"))
+                _shot(page, out, "08-do-them-for-me", taken)
+            page.goto(f"{base}/applications")
+            _shot(page, out, "09-applications", taken)
+            page.goto(f"{base}/access-history")
+            _shot(page, out, "10-access-history", taken)
+            page.goto(f"{base}/settings")
+            page.check("input[name=lang][value=easy_ja]")
+            page.check("input[name=size][value=large]")
+            page.click("main button[type=submit]")
+            _shot(page, out, "11-settings-easy-japanese", taken)
+            page.goto(f"{base}/")
+            _shot(page, out, "12-home-easy-japanese", taken)
+            browser.close()
+    finally:
+        instance.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return taken
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0] if args else "docs/screenshots")
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
+        return 2
+    names = take(out)
+    print(f"{len(names)} screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
