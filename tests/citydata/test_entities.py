@@ -124,12 +124,18 @@ async def test_protocol_errors(client: httpx.AsyncClient) -> None:
     assert r.status_code == 406
     assert_error(await client.get(f"{BASE}/entities/not-a-uri"), 400, "BadRequestData")
     r = await client.get(f"{BASE}/entities/urn:a:1", headers={"Accept": "*/*"})
-    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
-    assert "json-ld#context" in r.headers["link"]
-    r = await client.get(
-        f"{BASE}/entities/urn:a:1", headers={"Accept": "application/ld+json;q=0.9, */*;q=0.1"}
-    )
-    assert r.headers["content-type"].startswith("application/ld+json")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/ld+json"
+    for accept, served in (
+        ("application/json;q=0, */*", "application/ld+json"),
+        ("application/json, */*", "application/json"),
+        ("application/*", "application/ld+json"),
+        ("application/ld+json;q=0.5, application/json;q=0.9", "application/json"),
+        ("text/html, application/json;q=0.1", "application/json"),
+    ):
+        r = await client.get(f"{BASE}/entities/urn:a:1", headers={"Accept": accept})
+        assert r.headers["content-type"] == served, accept
+    r = await client.get(f"{BASE}/entities/urn:a:1", headers={"Accept": "application/json;q=0"})
+    assert r.status_code == 406
     r = await client.get(f"{BASE}/entities/urn:a:1", headers={"Accept": ""})
     assert r.headers["content-type"].startswith("application/json")
 

@@ -134,6 +134,16 @@ async def test_pagination_and_count(seeded: httpx.AsyncClient) -> None:
     nxt = [x for x in r.headers.get_list("link") if 'rel="next"' in x]
     assert len(nxt) == 1 and "offset=10" in nxt[0] and "limit=10" in nxt[0]
     assert any("json-ld#context" in x for x in r.headers.get_list("link"))
+    # the form the ETSI conformance tests compare verbatim (JSON-LD: no context Link beside it)
+    r = await c.get(
+        f"{BASE}/entities/",
+        params={"type": "AirQualityObserved", "idPattern": ".*:00[0-2]$", "limit": 1, "count": "true"},
+        headers={"Accept": "*/*"},
+    )
+    assert r.headers["Link"] == (
+        f"<{BASE}/entities?count=true&idPattern=.*:00[0-2]$&limit=1&offset=1&type=AirQualityObserved>; "
+        'rel="next";type="application/json"'
+    )
     r = await c.get(
         f"{BASE}/entities", params={"type": "AirQualityObserved", "limit": 0, "count": "true", "q": "pm25<10"}
     )
