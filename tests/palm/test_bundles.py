@@ -46,8 +46,9 @@ async def _count(model: Any, ids: list[str]) -> int:
 
 
 async def test_one_signature_files_the_set_and_resumes_after_an_outage(
-    live_server: Any, tmp_path: Path
+    database_url: str, live_server: Any, tmp_path: Path
 ) -> None:
+    # database_url first: the platform runs on SQLite and, when configured, on PostgreSQL
     mother = await resident(live_server.url, "R0000002", tmp_path / "mother")
     admin = httpx.AsyncClient(
         base_url=live_server.url,
