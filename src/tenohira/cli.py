@@ -122,6 +122,7 @@ def run(
                 "",
                 "tenohira is running (embedded: data in " + str(settings.data_dir.resolve()) + ")",
                 f"  citizen app      {base}/",
+                "                   demo card R0000002 (the birth story's mother): PIN 1234 / TENOHIRA26",
                 f"  staff console    {base}/staff",
                 f"  supporters       {base}/supporters",
                 f"  API docs         {base}/docs   (OpenAPI: {base}/openapi.json)",

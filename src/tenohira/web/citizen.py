@@ -289,15 +289,15 @@ def _notice_view(n: dict[str, Any], lang: Language, today: date) -> dict[str, An
     return {
         "id": str(n.get("id") or procedure),
         "procedure": procedure,
-        "name": localized(n, "title", lang) or localized(n, "name", lang) or procedure_name(procedure, lang),
+        "name": procedure_name(procedure, lang) if procedure else (as_text(n.get("title"), lang) or ""),
         "deadline": deadline,
         "days": days,
         "urgent": days is not None and days <= URGENT_DAYS,
         "overdue": days is not None and days < 0,
         "amount": n.get("monthly_amount") or n.get("amount"),
-        "monthly": bool(n.get("monthly_amount")),
-        "explanation": localized(n, "explanation", lang) or localized(n, "reason", lang),
-        "legal_basis": localized(n, "legal_basis", lang),
+        "monthly": bool(n.get("monthly_amount")) or n.get("amount_period") in ("monthly", "month"),
+        "explanation": as_text(n.get("explanation"), lang),
+        "legal_basis": as_text(n.get("legal_basis"), lang),
         "state": state,
         "doable": kind == "procedure" and state not in ("done", "filed", "submitted", "dismissed"),
     }
@@ -367,6 +367,13 @@ async def bundle_page(
     )
 
 
+def field_message(error: dict[str, Any], lang: Language) -> str:
+    """A field error of the platform (``message`` in English, ``message_ja``) in ``lang``."""
+    if lang == "en":
+        return str(error.get("message") or error.get("message_ja") or "")
+    return str(error.get("message_ja") or error.get("message") or "")
+
+
 def _questions(applications: list[dict[str, Any]], lang: Language) -> list[dict[str, Any]]:
     """The fields still missing across the set, each asked once."""
     seen: dict[str, dict[str, Any]] = {}
@@ -378,9 +385,7 @@ def _questions(applications: list[dict[str, Any]], lang: Language) -> list[dict[
                     **q,
                     "label": q["label_en"] if lang == "en" else q["label_ja"],
                     "errors": [
-                        (m.get("en") if lang == "en" else m.get("ja")) or m.get("message")
-                        for m in a.get("missing", [])
-                        if m.get("field") == q["name"]
+                        field_message(m, lang) for m in a.get("missing", []) if m.get("field") == q["name"]
                     ],
                 }
     return list(seen.values())
@@ -582,9 +587,7 @@ async def birth(request: Request) -> Response:
         except ApiError as exc:
             if exc.status == 422:
                 field_errors = {
-                    str(e.get("field")): str(
-                        (e.get("en") if lang == "en" else e.get("ja")) or e.get("message")
-                    )
+                    str(e.get("field")): field_message(e, lang)
                     for e in exc.problem.get("errors", [])
                     if isinstance(e, dict)
                 }
