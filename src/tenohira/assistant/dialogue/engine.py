@@ -30,6 +30,7 @@ FILED_HERE = frozenset({"municipality", "insurer"})
 INSURANCE_ONLY = {"nhi_enrolment": "nhi", "employee_insurance_dependant": "employee"}
 # Benefits whose amount depends on earnings we do not ask about: eligibility only.
 EARNINGS_BASED = frozenset({"maternity_allowance", "childcare_leave_benefit"})
+NOMINAL_INCOME = 3_000_000
 CONFIDENT = 0.6
 MISSES_BEFORE_HANDOVER = 2
 
@@ -888,6 +889,9 @@ def household_from_answers(answers: dict[str, Any], birth: date) -> Household:
         insurance="employee" if insurance.startswith("employee") else "nhi",
         insured_person=insurance == "employee_self" if insurance.startswith("employee") else None,
         employment_insured=insurance == "employee_self",
+        # Earnings are not asked: a nominal salary lets the rules decide eligibility for the
+        # earnings-based benefits, whose amounts the dialogue then does not show.
+        annual_income=NOMINAL_INCOME if insurance == "employee_self" else 0,
     )
     # The father is counted only as the insured person of a dependant mother: nothing else is asked.
     father = Member(id="father", role="parent", sex="male", birth_date=parent_birth, insurance="employee")
