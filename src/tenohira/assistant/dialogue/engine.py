@@ -492,6 +492,8 @@ class Dialogue:
                 amount = self.say("plan_amount_month", yen=t.yen(baby or decision.monthly_amount))
             elif decision.kind == "lump_sum" and (baby or decision.amount):
                 amount = self.say("plan_amount_once", yen=t.yen(baby or decision.amount))
+        if deadline is not None and deadline < self.today:
+            amount += self.say("overdue")
         if procedure.deciding_agency not in FILED_HERE:
             amount += self.say(
                 "plan_counter",

@@ -102,6 +102,11 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         " (filed with $agency)",
         " （$agency で {出|だ}します）",
     ),
+    "overdue": (
+        "　※期限を過ぎています。早めに手続きしてください",
+        " — overdue: please file as soon as possible",
+        " ※{期限|きげん}を {過|す}ぎました。 すぐに {出|だ}して ください",
+    ),
     "plan_not_applicable": (
         "当てはまらないと判断したもの：$names",
         "Not applicable to you: $names",
