@@ -99,7 +99,10 @@ async def test_notifications(client: httpx.AsyncClient, receiver: Receiver, migr
 
     r = await client.get(f"{BASE}/subscriptions/urn:ngsi-ld:Subscription:s1")
     state = r.json()
-    assert state["status"] == "active" and state["isActive"] is True
+    assert state["status"] == "active" and state["notificationTrigger"] == [
+        "attributeCreated",
+        "attributeUpdated",
+    ]
     assert state["notification"]["timesSent"] == 1 and state["notification"]["status"] == "ok"
     assert "lastSuccess" in state["notification"]
 
@@ -161,6 +164,35 @@ async def test_notifications_use_the_subscription_context(
     headers, body = receiver.received[0]
     assert body["data"] == [{"id": "urn:ngsi-ld:Room:1", "type": "Room", "temp": 21}]
     assert ctx_url in headers["link"]
+
+
+async def test_periodic_subscriptions(
+    client: httpx.AsyncClient, receiver: Receiver, migrated_db: Any
+) -> None:
+    await client.post(f"{BASE}/entities", json={"id": "urn:ngsi-ld:Bus:1", "type": "Bus", "speed": 30})
+    sub = {
+        "type": "Subscription",
+        "entities": [{"type": "Bus"}],
+        "timeInterval": 5,
+        "notification": {"format": "keyValues", "endpoint": {"uri": receiver.url}},
+    }
+    assert (await client.post(f"{BASE}/subscriptions", json=sub)).status_code == 201
+    await client.post(f"{BASE}/entities/urn:ngsi-ld:Bus:1/attrs", json={"speed": 40})
+    await settle(migrated_db)
+    assert receiver.received == []  # periodic subscriptions do not notify on changes
+    notifier = notifier_for(migrated_db)
+    assert await notifier.periodic(now=1000.0) == 1
+    assert await notifier.periodic(now=1003.0) == 0
+    assert await notifier.periodic(now=1005.5) == 1
+    assert [b["data"] for _h, b in receiver.received] == [
+        [{"id": "urn:ngsi-ld:Bus:1", "type": "Bus", "speed": 40}]
+    ] * 2
+    for bad in (
+        {**sub, "timeInterval": 0},
+        {**sub, "watchedAttributes": ["speed"]},
+        {**sub, "notificationTrigger": ["x"]},
+    ):
+        assert (await client.post(f"{BASE}/subscriptions", json=bad)).status_code == 400
 
 
 async def test_subscription_crud_and_errors(client: httpx.AsyncClient) -> None:

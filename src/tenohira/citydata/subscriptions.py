@@ -32,6 +32,15 @@ log = structlog.get_logger("tenohira.citydata")
 FORMATS = ("normalized", "keyValues", "concise")
 ACCEPTS = ("application/json", "application/ld+json", "application/geo+json")
 CACHE_SECONDS = 2.0
+TRIGGERS = (
+    "entityCreated",
+    "entityUpdated",
+    "entityDeleted",
+    "attributeCreated",
+    "attributeUpdated",
+    "attributeDeleted",
+)
+DEFAULT_TRIGGERS = ("attributeCreated", "attributeUpdated")
 STATE_MEMBERS = ("status", "timesSent", "timesFailed", "lastNotification", "lastSuccess", "lastFailure")
 
 
@@ -75,7 +84,13 @@ def validate(body: Any, ctx: ActiveContext, *, partial: bool = False) -> dict[st
     if "timeInterval" in sub:
         if "watchedAttributes" in sub:
             raise bad_request("timeInterval and watchedAttributes cannot be combined")
-        raise NgsiError("OperationNotSupported", "periodic (timeInterval) subscriptions are not supported")
+        ti = sub["timeInterval"]
+        if not isinstance(ti, int | float) or isinstance(ti, bool) or ti <= 0:
+            raise bad_request("timeInterval must be a positive number of seconds")
+    if "notificationTrigger" in sub:
+        nt = sub["notificationTrigger"]
+        if not isinstance(nt, list) or not nt or not all(t in TRIGGERS for t in nt):
+            raise bad_request(f"notificationTrigger must list some of {', '.join(TRIGGERS)}")
     if "q" in sub:
         if not isinstance(sub["q"], str):
             raise bad_request("q must be a string")
@@ -167,14 +182,11 @@ def state_of(data: dict[str, Any], now: datetime) -> str:
 
 def render(data: dict[str, Any], created: datetime, modified: datetime, *, sys_attrs: bool) -> dict[str, Any]:
     """A stored subscription as returned by GET (with its status)."""
+    # What the subscriber wrote, plus status and the default triggers (clause 5.2.12); the
+    # notification counters appear once notifications have been sent.
     out = dict(data)
-    out["isActive"] = bool(data.get("isActive", True))
     out["status"] = state_of(data, ent.now_utc())
-    n = dict(out.get("notification", {}))
-    n.setdefault("format", "normalized")
-    n.setdefault("status", "ok")
-    n.setdefault("timesSent", 0)
-    out["notification"] = n
+    out.setdefault("notificationTrigger", list(DEFAULT_TRIGGERS))
     if sys_attrs:
         out["createdAt"] = ent.iso(created)
         out["modifiedAt"] = ent.iso(modified)
@@ -310,6 +322,8 @@ class Notifier:
                     e.id: e for e in await service.entities_by_id(session, [c.entity_id for c in changes])
                 }
             for sub in subs:
+                if sub.data.get("timeInterval"):
+                    continue  # periodic subscriptions notify on their clock, not on changes
                 hits = [
                     stored[c.entity_id]
                     for c in changes
@@ -325,6 +339,33 @@ class Notifier:
                 await self.send(sub, hits)
         except Exception:
             log.exception("notification processing failed")
+
+    async def periodic(self, now: float | None = None) -> int:
+        """Send the notifications of periodic (timeInterval) subscriptions that are due.
+
+        Returns how many were sent. Matching entities are read per subscription (at most
+        1,000, the largest page of a query).
+        """
+        now = time.monotonic() if now is None else now
+        sent = 0
+        for sub in await self.active():
+            interval = sub.data.get("timeInterval")
+            if not interval or now - self._last_sent.get(sub.id, -1e18) < float(interval):
+                continue
+            self._last_sent[sub.id] = now
+            groups = [g for groups, _id, _p in sub.selectors for g in groups]
+            query = service.EntityQuery(type_groups=groups or None, limit=service.MAX_LIMIT)
+            if not groups:
+                query.attrs = frozenset(sub.watched or ())
+                if not query.attrs:
+                    continue
+            async with self.db.session() as session:
+                found, _total, _more = await service.query_entities(session, query, sub.ctx)
+            hits = [e for e in found if sub.matches(e, set(e.data))]
+            if hits:
+                await self.send(sub, hits)
+                sent += 1
+        return sent
 
     async def send(self, sub: Active, hits: list[service.StoredEntity]) -> None:
         """POST one Notification with ``hits`` to the subscription's endpoint; record the outcome."""

@@ -1,4 +1,5 @@
-"""Background work of citydata: IoT readings over MQTT into NGSI-LD attributes (optional).
+"""Background work of citydata: periodic subscription notifications, and IoT readings over
+MQTT into NGSI-LD attributes (optional).
 
 When ``settings.mqtt_url`` is set (e.g. ``mqtt://127.0.0.1:1883``), the platform subscribes to
 ``ngsi-ld/v1/entities/<entity id>/attrs`` — the topic mirrors the REST path of the append
@@ -66,11 +67,32 @@ async def ingest(db: Database, topic: str, payload: bytes) -> service.Change | N
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
-    """Consume readings until ``stop``; reconnects after broker failures. Idle without mqtt_url."""
-    if not settings.mqtt_url:
-        await stop.wait()
-        return
+    """Periodic subscription notifications, and MQTT readings when ``mqtt_url`` is set."""
+    jobs = [periodic_notifications(settings, stop)]
+    if settings.mqtt_url:
+        jobs.append(consume_mqtt(settings, stop))
+    await asyncio.gather(*jobs)
+
+
+async def periodic_notifications(settings: Settings, stop: asyncio.Event) -> None:
+    """Once a second, send what periodic (timeInterval) subscriptions are due."""
+    db = get_database(settings)
+    while not stop.is_set():
+        try:
+            await subs.notifier_for(db).periodic()
+        except Exception:
+            log.exception("periodic notifications failed")
+        try:
+            await asyncio.wait_for(stop.wait(), 1)
+        except TimeoutError:
+            pass
+
+
+async def consume_mqtt(settings: Settings, stop: asyncio.Event) -> None:
+    """Consume readings until ``stop``; reconnects after broker failures."""
     import aiomqtt
+
+    assert settings.mqtt_url is not None
 
     url = urlparse(settings.mqtt_url)
     host, port = url.hostname or "127.0.0.1", url.port or 1883
