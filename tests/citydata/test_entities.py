@@ -62,6 +62,8 @@ async def test_create_retrieve_delete(client: httpx.AsyncClient) -> None:
         "owner": "urn:ngsi-ld:Person:P1",
         "location": {"type": "Point", "coordinates": [138.05, 36.1]},
     }
+    r2 = await client.get(f"{BASE}/entities/urn:ngsi-ld:Vehicle:V1?options=simplified")
+    assert r2.json()["speed"] == 34
     r = await client.get(f"{BASE}/entities/urn:ngsi-ld:Vehicle:V1?options=sysAttrs&attrs=speed")
     body = r.json()
     assert set(body) >= {"id", "type", "speed", "createdAt", "modifiedAt"} and "brandName" not in body

@@ -217,7 +217,17 @@ def _options(request: Request) -> set[str]:
     out: set[str] = set()
     for value in request.query_params.getlist("options"):
         out |= {o.strip() for o in value.split(",") if o.strip()}
-    known = {"keyValues", "concise", "normalized", "sysAttrs", "noOverwrite", "replace", "update", "count"}
+    known = {
+        "keyValues",
+        "simplified",  # the V1.8+ name of keyValues
+        "concise",
+        "normalized",
+        "sysAttrs",
+        "noOverwrite",
+        "replace",
+        "update",
+        "count",
+    }
     unknown = out - known
     if unknown:
         raise bad_request(f"unknown options: {', '.join(sorted(unknown))}")
@@ -237,7 +247,7 @@ def _list_param(request: Request, name: str) -> list[str] | None:
 def _render_options(request: Request, ctx: ActiveContext) -> ent.RenderOptions:
     opts = _options(request)
     fmt = "normalized"
-    if "keyValues" in opts:
+    if "keyValues" in opts or "simplified" in opts:
         fmt = "keyValues"
     elif "concise" in opts:
         fmt = "concise"
