@@ -322,6 +322,9 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
             result: dict[str, Any] = answer.json()
             return result
 
-        return await receive(db, settings, hub, body, trust=trust, household=household)
+        answer = await receive(db, settings, hub, body, trust=trust, household=household)
+        # committed before the answer leaves: an agency never answers "filed" for a filing it could lose
+        await db.commit()
+        return answer
 
     return router

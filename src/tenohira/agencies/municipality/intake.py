@@ -43,6 +43,7 @@ from tenohira.agencies.membership import (
 )
 from tenohira.agencies.municipality import repository, service
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
+from tenohira.agencies.municipality.relay import announce_birth
 from tenohira.agencies.municipality.repository import ResidentRecord
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
@@ -230,6 +231,15 @@ async def _birth_notification(
         nonce=str(fields["presentation_nonce"]),
         mint_code=register_child,
     )
+    # birth.registered leaves through the outbox with this registration (relayed to the hub)
+    await announce_birth(
+        session,
+        settings,
+        result,
+        subject_code=hub.subject_code,
+        client_member=hub.client_member,
+        child_ticket=tickets[0] if tickets else None,
+    )
     reasons = [
         {
             "ja": f"出生届を受理しました（届出期限 {result.deadline.isoformat()}）。",
@@ -342,6 +352,9 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     async def applications(hub: Hub, db: Session) -> dict[str, Any]:
         """Receive a signed application (document + manifest + signature) and decide it."""
         body = parse_intake(hub.json())
-        return await receive(db, settings, hub, body, trust=trust)
+        answer = await receive(db, settings, hub, body, trust=trust)
+        # committed before the answer leaves: an agency never answers "filed" for a filing it could lose
+        await db.commit()
+        return answer
 
     return router
