@@ -163,3 +163,29 @@ async def test_pki_serves_ca_certificates_and_crls(client: httpx.AsyncClient, is
     assert root_crl.is_signature_valid(root.public_key())  # type: ignore[arg-type]
     assert (await client.get("/pki/crl/nope.crl")).status_code == 404
     assert (await client.get("/pki/nope.pem")).status_code == 404
+
+
+async def test_trust_cache_fetches_from_pki_and_refreshes(client: httpx.AsyncClient, issue: IssueFn) -> None:
+    from tenohira.identity import Refused, TrustCache, verify_document_signature
+
+    from .conftest import PASSWORD
+
+    card, sim = await issue()
+    transport = client._transport  # the same in-process app
+    cache = TrustCache("http://test", max_age=3600, transport=transport)
+    doc = b"application"
+    sig = sim.sign(PASSWORD, doc)
+    first = await cache.get()
+    assert verify_document_signature(doc, sig, trust=first).serial == card.sign_serial
+    assert await cache.get() is first  # kept while fresh
+    async with get_database().session() as s:
+        await revoke_card(s, serial=card.sign_serial, reason="lost")
+    assert verify_document_signature(doc, sig, trust=await cache.get())  # still the old CRL
+    cache.invalidate()
+    try:
+        verify_document_signature(doc, sig, trust=await cache.get())
+        raise AssertionError("revoked signature verified after refresh")
+    except Refused as exc:
+        assert exc.reason == "certificate-revoked"
+    zero = TrustCache("http://test", max_age=0, transport=transport)
+    assert await zero.get() is not await zero.get()

@@ -6,7 +6,8 @@ document signatures and revocation. Public face:
 - :class:`BasicFacts` — the four basic facts (基本4情報) plus the reading of the name.
 - :func:`issue_card` → :class:`IssuedCard`; :func:`revoke_card`; :func:`card_status`.
 - :class:`Card` (protocol) and :class:`CardSimulator` — the card in the resident's hand.
-- :class:`TrustStore`, :func:`verify_document_signature` → :class:`SignerInfo` — verification
+- :class:`TrustStore` (and :class:`TrustCache`, fetched from /pki/ and refreshed),
+  :func:`verify_document_signature` → :class:`SignerInfo` — verification
   with only the CA certificates and the CRL (usable by an agency deployed apart).
 - :func:`current_principal`, :func:`optional_principal` — FastAPI dependencies → :class:`Principal`.
 - :func:`record_lockout`, :func:`record_unlock` — lock-out events for the transparency log.
@@ -37,7 +38,7 @@ from tenohira.identity.service import (
     record_unlock,
     revoke_card,
 )
-from tenohira.identity.trust import SignerInfo, TrustStore, verify_document_signature
+from tenohira.identity.trust import SignerInfo, TrustCache, TrustStore, verify_document_signature
 
 __all__ = [
     "BasicFacts",
@@ -50,6 +51,7 @@ __all__ = [
     "Principal",
     "Refused",
     "SignerInfo",
+    "TrustCache",
     "TrustStore",
     "WrongSecret",
     "card_status",

@@ -9,12 +9,15 @@ library can build CMS signatures but not verify them.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -112,19 +115,24 @@ class TrustStore:
         return store
 
     @classmethod
-    async def fetch(cls, base_url: str, *, http_timeout: float = 10.0) -> TrustStore:
-        """Download ``/pki/ca-chain.pem`` and every CRL listed at ``/pki/`` from the platform."""
+    async def fetch(cls, base_url: str, *, http_timeout: float = 10.0, transport: Any = None) -> TrustStore:
+        """Download ``/pki/ca-chain.pem`` and every CRL listed at ``/pki/`` from the platform.
+
+        ``transport``: an ``httpx`` transport (e.g. ``httpx.ASGITransport`` in-process).
+        """
         import httpx
 
         base = base_url.rstrip("/")
-        async with httpx.AsyncClient(timeout=http_timeout) as client:
+        async with httpx.AsyncClient(timeout=http_timeout, transport=transport) as client:
             chain = await client.get(f"{base}/pki/ca-chain.pem")
             chain.raise_for_status()
             index = await client.get(f"{base}/pki/")
             index.raise_for_status()
             crls = []
             for url in index.json().get("crls", []):
-                resp = await client.get(url)
+                # The index names public URLs; fetch them from the same place as the index.
+                path = url.split("/pki/", 1)[1] if "/pki/" in url else url
+                resp = await client.get(f"{base}/pki/{path}")
                 resp.raise_for_status()
                 crls.append(resp.content)
         return cls.from_pem(chain.content, crls)
@@ -216,6 +224,44 @@ class TrustStore:
             raise Refused("revocation-unknown", serial=serial_hex(cert))
         if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
             raise Refused("certificate-revoked", serial=serial_hex(cert))
+
+
+class TrustCache:
+    """A :class:`TrustStore` fetched from the platform's ``/pki/`` and kept for ``max_age`` seconds.
+
+    For a relying party that verifies many signatures: one fetch per ``max_age`` (and sooner when
+    a CRL comes within a minute of its nextUpdate), shared by concurrent callers.
+    """
+
+    def __init__(self, base_url: str, *, max_age: float = 60.0, transport: Any = None) -> None:
+        self.base_url = base_url
+        self.max_age = max_age
+        self.transport = transport
+        self._store: TrustStore | None = None
+        self._fetched = 0.0
+        self._lock = asyncio.Lock()
+
+    def _fresh(self) -> bool:
+        if self._store is None or time.monotonic() - self._fetched >= self.max_age:
+            return False
+        soon = datetime.now(UTC) + timedelta(minutes=1)
+        return all(c.next_update_utc is None or c.next_update_utc > soon for c in self._store.crls)
+
+    async def get(self) -> TrustStore:
+        """The current trust store, fetched again when stale."""
+        if self._fresh():
+            assert self._store is not None
+            return self._store
+        async with self._lock:
+            if not self._fresh():
+                self._store = await TrustStore.fetch(self.base_url, transport=self.transport)
+                self._fetched = time.monotonic()
+            assert self._store is not None
+            return self._store
+
+    def invalidate(self) -> None:
+        """Forget the store (the next :meth:`get` fetches)."""
+        self._store = None
 
 
 # -- signatures --------------------------------------------------------------------------------
