@@ -257,6 +257,11 @@ async def test_user_context_via_link_header_and_hosted_contexts(client: httpx.As
         f"{BASE}/entities/urn:car:2", headers={"Accept": "application/ld+json", **link(ctx_url)}
     )
     assert r.json()["@context"] == ctx_url and r.json()["brand"]["value"] == "Honda"
+    r = await client.get(f"{BASE}/jsonldContexts?details=true&kind=Hosted")
+    assert [d["kind"] for d in r.json()] == ["Hosted"] and r.json()[0]["URL"] == ctx_url
+    assert r.json()[0]["createdAt"].endswith("Z")
+    r = await client.get(f"{BASE}/jsonldContexts")
+    assert ctx_url in r.json() and any("core-context" in u for u in r.json())
     # the core context is served too (for clients that want to read it)
     r = await client.get(f"{BASE}/jsonldContexts/ngsi-ld-core-context-v1.9.jsonld")
     assert r.status_code == 200 and "@context" in r.json()

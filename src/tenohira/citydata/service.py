@@ -848,6 +848,12 @@ async def hosted_contexts(session: AsyncSession) -> dict[str, Any]:
     return {r[0]: r[1] for r in await session.execute(sa.select(HostedContext.id, HostedContext.body))}
 
 
+async def hosted_context_rows(session: AsyncSession) -> list[tuple[str, datetime]]:
+    """(id, created_at) of every hosted @context, oldest first."""
+    stmt = sa.select(HostedContext.id, HostedContext.created_at).order_by(HostedContext.created_at)
+    return [(r[0], r[1]) for r in await session.execute(stmt)]
+
+
 async def list_hosted_contexts(session: AsyncSession) -> list[str]:
     return [
         r[0] for r in await session.execute(sa.select(HostedContext.id).order_by(HostedContext.created_at))
