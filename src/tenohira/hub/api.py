@@ -208,6 +208,32 @@ async def resolve_card(request: Request) -> Response:
     return _signed_json(state, caller, {"code": code})
 
 
+@router.post(
+    "/events",
+    status_code=202,
+    summary="Publish an event (signed; the subject by the publisher's own code in Hub-Subject)",
+)
+async def publish_event(request: Request) -> Response:
+    from tenohira.hub.events import EventIn, accept, courier_for
+
+    state = state_of(request)
+    caller = await authenticate(state, request, exchange=False)
+    data = _parse(EventIn, caller.body)
+    accepted = await accept(state, caller.member.id, caller.message.headers.get("hub-subject"), data)
+    # delivered after the commit, at least once: now, and by the retry loop if this fails
+    courier_for(state.settings, state).kick(accepted.deliveries)
+    return _signed_json(
+        state,
+        caller,
+        {
+            "event_id": accepted.event_id,
+            "deliveries": len(accepted.deliveries),
+            "duplicate": accepted.duplicate,
+        },
+        status=202,
+    )
+
+
 @router.get("/history", summary="A person's access history, by the calling member's code (palm)")
 async def history(request: Request, code: str, limit: int = 100, offset: int = 0) -> Response:
     state = state_of(request)

@@ -15,6 +15,7 @@ from tenohira.core.db import get_database
 from tenohira.core.progress import ProgressFn
 from tenohira.hub import repository as repo
 from tenohira.hub import service as svc
+from tenohira.hub.events import allow_publisher, subscribe_member
 from tenohira.hub.pki import (
     HUB_MEMBER_ID,
     MemberCA,
@@ -38,7 +39,8 @@ class InProcessMember:
 
 
 IN_PROCESS_MEMBERS = (
-    InProcessMember("palm", "手のひら（住民向け窓口）", None, ("resolve-cards", "read-history")),
+    # the palm's base URL is the platform root: the hub delivers events to /api/palm/events
+    InProcessMember("palm", "手のひら（住民向け窓口）", "", ("resolve-cards", "read-history")),
     InProcessMember(
         "municipality",
         "手のひら市 住民基本台帳システム",
@@ -202,6 +204,59 @@ BIRTH_STORY_SERVICES = (
     ),
 )
 
+# Digital supporters and the staff console (issue 7): the palm asks whether a resident is
+# under an address-protection measure before a supporter acts, and staff review the queue.
+SUPPORT_SERVICES = (
+    ServiceSpec(
+        "municipality",
+        "protection-status",
+        "GET",
+        "/services/protection-status",
+        "住民基本台帳事務における支援措置（住民基本台帳事務処理要領） (check)",
+        "支援措置（DV等）の対象かどうか（はい・いいえのみ）",
+        openapi=_subject_op("Whether the person is under an address-protection measure", _OBJ),
+    ),
+    ServiceSpec(
+        "municipality",
+        "review-queue",
+        "GET",
+        "/services/review/queue",
+        "行政手続法 第6条（標準処理期間） (check)",
+        "職員審査待ちの申請（参照番号・手続・期限・規則の所見のみ）",
+        openapi={"summary": "Applications waiting for staff review", "responses": {"200": {}}},
+    ),
+    ServiceSpec(
+        "municipality",
+        "review-case",
+        "POST",
+        "/services/review/case",
+        "行政手続法 第7条（審査） (check)",
+        "職員審査: 申請書と規則による判定の説明",
+        openapi=_subject_op("One queued application with the rules' explanation", _OBJ, _OBJ),
+    ),
+    ServiceSpec(
+        "municipality",
+        "review-decision",
+        "POST",
+        "/services/review/decision",
+        "行政手続法 第8条（理由の提示） (check)",
+        "職員審査の決定（承認・却下と理由）",
+        openapi=_subject_op("Decide a queued application with a reason", _OBJ, _OBJ),
+    ),
+)
+SUPPORT_RIGHTS = (
+    (
+        "palm",
+        "municipality.protection-status",
+        "supporter-delegation",
+        "支援措置対象者の保護（住民基本台帳事務処理要領） (check)",
+        False,
+    ),
+    ("palm", "municipality.review-queue", "staff-review", "行政手続法 第6条 (check)", False),
+    ("palm", "municipality.review-case", "staff-review", "行政手続法 第7条 (check)", True),
+    ("palm", "municipality.review-decision", "staff-review", "行政手続法 第8条 (check)", False),
+)
+
 # (client, service, purpose, legal basis, reveals a third party's affairs)
 BIRTH_STORY_RIGHTS = (
     ("palm", "municipality.basic-facts", "prefill", "本人の求め（番号法 第19条第16号 相当） (check)", False),
@@ -244,6 +299,21 @@ BIRTH_STORY_RIGHTS = (
         "健康保険法 第102条 / 番号法 別表 (check)",
         True,
     ),
+    # push (issue 5): after a life event the palm works out what applies to the household
+    ("palm", "insurer.insurance-type", "eligibility-check", "本人の求め (check)", False),
+)
+
+# Events across the hub: (publisher, topic, legal basis) and (subscriber, topic, path, legal basis).
+EVENT_PUBLISHERS = (
+    ("municipality", "birth.registered", "戸籍法 第49条 / 住民基本台帳法 第8条（出生による住民票の記載）"),
+)
+EVENT_SUBSCRIPTIONS = (
+    (
+        "palm",
+        "birth.registered",
+        "/api/palm/events",
+        "本人への通知（出生に伴う手続の案内）: 本人の同意 (check)",
+    ),
 )
 
 
@@ -274,11 +344,17 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     ca = await asyncio.to_thread(_prepare_files, settings)
     hub_cert = load_cert((hub_dir(settings) / "hub.pem").read_bytes())
     base = settings.resolved_base_url
-    total = len(IN_PROCESS_MEMBERS) + len(BIRTH_STORY_SERVICES) + len(BIRTH_STORY_RIGHTS)
+    total = (
+        len(IN_PROCESS_MEMBERS)
+        + len(BIRTH_STORY_SERVICES + SUPPORT_SERVICES)
+        + len(BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS)
+        + len(EVENT_PUBLISHERS)
+        + len(EVENT_SUBSCRIPTIONS)
+    )
     done = 0
     async with get_database(settings).session() as session:
         for spec in IN_PROCESS_MEMBERS:
-            base_url = base + spec.mount if spec.mount else None
+            base_url = base + spec.mount if spec.mount is not None else None
             existing = await repo.get_member(session, spec.id)
             directory = member_dir(settings, spec.id)
             if existing is None or not (directory / "key.pem").exists():
@@ -303,7 +379,7 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
             done += 1
             progress("hub: members", done, total)
         await session.flush()
-        for s in BIRTH_STORY_SERVICES:
+        for s in BIRTH_STORY_SERVICES + SUPPORT_SERVICES:
             await svc.publish_service(
                 session,
                 provider_id=s.provider,
@@ -317,7 +393,7 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
             )
             done += 1
             progress("hub: members", done, total)
-        for client, service_id, purpose, basis, third in BIRTH_STORY_RIGHTS:
+        for client, service_id, purpose, basis, third in BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS:
             if await repo.find_right(session, client, service_id, purpose) is None:
                 await svc.grant(
                     session,
@@ -327,5 +403,13 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
                     legal_basis=basis,
                     reveals_third_party=third,
                 )
+            done += 1
+            progress("hub: members", done, total)
+        for member_id, topic, basis in EVENT_PUBLISHERS:
+            await allow_publisher(session, member_id, topic, basis)
+            done += 1
+            progress("hub: members", done, total)
+        for member_id, topic, path, basis in EVENT_SUBSCRIPTIONS:
+            await subscribe_member(session, member_id, topic, path, basis)
             done += 1
             progress("hub: members", done, total)

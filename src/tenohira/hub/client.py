@@ -304,3 +304,25 @@ class HubClient:
             "GET", "/history", params={"code": code, "limit": str(limit), "offset": str(offset)}
         )
         return list(answer.raise_for_problem().json()["entries"])
+
+    async def publish_event(
+        self,
+        topic: str,
+        *,
+        event_id: str,
+        subject_code: str | None,
+        payload: dict[str, Any],
+        occurred_at: str | None = None,
+    ) -> dict[str, Any]:
+        """Publish an event through the hub (the hub checks this member may publish ``topic``).
+
+        ``event_id`` is this member's own id for the event (its outbox id): publishing it again
+        is answered with ``duplicate: true`` and delivers nothing twice. ``subject_code`` is this
+        member's code for the person; each subscriber receives its own code.
+        """
+        body: dict[str, Any] = {"event_id": event_id, "topic": topic, "payload": payload}
+        if occurred_at is not None:
+            body["occurred_at"] = occurred_at
+        headers = {"hub-subject": subject_code} if subject_code else {}
+        answer = await self.send("POST", "/events", json=body, headers=headers)
+        return dict(answer.raise_for_problem().json())

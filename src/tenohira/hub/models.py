@@ -16,6 +16,10 @@ __all__ = [
     "AgencyCode",
     "Base",
     "CardLink",
+    "EventDelivery",
+    "EventPublisher",
+    "EventSubscription",
+    "HubEvent",
     "Member",
     "Nonce",
     "Service",
@@ -147,3 +151,67 @@ class AccessHistoryEntry(Base):
     outcome: Mapped[str] = mapped_column(sa.String(32))
     status: Mapped[int] = mapped_column(sa.Integer)
     third_party: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+
+# --- events across the hub ------------------------------------------------------------------
+
+
+class EventPublisher(Base):
+    """A member allowed to publish a topic (e.g. the municipality: birth.registered), and why."""
+
+    __tablename__ = "hub_event_publishers"
+
+    member_id: Mapped[str] = mapped_column(sa.ForeignKey("hub_members.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    legal_basis: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class EventSubscription(Base):
+    """Member × topic: where the hub delivers events of that topic (a path on the member's base URL)."""
+
+    __tablename__ = "hub_event_subscriptions"
+
+    member_id: Mapped[str] = mapped_column(sa.ForeignKey("hub_members.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    path: Mapped[str] = mapped_column(sa.String(300))
+    legal_basis: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class HubEvent(Base):
+    """An event a member published through the hub; (publisher, its event id) is accepted once."""
+
+    __tablename__ = "hub_events"
+    __table_args__ = (
+        sa.UniqueConstraint("publisher_id", "publisher_event_id", name="uq_hub_events_publisher_event"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)  # the hub's own event id
+    publisher_id: Mapped[str] = mapped_column(sa.String(64))
+    publisher_event_id: Mapped[str] = mapped_column(sa.String(64))
+    topic: Mapped[str] = mapped_column(sa.String(128))
+    subject_id: Mapped[str | None] = mapped_column(sa.String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    occurred_at: Mapped[datetime | None] = mapped_column(TZ)
+    received_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class EventDelivery(Base):
+    """One event to one subscriber: pending until the subscriber's signed answer says it is stored."""
+
+    __tablename__ = "hub_event_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "member_id", name="uq_hub_event_deliveries_event_member"),
+        sa.Index("ix_hub_event_deliveries_pending", "delivered_at", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)  # also the access-history exchange id
+    event_id: Mapped[str] = mapped_column(sa.ForeignKey("hub_events.id"))
+    member_id: Mapped[str] = mapped_column(sa.String(64))
+    subject_code: Mapped[str | None] = mapped_column(sa.String(64))  # the subscriber's own code
+    legal_basis: Mapped[str] = mapped_column(sa.String(500))
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(TZ)
+    delivered_at: Mapped[datetime | None] = mapped_column(TZ)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))

@@ -28,6 +28,27 @@ async def purge_once(settings: Settings, now: datetime | None = None) -> tuple[i
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
+    """Purge nonces and history, and deliver pending events across the hub, until ``stop`` is set."""
+    await asyncio.gather(_purge(settings, stop), _deliver_events(settings, stop))
+
+
+async def _deliver_events(settings: Settings, stop: asyncio.Event) -> None:
+    from tenohira.hub.events import courier_for
+
+    while not stop.is_set():
+        try:
+            courier = courier_for(settings)
+        except (FileNotFoundError, OSError, ValueError):
+            # no hub keys yet (before bootstrap): look again shortly
+            try:
+                await asyncio.wait_for(stop.wait(), 5)
+            except TimeoutError:
+                pass
+            continue
+        await courier.run(stop)
+
+
+async def _purge(settings: Settings, stop: asyncio.Event) -> None:
     """Purge nonces every minute and history every six hours until ``stop`` is set."""
     last_history = 0.0
     loop = asyncio.get_running_loop()

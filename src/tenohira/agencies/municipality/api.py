@@ -15,14 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.membership import LazyHubProvider, member_client
 from tenohira.agencies.municipality import schemas, service
+from tenohira.agencies.municipality.relay import announce_birth
 from tenohira.audit import append_event
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
-from tenohira.events import publish
 from tenohira.hub import HubRequest
 
 MEMBER_ID = "municipality"
-BIRTH_REGISTERED = "birth.registered"  # topic of the domain event (tenohira.events)
+BIRTH_REGISTERED = "birth.registered"  # topic of the domain event (tenohira.events; relay.py)
 log = structlog.get_logger("tenohira.municipality")
 
 
@@ -91,20 +91,13 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
         ticket = tickets[0] if tickets else None
         # In the same transaction as the registration: the event leaves after commit (outbox).
         # References only: no names, no numbers; the caller learns the child through its ticket.
-        await publish(
+        await announce_birth(
             db,
-            BIRTH_REGISTERED,
-            {
-                "notification_id": result.notification_id,
-                "municipality": settings.municipality_code,
-                "birth_date": result.birth_date.isoformat(),
-                "filed_on": result.filed_on.isoformat(),
-                "deadline": result.deadline.isoformat(),
-                "late": result.late,
-                "client_member": hub.client_member,
-                "child_ticket": ticket,
-            },
-            key=result.notification_id,
+            settings,
+            result,
+            subject_code=hub.subject_code,
+            client_member=hub.client_member,
+            child_ticket=ticket,
         )
         await append_event(
             db,

@@ -1,0 +1,319 @@
+"""Push: after a life event, work out which procedures now apply to the household, and say so.
+
+For ``birth.registered`` (delivered by the hub, stored by :mod:`intake`, published locally),
+the palm asks through the hub — by its own code for the person, purpose ``eligibility-check`` —
+for the household (composition, insurance, income: municipality), the resident-tax status
+(municipality) and the insurance type (insurer), builds the rules' :class:`Household`, runs
+:func:`tenohira.rules.explain` and matches the catalogue's procedures for the life event:
+
+- decided by rules: a notice only when the benefit is eligible, with its amount and the rules'
+  own explanation (ja/en) and legal basis;
+- notifications and staff-reviewed procedures: a notice when the household's facts make it
+  apply (NHI enrolment only under NHI, the employer's dependant notice only under employees'
+  insurance, premature-infant care only when the rules say so);
+- "notice" procedures (check-ups, visits: nothing to file): an information notice.
+
+The notice that produced the event (the birth notification itself) is not repeated. Each
+notice is unique per (event, procedure); with the events module's processed record in the same
+transaction a redelivered event creates nothing twice. The person is told once per event:
+inbox always, email if the palm has an address — only "you have N new notices".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenohira.core.config import Settings, get_settings
+from tenohira.core.crashpoints import crash_point
+from tenohira.hub import HubClient, HubResponseError
+from tenohira.notify import add_template_dir, send
+from tenohira.palm.people import ensure_person, palm_client, recipient_for
+from tenohira.palm.push.models import Notice
+from tenohira.procedures import Procedure, deadline_for, load_catalogue
+from tenohira.rules import Explanation, Household, Member, explain
+
+log = structlog.get_logger("tenohira.palm.push")
+
+JST = ZoneInfo("Asia/Tokyo")
+PURPOSE = "eligibility-check"
+TEMPLATE = "push_notices"
+add_template_dir(Path(__file__).parent / "templates")
+
+# life event of a hub topic, and the procedure the event itself completed (not noticed again)
+LIFE_EVENTS = {"birth.registered": ("birth", "birth_notification")}
+
+_PARENT_RELATIONS = {"head", "spouse"}
+
+
+class FactsUnavailable(Exception):
+    """The household could not be fetched through the hub (the event is retried later)."""
+
+
+@dataclass
+class HouseholdFacts:
+    """What the agencies answered (through the hub), and the exchanges that carried it."""
+
+    household: dict[str, Any]
+    tax: dict[str, Any] | None
+    insurance: dict[str, Any] | None
+    exchanges: list[str] = field(default_factory=list)
+
+
+async def _ask(client: HubClient, service: str, code: str, out: list[str]) -> dict[str, Any] | None:
+    answer = await client.call(service, subject_code=code, purpose=PURPOSE, method="GET")
+    if answer.exchange_id:
+        out.append(answer.exchange_id)
+    if not answer.ok:
+        log.info("push: source refused", service=service, status=answer.status)
+        return None
+    data = answer.json()
+    return data if isinstance(data, dict) else None
+
+
+async def fetch_facts(client: HubClient, code: str) -> HouseholdFacts:
+    """The three answers, asked concurrently (no database write may be pending: SQLite is shared)."""
+    exchanges: list[str] = []
+    try:
+        household, tax, insurance = await asyncio.gather(
+            _ask(client, "municipality.household", code, exchanges),
+            _ask(client, "municipality.resident-tax-status", code, exchanges),
+            _ask(client, "insurer.insurance-type", code, exchanges),
+        )
+    except (HubResponseError, OSError) as exc:
+        raise FactsUnavailable(str(exc)) from exc
+    if household is None:
+        raise FactsUnavailable("the municipality did not answer with the household")
+    return HouseholdFacts(household, tax, insurance, exchanges)
+
+
+def build_household(facts: HouseholdFacts, municipality: str) -> Household:
+    """The rules' household from the municipality's answer; the insurer's answer wins for the subject."""
+    members: list[Member] = []
+    insurer_says = (facts.insurance or {}).get("insurance")
+    for i, m in enumerate(facts.household.get("members", []), start=1):
+        relation = str(m.get("relation", "other"))
+        role = "parent" if relation in _PARENT_RELATIONS else "child" if relation == "child" else "other"
+        insurance = m.get("insurance") if m.get("insurance") in ("employee", "nhi") else "nhi"
+        if m.get("is_subject") and insurer_says in ("employee", "nhi"):
+            insurance = insurer_says
+        members.append(
+            Member(
+                id=f"m{i}",  # members are described, never named
+                role=role,
+                birth_date=date.fromisoformat(str(m["birth_date"])),
+                sex=m.get("sex") if m.get("sex") in ("male", "female") else None,
+                insurance=insurance,
+                employment_insured=bool(m.get("employment_insured")),
+                annual_income=max(0, int(m.get("annual_income") or 0)),
+                expecting_due_date=(
+                    date.fromisoformat(str(m["expecting_due_date"])) if m.get("expecting_due_date") else None
+                ),
+            )
+        )
+    parents = [m for m in members if m.role == "parent"]
+    children = [m for m in members if m.role == "child"]
+    return Household(
+        municipality=municipality,
+        single_parent=len(parents) == 1 and bool(children),
+        members=members,
+    )
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A notice before it is stored."""
+
+    procedure: Procedure
+    kind: str
+    deadline: date | None
+    amount: int | None
+    amount_period: str | None
+    explanation_ja: str
+    explanation_en: str
+    legal_basis: list[dict[str, Any]]
+
+
+def _procedure_basis(p: Procedure) -> list[dict[str, Any]]:
+    return [b.model_dump(mode="json") for b in p.legal_basis]
+
+
+def propose(
+    explanation: Explanation, household: Household, event_date: date, life_event: str, done: str
+) -> list[Proposal]:
+    """Which of the life event's procedures apply to this household (pure: tested without a hub)."""
+    parents = [m for m in household.members if m.role == "parent"]
+    under = {m.insurance for m in parents}
+    out: list[Proposal] = []
+    for p in load_catalogue().for_event(life_event):
+        if p.id == done:
+            continue
+        deadline = deadline_for(p, event_date)
+        method = p.decision.method
+        if method == "rules":
+            try:
+                b = explanation.benefit(str(p.decision.benefit))
+            except KeyError:
+                continue
+            if not b.eligible:
+                continue
+            amount, period = (b.monthly_amount, "monthly") if b.kind == "monthly" else (b.amount, "once")
+            out.append(
+                Proposal(
+                    p,
+                    "procedure",
+                    deadline,
+                    amount,
+                    period if amount is not None else None,
+                    b.summary,
+                    b.summary_en,
+                    [x.model_dump(mode="json") for x in b.legal_basis] or _procedure_basis(p),
+                )
+            )
+            continue
+        if method == "notice":
+            out.append(
+                Proposal(
+                    p,
+                    "information",
+                    deadline,
+                    None,
+                    None,
+                    p.deadline.description.ja,
+                    p.deadline.description.en,
+                    _procedure_basis(p),
+                )
+            )
+            continue
+        # acceptance / staff: applies when the household's facts say so
+        if p.id == "nhi_enrolment" and "nhi" not in under:
+            continue
+        if p.id == "employee_insurance_dependant" and "employee" not in under:
+            continue
+        if p.id == "premature_infant_care":
+            try:
+                if not explanation.benefit("premature_infant_care").eligible:
+                    continue
+            except KeyError:
+                continue
+        ja = f"{p.names.ja}の手続きが必要です。{p.deadline.description.ja}"
+        en = f"{p.names.en} is needed. {p.deadline.description.en}"
+        out.append(Proposal(p, "procedure", deadline, None, None, ja, en, _procedure_basis(p)))
+    return out
+
+
+async def notices_for_event(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    topic: str,
+    code: str,
+    payload: dict[str, Any],
+    settings: Settings | None = None,
+    client: HubClient | None = None,
+) -> list[Notice]:
+    """Compute and store the notices of one delivered event, and tell the person (one transaction).
+
+    Hub calls come first; every write after them, in ``session`` (the caller commits).
+    """
+    settings = settings or get_settings()
+    life_event, done = LIFE_EVENTS[topic]
+    facts = await fetch_facts(client or palm_client(settings), code)
+    event_date = date.fromisoformat(str(payload.get("birth_date") or datetime.now(JST).date().isoformat()))
+    on = max(event_date, datetime.now(JST).date())
+    household = build_household(facts, str(payload.get("municipality") or settings.municipality_code))
+    explanation = explain(household, on)
+    proposals = propose(explanation, household, event_date, life_event, done)
+    existing = set(
+        (await session.scalars(sa.select(Notice.procedure_id).where(Notice.event_id == event_id))).all()
+    )
+    now = datetime.now(UTC)
+    common_facts = {
+        "event_date": event_date.isoformat(),
+        "decided_on": on.isoformat(),
+        "resident_tax_status": (facts.tax or {}).get("status"),
+        "insurance": (facts.insurance or {}).get("insurance"),
+        "hub_exchanges": facts.exchanges,
+    }
+    created: list[Notice] = []
+    for proposal in proposals:
+        if proposal.procedure.id in existing:
+            continue
+        notice = Notice(
+            id=uuid.uuid4().hex,
+            owner_code=code,
+            event_id=event_id,
+            life_event=life_event,
+            procedure_id=proposal.procedure.id,
+            kind=proposal.kind,
+            deadline=proposal.deadline,
+            amount=proposal.amount,
+            amount_period=proposal.amount_period,
+            explanation_ja=proposal.explanation_ja,
+            explanation_en=proposal.explanation_en,
+            legal_basis=proposal.legal_basis,
+            facts=common_facts,
+            status="new",
+            created_at=now,
+        )
+        session.add(notice)
+        created.append(notice)
+    person = await ensure_person(session, code, now)
+    crash_point("palm.push.after_notices")
+    actionable = sum(1 for n in created if n.kind == "procedure")
+    if created:
+        await send(
+            session,
+            recipient=recipient_for(code),
+            template=TEMPLATE,
+            language=person.language if person.language in ("ja", "en") else "ja",
+            params={"count": actionable, "information": len(created) - actionable},
+            email=person.email,
+        )
+    crash_point("palm.push.after_notify")
+    log.info("push notices", event_id=event_id, notices=len(created), email=person.email is not None)
+    return created
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def urgency_key(n: Notice) -> tuple[int, int, date, str]:
+    """Most urgent first: open procedures by deadline, then those without one, then information."""
+    return (
+        0 if n.status == "new" else 1,
+        0 if n.kind == "procedure" else 1,
+        n.deadline or date.max,
+        n.procedure_id,
+    )
+
+
+async def notices_of(session: AsyncSession, code: str, *, include_dismissed: bool = False) -> list[Notice]:
+    """The person's notices, most urgent first."""
+    query = sa.select(Notice).where(Notice.owner_code == code)
+    if not include_dismissed:
+        query = query.where(Notice.status != "dismissed")
+    return sorted((await session.scalars(query)).all(), key=urgency_key)
+
+
+async def notice_of(session: AsyncSession, code: str, notice_id: str) -> Notice | None:
+    """One of the person's notices (None if it is someone else's: the same answer as unknown)."""
+    notice = await session.get(Notice, notice_id)
+    return notice if notice is not None and notice.owner_code == code else None
+
+
+async def dismiss(session: AsyncSession, notice: Notice) -> Notice:
+    """Hide a notice from the list (it stays in the record)."""
+    if notice.status != "dismissed":
+        notice.status = "dismissed"
+        notice.dismissed_at = datetime.now(UTC)
+    return notice
