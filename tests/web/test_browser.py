@@ -142,7 +142,7 @@ def test_birth_story_in_the_browser(demo_cards: None, live_server: Any) -> None:
             time.sleep(1)
         axe.check(page, "home-notices")
         if notices and page.locator("ul.notices input[name=procedure]").count():
-            page.click("main form[action='/bundles'] button[type=submit]")
+            page.click("main form[action='/bundles'] button[type=submit] >> nth=-1")
         else:
             query = "&".join(f"procedure={p}" for p in FALLBACK)
             page.goto(f"{base}/bundles/new?{query}")
@@ -174,6 +174,15 @@ def test_birth_story_in_the_browser(demo_cards: None, live_server: Any) -> None:
         assert page.locator("ul.access > li").count() >= 3
         assert "hospital.birth-certificate" in page.inner_text("main")
         axe.check(page, "access-history")
+
+        for entry in page.locator("ul.access > li:has(.third-party)").all():
+            text = entry.inner_text()  # another person's affairs: only when and under which law
+            assert "." not in text.split("\n")[-1] and "municipality." not in text
+        # somebody else's (or no) application: 404, and nothing about whether it exists
+        missing = page.goto(f"{base}/applications/A0000000000000000")
+        assert missing is not None and missing.status == 404
+        assert "見つかりません" in page.inner_text("main")
+        axe.check(page, "not-found")
 
         page.click("footer form[action='/help'] button")
         assert "相談を受け付けました" in page.inner_text("main")

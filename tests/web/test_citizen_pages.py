@@ -176,3 +176,94 @@ async def test_assistant_output_is_escaped(client: httpx.AsyncClient, card: Any)
     await log_in(client)
     page = await client.get("/assistant")
     assert page.status_code == 200 and 'name="text"' in page.text
+
+
+async def test_every_form_post_needs_the_csrf_token(client: httpx.AsyncClient, card: Any) -> None:
+    await log_in(client)
+    for path in (
+        "/logout",
+        "/help",
+        "/assistant",
+        "/birth",
+        "/bundles",
+        "/bundles/B1/answers",
+        "/bundles/B1/sign",
+        "/applications/A1/sign",
+        "/settings",
+    ):
+        r = await client.post(path, data={"csrf_token": "forged", "text": "x", "password": DEMO_PASSWORD})
+        assert r.status_code == 403, path
+    assert (await client.get("/")).status_code == 200  # still logged in: the forged logout did nothing
+
+
+def test_third_party_entries_show_only_when_and_the_law() -> None:
+    from tenohira.web.citizen import history_view
+
+    entries = history_view(
+        [
+            {
+                "at": "2026-11-26T09:00:00+00:00",
+                "client": "insurer",
+                "client_name": "手のひら健康保険組合",
+                "provider": "municipality",
+                "provider_name": "住民基本台帳",
+                "service": "municipality.household",
+                "purpose": "dependant",
+                "legal_basis": "健康保険法",
+                "third_party": True,
+            },
+            {"at": "2026-11-26T09:01:00+00:00", "client": "palm", "service": "municipality.basic-facts"},
+            "not an entry",
+        ]
+    )
+    assert len(entries) == 2
+    hidden, shown = entries
+    assert hidden["legal_basis"] == "健康保険法" and hidden["at"]
+    assert hidden["client"] is None and hidden["provider"] is None and hidden["service"] is None
+    assert hidden["purpose"] is None
+    assert shown["service"] == "municipality.basic-facts" and shown["client"] == "palm"
+
+
+def test_notices_most_urgent_first_and_answers_parsed() -> None:
+    from tenohira.web.citizen import _notice_view, parse_answer
+
+    today = date(2026, 11, 26)
+    views = [
+        _notice_view(n, "ja", today)
+        for n in (
+            {
+                "procedure": "child_allowance_claim",
+                "deadline": "2026-12-10",
+                "amount": 10000,
+                "amount_period": "monthly",
+            },
+            {"procedure": "birth_notification", "deadline": "2026-11-28", "status": "new"},
+            {"procedure": "checkup_3y", "kind": "notice"},
+            {
+                "procedure": "maternity_allowance",
+                "deadline": "2026-11-20",
+                "legal_basis": [{"ja": "健康保険法", "en": "HIA"}],
+            },
+        )
+    ]
+    views.sort(key=lambda n: (n["deadline"] is None, n["deadline"] or date.max, n["name"]))
+    assert [v["procedure"] for v in views] == [
+        "maternity_allowance",
+        "birth_notification",
+        "child_allowance_claim",
+        "checkup_3y",
+    ]
+    assert views[0]["overdue"] and views[1]["urgent"] and not views[2]["urgent"]
+    assert views[0]["legal_basis"] == "健康保険法" and views[2]["monthly"]
+    assert not views[3]["doable"]  # a check-up notice is not filed
+    form = {"a.bank": "手のひら銀行", "a.number": "123", "n": "1,000", "b": "true", "t": " x "}
+    assert parse_answer("bank_account", form, "a") == {
+        "bank": "手のひら銀行",
+        "branch": "",
+        "type": "",
+        "number": "123",
+    }
+    assert parse_answer("amount", form, "n") == 1000
+    assert parse_answer("boolean", form, "b") is True
+    assert parse_answer("text", form, "t") == "x"
+    assert parse_answer("text", form, "missing") is None

@@ -770,23 +770,17 @@ async def application(request: Request, application_id: str) -> Response:
 # --- access history ---------------------------------------------------------------------------
 
 
-@router.get("/access-history", response_class=HTMLResponse)
-async def access_history(request: Request) -> Response:
-    principal = await current(request)
-    if principal is None:
-        return to_login(request)
-    async with PlatformApi(request) as api:
-        try:
-            body = await api.get("/api/palm/access-history")
-        except ApiError as exc:
-            return problem_page(request, exc, principal, "history")
+def history_view(raw: list[Any]) -> list[dict[str, Any]]:
+    """Access-history entries for the page.
+
+    An entry marked ``third_party`` would reveal someone else's private affairs (who else lives
+    in the household, …): it shows only when and under which law, not who asked whom, nor what.
+    """
     entries = []
-    for e in body.get("entries", []):
+    for e in raw:
         if not isinstance(e, dict):
             continue
         third = bool(e.get("third_party"))
-        # An entry that would reveal someone else's private affairs shows only when and under
-        # which law: not who asked whom, nor what.
         entries.append(
             {
                 "at": e.get("at"),
@@ -799,6 +793,20 @@ async def access_history(request: Request) -> Response:
                 "outcome": None if third else e.get("outcome"),
             }
         )
+    return entries
+
+
+@router.get("/access-history", response_class=HTMLResponse)
+async def access_history(request: Request) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    async with PlatformApi(request) as api:
+        try:
+            body = await api.get("/api/palm/access-history")
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "history")
+    entries = history_view(body.get("entries", []))
     return render(request, "history.html", {"active": "history", "entries": entries}, principal=principal)
 
 

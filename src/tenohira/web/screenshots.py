@@ -83,7 +83,7 @@ def take(out: Path, *, residents: int = 120) -> list[str]:
                 time.sleep(1)
             _shot(page, out, "07-notices", taken)
             if page.locator("main form[action='/bundles'] button[type=submit]").count():
-                page.click("main form[action='/bundles'] button[type=submit]")
+                page.click("main form[action='/bundles'] button[type=submit] >> nth=-1")
                 page.wait_for_url(re.compile(r".*/bundles/[^/]+$"))
                 _shot(page, out, "08-do-them-for-me", taken)
             page.goto(f"{base}/applications")
