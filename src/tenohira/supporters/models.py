@@ -1,4 +1,4 @@
-"""Tables of supporters: help requests (so far; delegations and assisted sessions come later).
+"""Tables of supporters: roles, delegations, help requests and the supporters' action log.
 
 A help request is a resident asking for a person (a digital supporter). It carries the
 conversation that led to it, so the resident does not have to repeat themselves. The resident
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
@@ -28,6 +28,9 @@ class HelpRequest(Base):
     language: Mapped[str] = mapped_column(String(8))
     transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16))  # open | taken | closed
+    taken_by: Mapped[str | None] = mapped_column(String(32), nullable=True)  # role id of the supporter
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)  # staff role id (counter)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -37,4 +40,66 @@ class HelpRequest(Base):
     )
 
 
-__all__ = ["Base", "HelpRequest"]
+class Role(Base):
+    """A person with a role on the palm side: staff, supporter or administrator.
+
+    Kept by the person's palm code (they log in with their own card like residents). A demo
+    account is first known by its card's authentication serial and bound to the palm code at
+    first use (``card_serial``).
+    """
+
+    __tablename__ = "supporters_roles"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    palm_code: Mapped[str | None] = mapped_column(String(96), nullable=True, index=True)
+    card_serial: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))  # staff | supporter | administrator
+    display_name: Mapped[str] = mapped_column(String(128))  # shown to residents (their supporter)
+    organisation: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Delegation(Base):
+    """A resident lets a supporter see (``read``) or prepare (``file``) procedures until ``expires_at``."""
+
+    __tablename__ = "supporters_delegations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resident_code: Mapped[str] = mapped_column(String(96))
+    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters_roles.id"))
+    procedures: Mapped[list[str]] = mapped_column(JSON)
+    mode: Mapped[str] = mapped_column(String(8))  # read | file
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    granted_card_serial: Mapped[str] = mapped_column(String(64))  # the card that granted it
+    state: Mapped[str] = mapped_column(String(16))  # active | revoked | ended
+    end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        Index("ix_supporters_delegations_resident", "resident_code", "state"),
+        Index("ix_supporters_delegations_supporter", "supporter_id", "state"),
+    )
+
+
+class SupporterAction(Base):
+    """One thing a supporter or staff member did for or about a resident (both named by reference)."""
+
+    __tablename__ = "supporters_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[str] = mapped_column(String(32))  # role id
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(128))  # the supporter's name as the resident knows it
+    resident_code: Mapped[str] = mapped_column(String(96))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    delegation_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    __table_args__ = (Index("ix_supporters_actions_resident", "resident_code", "at"),)
+
+
+__all__ = ["Base", "Delegation", "HelpRequest", "Role", "SupporterAction"]
