@@ -310,3 +310,38 @@ async def test_conversations_are_private_to_their_resident(
     await other.start()
     r = await other.say("出生届の申請はどうなった？")
     assert "まだありません" in r["text"]
+
+
+async def test_a_message_handled_meanwhile_is_a_conflict_not_a_lost_update(
+    client: httpx.AsyncClient, chat: Chat, migrated_db: Any
+) -> None:
+    from tenohira.assistant.models import Conversation
+
+    await chat.start()
+    await chat.say("子どもが生まれました")
+    async with migrated_db.session() as s:
+        row = await s.get(Conversation, chat.id)
+        assert row is not None
+        version = row.version
+    # another request commits between this one's read and write: simulate by bumping the version
+    import tenohira.assistant.service as service
+
+    original = service._messages
+
+    async def bump_then_read(session: Any, conversation_id: str) -> Any:
+        async with migrated_db.session() as other:
+            await other.execute(
+                sa.update(Conversation).where(Conversation.id == conversation_id).values(version=version + 1)
+            )
+        return await original(session, conversation_id)
+
+    service._messages = bump_then_read  # type: ignore[assignment]
+    try:
+        r = await client.post(
+            f"/api/assistant/conversations/{chat.id}/messages", json={"text": "11月20日"}, headers=chat.auth
+        )
+    finally:
+        service._messages = original  # type: ignore[assignment]
+    assert r.status_code == 409 and r.json()["type"].endswith("assistant-conversation-busy")
+    conversation = await chat.get()
+    assert conversation["stage"] == "ask_date" and len(conversation["messages"]) == 3  # nothing half-written

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from tenohira.assistant.dialogue import texts as t
 from tenohira.assistant.dialogue.engine import Dialogue, Prepared, Reply
@@ -414,7 +415,16 @@ async def send_message(
             created_at=now,
         )
     )
-    await session.flush()
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        # another message of this conversation was handled meanwhile (version column)
+        raise Problem(
+            status=409,
+            slug="assistant-conversation-busy",
+            title="The conversation changed meanwhile: send the message again",
+            title_ja="同時に別のメッセージが届きました。もう一度送ってください",
+        ) from exc
     return body
 
 
