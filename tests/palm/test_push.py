@@ -9,12 +9,15 @@ hub, runs the rules and stores notices; the person gets one inbox message and on
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from tenohira.agencies.membership import close_member_clients, member_client
@@ -26,9 +29,39 @@ from tenohira.hub.models import AccessHistoryEntry, EventDelivery, HubEvent
 from tenohira.notify.models import InboxMessage, OutgoingEmail
 from tenohira.palm.people import close_palm_clients
 from tenohira.palm.push.models import Notice, ReceivedEvent
+from tests.events.test_outbox import delete_stream
 from tests.palm.conftest import Resident, resident
 
 EMAIL = "parent@example.jp"
+
+
+@pytest.fixture(params=["embedded", "nats"])
+def bus(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The event bus of the platform under test: embedded, or NATS JetStream on a stream of its own."""
+    if request.param == "embedded":
+        yield "embedded"
+        return
+    url = os.environ.get("TENOHIRA_TEST_NATS_URL")
+    if not url:
+        pytest.skip("NATS case skipped: set TENOHIRA_TEST_NATS_URL (CI sets it) to run it")
+    from tenohira.events import jetstream, tasks
+
+    tag = uuid.uuid4().hex[:10]
+    stream, prefix = f"PUSH_{tag}", f"push{tag}"
+    monkeypatch.setenv("TENOHIRA_EVENT_BUS", "nats")
+    monkeypatch.setenv("TENOHIRA_NATS_URL", url)
+    # a stream of its own, so that nothing another test left on the shared server reaches us
+    monkeypatch.setattr(
+        tasks,
+        "make_bus",
+        lambda settings, db=None: jetstream.JetStreamBus(
+            db or get_database(settings), url, stream=stream, prefix=prefix
+        ),
+    )
+    try:
+        yield "nats"
+    finally:
+        delete_stream(url, stream)
 
 
 async def file_birth(mother: Resident) -> dict[str, Any]:
@@ -79,7 +112,7 @@ async def wait_for_notices(http: httpx.AsyncClient, timeout: float = 30.0) -> li
     raise AssertionError("no notices within the time allowed")
 
 
-async def test_birth_registered_becomes_notices(live_server: Any, tmp_path: Path) -> None:
+async def test_birth_registered_becomes_notices(bus: str, live_server: Any, tmp_path: Path) -> None:
     mother = await resident(live_server.url, "R0000002", tmp_path / "mother")
     father = await resident(live_server.url, "R0000001", tmp_path / "father")
     http = mother.http
