@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.audit import append_event
 from tenohira.core.config import Settings, get_settings
+from tenohira.core.crashpoints import crash_point
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.signed_documents import ManifestEntry, build_document, build_manifest, sha256_hex
 from tenohira.hub import HubClient, HubError, HubResponseError
@@ -570,6 +571,7 @@ async def submit(
         )
     app.idempotency_key = idempotency_key
     await session.commit()  # the key is durable before anything leaves
+    crash_point("palm.application.key_committed")
     return await _file(session, ctx, app)
 
 
@@ -592,6 +594,7 @@ async def _file(session: AsyncSession, ctx: PalmContext, app: Application) -> Ap
         answer = await ctx.client.call(service, subject_code=ctx.code, purpose="application", json=body)
     except (HubResponseError, OSError) as exc:
         raise hub_unavailable(str(exc)) from exc
+    crash_point("palm.application.agency_answered")  # filed there, not yet recorded here
     problem = answer.problem or {}
     if (
         answer.status >= 500

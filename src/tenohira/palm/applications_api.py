@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenohira.core.crashpoints import crash_point
 from tenohira.core.db import session_dependency
 from tenohira.core.problems import FieldError, Problem
 from tenohira.hub import HubResponseError
@@ -211,6 +212,7 @@ async def sign_bundle(
     bundle = await svc.bundle_of(session, ctx.code, bundle_id)
     await svc.sign_bundle(session, ctx, bundle, _signature(body.signature))
     await session.commit()
+    crash_point("palm.bundle.signed")
     apps = await svc.submit_bundle(session, ctx, bundle)
     await session.commit()
     return _bundle_out(bundle, apps)

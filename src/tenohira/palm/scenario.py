@@ -124,10 +124,17 @@ class Instance:
                 self.process.wait(5)
 
 
-def start_embedded(workdir: Path, residents: int, progress: Callable[[str], None]) -> Instance:
-    """Start ``tenohira run`` on a free port with its own data directory; wait until ready."""
+def start_embedded(
+    workdir: Path,
+    residents: int,
+    progress: Callable[[str], None],
+    extra_env: dict[str, str] | None = None,
+) -> Instance:
+    """Start ``tenohira run`` on a free port with its own data directory (``workdir/var``); wait until
+    ready. ``extra_env`` adds settings (e.g. ``TENOHIRA_CRASH_AT`` in crash tests)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TENOHIRA_")}
+    env.update(extra_env or {})
     env.update(
         {
             "TENOHIRA_DATA_DIR": str(workdir / "var"),
