@@ -337,6 +337,7 @@ for _path, _methods in (
 
 @_route("/entities", ["POST"], status_code=201, summary="Create entity")
 async def create_entity(request: Request) -> Response:
+    """Create Entity (clause 5.6.1): 201 with Location."""
     body, media = await _read_json(request)
     if not isinstance(body, dict):
         raise bad_request("an entity must be a JSON object")
@@ -349,6 +350,7 @@ async def create_entity(request: Request) -> Response:
 
 @_route("/entities", ["GET"], summary="Query entities")
 async def query_entities(request: Request) -> Response:
+    """Query Entities (clause 5.7.2): one page, NGSILD-Results-Count with count=true."""
     media = _accept(request, geo=True)
     limit, offset, count = _pagination(request)
     p = request.query_params
@@ -441,6 +443,7 @@ def _geojson(
 
 @router.get("/entities/{entity_id}", summary="Retrieve entity")
 async def retrieve_entity(entity_id: str, request: Request) -> Response:
+    """Retrieve Entity (clause 5.7.1)."""
     media = _accept(request, geo=True)
     async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
@@ -461,6 +464,7 @@ async def retrieve_entity(entity_id: str, request: Request) -> Response:
 
 @router.delete("/entities/{entity_id}", status_code=204, summary="Delete entity")
 async def delete_entity(entity_id: str) -> Response:
+    """Delete Entity (clause 5.6.6)."""
     async with get_database().session() as session:
         await service.delete_entity(session, entity_id)
     return Response(status_code=204)
@@ -468,6 +472,7 @@ async def delete_entity(entity_id: str) -> Response:
 
 @router.put("/entities/{entity_id}", status_code=204, summary="Replace entity")
 async def replace_entity(entity_id: str, request: Request) -> Response:
+    """Replace Entity (clause 5.6.18)."""
     body, media = await _read_json(request)
     async with get_database().session() as session:
         ctx = await _context(session, _context_source(request, body, media))
@@ -478,6 +483,7 @@ async def replace_entity(entity_id: str, request: Request) -> Response:
 
 @router.patch("/entities/{entity_id}", status_code=204, summary="Merge entity")
 async def merge_entity(entity_id: str, request: Request) -> Response:
+    """Merge Entity (clause 5.6.17)."""
     body, media = await _read_json(request, allow=(JSON, JSONLD, MERGE_PATCH))
     async with get_database().session() as session:
         ctx = await _context(session, _context_source(request, body, JSON if media == MERGE_PATCH else media))
@@ -495,6 +501,7 @@ def _update_response(result: service.UpdateResult) -> Response:
 
 @_route("/entities/{entity_id}/attrs", ["PATCH"], status_code=204, summary="Update attributes")
 async def update_attributes(entity_id: str, request: Request) -> Response:
+    """Update Entity Attributes (clause 5.6.2)."""
     body, media = await _read_json(request)
     async with get_database().session() as session:
         ctx = await _context(session, _context_source(request, body, media))
@@ -505,6 +512,7 @@ async def update_attributes(entity_id: str, request: Request) -> Response:
 
 @_route("/entities/{entity_id}/attrs", ["POST"], status_code=204, summary="Append attributes")
 async def append_attributes(entity_id: str, request: Request) -> Response:
+    """Append Entity Attributes (clause 5.6.3), options=noOverwrite."""
     body, media = await _read_json(request)
     no_overwrite = "noOverwrite" in _options(request)
     async with get_database().session() as session:
@@ -518,6 +526,7 @@ async def append_attributes(entity_id: str, request: Request) -> Response:
 
 @router.patch("/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Partial attribute update")
 async def partial_update(entity_id: str, attr: str, request: Request) -> Response:
+    """Partial Attribute Update (clause 5.6.4)."""
     body, media = await _read_json(request)
     async with get_database().session() as session:
         ctx = await _context(session, _context_source(request, body, media))
@@ -528,6 +537,7 @@ async def partial_update(entity_id: str, attr: str, request: Request) -> Respons
 
 @router.put("/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Replace attribute")
 async def replace_attribute(entity_id: str, attr: str, request: Request) -> Response:
+    """Replace Attribute (clause 5.6.19)."""
     body, media = await _read_json(request)
     async with get_database().session() as session:
         ctx = await _context(session, _context_source(request, body, media))
@@ -538,6 +548,7 @@ async def replace_attribute(entity_id: str, attr: str, request: Request) -> Resp
 
 @router.delete("/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Delete attribute")
 async def delete_attribute(entity_id: str, attr: str, request: Request) -> Response:
+    """Delete Entity Attribute (clause 5.6.5), datasetId and deleteAll."""
     p = request.query_params
     async with get_database().session() as session:
         ctx = await _context(session, _get_context_source(request))
@@ -589,6 +600,7 @@ def _batch_response(result: service.BatchResult, *, ok_status: int, ok_body: Any
 
 @_route("/entityOperations/create", ["POST"], summary="Batch create")
 async def batch_create(request: Request) -> Response:
+    """Batch Entity Creation (clause 5.6.7)."""
     body, media = await _read_json(request)
     async with get_database().session() as session:
         ctxs = await _batch_contexts(session, request, body, media)
@@ -599,6 +611,7 @@ async def batch_create(request: Request) -> Response:
 
 @_route("/entityOperations/upsert", ["POST"], summary="Batch upsert")
 async def batch_upsert(request: Request) -> Response:
+    """Batch Entity Upsert (clause 5.6.8), options=replace|update."""
     body, media = await _read_json(request)
     opts = _options(request)
     if {"update", "replace"} <= opts:
@@ -614,6 +627,7 @@ async def batch_upsert(request: Request) -> Response:
 
 @_route("/entityOperations/update", ["POST"], summary="Batch update")
 async def batch_update(request: Request) -> Response:
+    """Batch Entity Update (clause 5.6.9), options=noOverwrite."""
     body, media = await _read_json(request)
     no_overwrite = "noOverwrite" in _options(request)
     async with get_database().session() as session:
@@ -625,6 +639,7 @@ async def batch_update(request: Request) -> Response:
 
 @_route("/entityOperations/merge", ["POST"], summary="Batch merge")
 async def batch_merge(request: Request) -> Response:
+    """Batch Entity Merge (clause 5.6.20)."""
     body, media = await _read_json(request)
     async with get_database().session() as session:
         ctxs = await _batch_contexts(session, request, body, media)
@@ -635,6 +650,7 @@ async def batch_merge(request: Request) -> Response:
 
 @_route("/entityOperations/delete", ["POST"], summary="Batch delete")
 async def batch_delete(request: Request) -> Response:
+    """Batch Entity Delete (clause 5.6.10)."""
     body, _media = await _read_json(request)
     async with get_database().session() as session:
         result = await service.batch_delete(session, body)
@@ -643,6 +659,7 @@ async def batch_delete(request: Request) -> Response:
 
 @_route("/entityOperations/query", ["POST"], summary="Query entities (POST)")
 async def batch_query(request: Request) -> Response:
+    """Query Entities via POST (clause 5.7.2, a Query object)."""
     body, media = await _read_json(request)
     out_media = _accept(request)
     limit, offset, count = _pagination(request)
@@ -693,6 +710,7 @@ async def batch_query(request: Request) -> Response:
 
 @_route("/subscriptions", ["POST"], status_code=201, summary="Create subscription")
 async def create_subscription(request: Request) -> Response:
+    """Create Subscription (clause 5.8.1)."""
     body, media = await _read_json(request)
     db = get_database()
     async with db.session() as session:
@@ -708,6 +726,7 @@ async def create_subscription(request: Request) -> Response:
 
 @_route("/subscriptions", ["GET"], summary="Query subscriptions")
 async def list_subscriptions(request: Request) -> Response:
+    """Query Subscriptions (clause 5.8.4)."""
     media = _accept(request)
     limit, offset, count = _pagination(request)
     sys_attrs = "sysAttrs" in _options(request)
@@ -723,6 +742,7 @@ async def list_subscriptions(request: Request) -> Response:
 
 @router.get("/subscriptions/{sid}", summary="Retrieve subscription")
 async def retrieve_subscription(sid: str, request: Request) -> Response:
+    """Retrieve Subscription (clause 5.8.3)."""
     media = _accept(request)
     sys_attrs = "sysAttrs" in _options(request)
     async with _reading() as session:
@@ -733,6 +753,7 @@ async def retrieve_subscription(sid: str, request: Request) -> Response:
 
 @router.patch("/subscriptions/{sid}", status_code=204, summary="Update subscription")
 async def update_subscription(sid: str, request: Request) -> Response:
+    """Update Subscription (clause 5.8.2)."""
     body, media = await _read_json(request)
     db = get_database()
     async with db.session() as session:
@@ -757,6 +778,7 @@ async def update_subscription(sid: str, request: Request) -> Response:
 
 @router.delete("/subscriptions/{sid}", status_code=204, summary="Delete subscription")
 async def delete_subscription(sid: str) -> Response:
+    """Delete Subscription (clause 5.8.5)."""
     db = get_database()
     async with db.session() as session:
         await service.delete_subscription(session, sid)
@@ -773,6 +795,7 @@ def _attribute_types(a: Any) -> set[str]:
 
 @_route("/types", ["GET"], summary="Available entity types")
 async def list_types(request: Request) -> Response:
+    """Retrieve Available Entity Types (clause 5.7.5), details=true for EntityType objects."""
     media = _accept(request)
     details = request.query_params.get("details", "false").lower() == "true"
     async with _reading() as session:
@@ -803,6 +826,7 @@ async def list_types(request: Request) -> Response:
 
 @router.get("/types/{type_name}", summary="Details of an entity type")
 async def type_info(type_name: str, request: Request) -> Response:
+    """Retrieve Entity Type Information (clause 5.7.7)."""
     media = _accept(request)
     async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
@@ -830,6 +854,7 @@ async def type_info(type_name: str, request: Request) -> Response:
 
 @_route("/attributes", ["GET"], summary="Available attributes")
 async def list_attributes(request: Request) -> Response:
+    """Retrieve Available Attributes (clause 5.7.8), details=true for Attribute objects."""
     media = _accept(request)
     details = request.query_params.get("details", "false").lower() == "true"
     async with _reading() as session:
@@ -866,6 +891,7 @@ def _attribute_info(iri: str, d: dict[str, Any], ctx: ActiveContext) -> dict[str
 
 @router.get("/attributes/{attr}", summary="Details of an attribute")
 async def attribute_info(attr: str, request: Request) -> Response:
+    """Retrieve Available Attribute Information (clause 5.7.10)."""
     media = _accept(request)
     async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
@@ -893,6 +919,7 @@ def _digest(items: list[str]) -> str:
 
 @_route("/jsonldContexts", ["POST"], status_code=201, summary="Host a user @context")
 async def add_context(request: Request) -> Response:
+    """Add @context (clause 5.13.2): host a user @context, 201 with Location."""
     body, _media = await _read_json(request)
     async with get_database().session() as session:
         cid = await service.add_hosted_context(session, body)
@@ -940,6 +967,7 @@ async def list_contexts(request: Request) -> Response:
 
 @router.get("/jsonldContexts/{cid}", summary="A hosted @context")
 async def get_context(cid: str, request: Request) -> Response:
+    """Serve @context (clause 5.13.4); details=true for its details."""
     details = request.query_params.get("details", "false").lower() == "true"
     version = core_version_of(f"https://uri.etsi.org/ngsi-ld/v1/{cid}")
     if version is not None:
@@ -961,6 +989,7 @@ async def get_context(cid: str, request: Request) -> Response:
 
 @router.delete("/jsonldContexts/{cid}", status_code=204, summary="Delete a hosted @context")
 async def delete_context(cid: str) -> Response:
+    """Delete and Reload @context (clause 5.13.5; only deletion: nothing is fetched)."""
     async with get_database().session() as session:
         await service.delete_hosted_context(session, cid)
     _hosted_cache.pop(cid, None)

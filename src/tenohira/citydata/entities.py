@@ -59,6 +59,7 @@ _FORBIDDEN_NAME = re.compile(r"[\s<>\"'=;()\[\]]")
 
 
 def now_utc() -> datetime:
+    """The current time (UTC), the clock of createdAt/modifiedAt."""
     return datetime.now(UTC)
 
 
@@ -73,6 +74,7 @@ def is_uri(value: Any) -> bool:
 
 
 def parse_datetime(value: Any) -> datetime | None:
+    """An NGSI-LD DateTime (ISO 8601 with a time) as an aware datetime, or None."""
     if not isinstance(value, str) or "T" not in value:
         return None
     try:
@@ -84,6 +86,7 @@ def parse_datetime(value: Any) -> datetime | None:
 
 def check_name(name: str) -> None:
     # "@…" would stay unexpanded (a JSON-LD keyword), so it is no valid attribute or type name.
+    """Refuse a name that NGSI-LD forbids (clause 4.6.2): 400 BadRequestData."""
     if not name or _FORBIDDEN_NAME.search(name) or name.startswith("@"):
         raise bad_request(f"invalid attribute or type name {name!r}")
 

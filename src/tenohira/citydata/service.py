@@ -48,6 +48,7 @@ class UpdateResult:
 
 
 def dialect_of(session: AsyncSession) -> str:
+    """The SQL dialect of the session's database (postgresql or sqlite)."""
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
@@ -57,6 +58,7 @@ MULTI_TYPE = "@multiple"
 
 
 def type_column(types: list[str]) -> str:
+    """What the indexed ``type`` column holds for these (expanded) types."""
     return types[0] if len(types) == 1 else MULTI_TYPE
 
 
@@ -760,6 +762,7 @@ def _scope_match(patterns: list[str], scope: list[str] | None) -> bool:
 
 
 async def entities_by_id(session: AsyncSession, ids: list[str]) -> list[StoredEntity]:
+    """The stored entities with these ids (missing ones are left out)."""
     if not ids:
         return []
     rows = await session.execute(sa.select(*_COLUMNS).where(_T.c.id.in_(ids)))
@@ -778,6 +781,7 @@ _SUB = cast(sa.Table, Subscription.__table__)
 
 
 async def create_subscription(session: AsyncSession, body: dict[str, Any], context: Any) -> str:
+    """Store a validated subscription; 409 AlreadyExists when its id is taken."""
     sid = body["id"]
     if (await session.execute(sa.select(_SUB.c.id).where(_SUB.c.id == sid))).first() is not None:
         raise already_exists(f"subscription {sid} already exists")
@@ -791,6 +795,7 @@ async def create_subscription(session: AsyncSession, body: dict[str, Any], conte
 async def load_subscription(
     session: AsyncSession, sid: str
 ) -> tuple[dict[str, Any], Any, datetime, datetime]:
+    """A stored subscription (data, @context, created, modified), or 404."""
     row = (
         await session.execute(
             sa.select(_SUB.c.data, _SUB.c.context, _SUB.c.created_at, _SUB.c.modified_at).where(
@@ -804,12 +809,14 @@ async def load_subscription(
 
 
 async def save_subscription(session: AsyncSession, sid: str, data: dict[str, Any], context: Any) -> None:
+    """Replace a stored subscription's data and @context."""
     await session.execute(
         sa.update(_SUB).where(_SUB.c.id == sid).values(data=data, context=context, modified_at=ent.now_utc())
     )
 
 
 async def delete_subscription(session: AsyncSession, sid: str) -> None:
+    """Delete a subscription, or 404."""
     result = await session.execute(sa.delete(_SUB).where(_SUB.c.id == sid))
     if not result.rowcount:  # type: ignore[attr-defined]
         raise not_found(f"subscription {sid} not found")
@@ -818,6 +825,7 @@ async def delete_subscription(session: AsyncSession, sid: str) -> None:
 async def list_subscriptions(
     session: AsyncSession, *, limit: int | None = None, offset: int = 0
 ) -> tuple[list[tuple[dict[str, Any], Any, datetime, datetime]], int]:
+    """One page of subscriptions (oldest first) and their total."""
     stmt = sa.select(_SUB.c.data, _SUB.c.context, _SUB.c.created_at, _SUB.c.modified_at).order_by(
         _SUB.c.created_at, _SUB.c.id
     )
@@ -831,11 +839,13 @@ async def list_subscriptions(
 
 
 async def get_hosted_context(session: AsyncSession, cid: str) -> Any | None:
+    """The body of a hosted @context, or None."""
     row = (await session.execute(sa.select(HostedContext.body).where(HostedContext.id == cid))).first()
     return None if row is None else row[0]
 
 
 async def add_hosted_context(session: AsyncSession, body: Any) -> str:
+    """Host a user @context (a JSON object with an @context member); returns its id."""
     if not isinstance(body, dict) or "@context" not in body:
         raise bad_request("a hosted @context must be a JSON object with an @context member")
     cid = str(uuid.uuid4())
@@ -855,12 +865,14 @@ async def hosted_context_rows(session: AsyncSession) -> list[tuple[str, datetime
 
 
 async def list_hosted_contexts(session: AsyncSession) -> list[str]:
+    """Ids of the hosted @contexts, oldest first."""
     return [
         r[0] for r in await session.execute(sa.select(HostedContext.id).order_by(HostedContext.created_at))
     ]
 
 
 async def delete_hosted_context(session: AsyncSession, cid: str) -> None:
+    """Delete a hosted @context, or 404."""
     result = await session.execute(sa.delete(HostedContext).where(HostedContext.id == cid))
     if not result.rowcount:  # type: ignore[attr-defined]
         raise not_found(f"@context {cid} not found")

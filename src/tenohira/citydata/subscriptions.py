@@ -174,6 +174,7 @@ def parse_geo(georel: Any, geometry: Any, coordinates: Any, geoproperty: Any, ct
 
 
 def state_of(data: dict[str, Any], now: datetime) -> str:
+    """The subscription status: active, paused or expired."""
     expires = ent.parse_datetime(data.get("expiresAt"))
     if expires is not None and expires <= now:
         return "expired"
