@@ -28,6 +28,18 @@ FACTS = BasicFacts(
 )
 
 
+@pytest.fixture
+def sqlite_only_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An SQLite database, for modules whose subject is cryptography rather than the database
+    (they override ``database_url`` with this; the database behaviour runs on both elsewhere)."""
+    from tenohira.core import reset_settings
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    monkeypatch.setenv("TENOHIRA_DATABASE_URL", url)
+    reset_settings()
+    return url
+
+
 @pytest.fixture(scope="session")
 def _ca_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One CA generated per test run; each test gets its own copy (RSA key generation is slow)."""

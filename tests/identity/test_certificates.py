@@ -16,6 +16,12 @@ from tenohira.identity.certificates import certificate_kind, fifth_birthday_afte
 from .conftest import FACTS, IssueFn
 
 
+@pytest.fixture
+def database_url(sqlite_only_database_url: str) -> str:
+    """Certificates and signatures do not depend on the database: SQLite only (see test_auth/test_api)."""
+    return sqlite_only_database_url
+
+
 @pytest.mark.parametrize(
     ("birth", "issued", "expected"),
     [

@@ -22,6 +22,12 @@ from .conftest import FACTS, PASSWORD, IssueFn
 DOC = "出生届\n子の氏名: 山田 太郎\n".encode()
 
 
+@pytest.fixture
+def database_url(sqlite_only_database_url: str) -> str:
+    """Certificates and signatures do not depend on the database: SQLite only (see test_auth/test_api)."""
+    return sqlite_only_database_url
+
+
 async def _trust() -> TrustStore:
     ca = load_ca(get_settings())
     async with get_database().session() as s:
