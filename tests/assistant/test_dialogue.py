@@ -113,6 +113,8 @@ async def test_birth_dialogue_in_english(chat: Chat) -> None:
     r = await chat.say("Haruto")  # the reading in romaji is taken as katakana
     assert "- Reading of the child's name (kana): ハルト" in r["text"]
     assert "- Your relation to the child: mother" in r["text"]
+    r = await chat.say("No, the reading is Hiroto")
+    assert "Changed “Reading of the child's name (kana)” to “ヒロト”" in r["text"]
     r = await chat.say("yes")
     assert "The Birth notification is ready" in r["text"]
     r = await chat.say("no")
@@ -153,7 +155,12 @@ async def test_corrections_at_any_point(chat: Chat) -> None:
     await chat.say("昨日子どもが生まれました")
     await chat.say("母")
     await chat.say("国民健康保険")
-    await chat.say("0")
+    r = await chat.say("0")
+    # the date of the event was wrong: deadlines are worked out again
+    r = await chat.say("いいえ、生まれた日は2026年11月19日です")
+    assert r["text"].startswith("日付を2026年11月19日に直しました。")
+    assert "出生届（期限：2026年12月2日）" in r["text"] and r["text"].endswith("準備を始めますか？")
+    assert (await chat.get())["event_date"] == "2026-11-19"
     await chat.say("はい")
     r = await chat.say("𠮷太")  # not a permitted kanji: explained, asked again, not a misunderstanding
     assert "「𠮷」は名前に使えない字です" in r["text"] and r["form"]["asking"] == "child_name"

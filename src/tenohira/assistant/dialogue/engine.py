@@ -13,6 +13,7 @@ about (life event, procedure, status) → not understood (twice in a row: hand-o
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -271,8 +272,12 @@ class Dialogue:
             self.state["language_auto"] = False
         if u.intent == "human_help":
             return await self.hand_over("asked", intent=u.intent)
-        correction = u.slots.get("correction")
-        if isinstance(correction, dict) and (self.form or self.state.get("done")):
+        correction = u.slots.get("correction") or english_correction(text)
+        if isinstance(correction, dict) and (
+            self.form
+            or self.state.get("done")
+            or (correction.get("field") == "date" and self.state.get("event_date"))
+        ):
             done = await self.correct(correction, text)
             if done is not None:
                 self.state["misses"] = 0
@@ -752,6 +757,14 @@ class Dialogue:
         value = correction.get("value")
         if kind is None or not isinstance(value, str):
             return None
+        if kind == "date" and not (
+            self.form
+            and any(
+                s.type == "date" and s.name in self.form["asked"]
+                for s in self.catalogue.get(self.form["procedure"]).fields
+            )
+        ):
+            return await self.correct_event_date(value)
         if self.form is None:
             if not self._reopen_last():
                 return None
@@ -789,6 +802,30 @@ class Dialogue:
         self.state["stage"] = "review"
         form["asking"] = None
         return self.review([note])
+
+    async def correct_event_date(self, value: str) -> Reply | None:
+        """The date of the event was wrong: deadlines (and amounts) are worked out again."""
+        if not self.state.get("event_date"):
+            return None
+        day = date.fromisoformat(value)
+        if self.state.get("event") == "birth" and day > self.today:
+            return self.reply([self.say("date_in_future")])
+        self.state["event_date"] = day.isoformat()
+        note = self.say("corrected_date", value=format_date(day, self.language))
+        form, stage = self.form, self.state.get("stage")
+        if form is not None and stage == "filling" and form.get("asking"):
+            return self.ask_field(self.catalogue.get(form["procedure"]).field(form["asking"]), [note])
+        if form is not None and stage == "review":
+            return self.review([note])
+        if stage in ("offer", "idle"):
+            if self.state.get("household_source") == "answers":
+                household: Household | None = household_from_answers(self.state.get("household", {}), day)
+            else:
+                household = await self.services.household(self.state["event"], day)
+            reply = self.plan(household)
+            reply.text = note + "\n" + reply.text
+            return reply
+        return self.reply([note])
 
     def _reopen_last(self) -> bool:
         """A correction after a form was finished: reopen it (it goes back to be confirmed again)."""
@@ -849,6 +886,22 @@ def _askable_after_prefill(spec: FieldSpec) -> bool:
     if spec.type in TYPED_IN_APP:
         return False
     return spec.prefill is None or spec.prefill.member not in ATTACHED_IN_APP
+
+
+_EN_CORRECTION = re.compile(
+    r"^(?:no[,.!]?\s*)?(?:the\s+|his\s+|her\s+|its\s+)?(reading|name)\s+(?:is|should be)\s+"
+    r"([^\s,.!]+(?:\s[^\s,.!]+)?)",
+    re.IGNORECASE,
+)
+
+
+def english_correction(text: str) -> dict[str, str] | None:
+    """ "No, the reading is Yuito" / "the name is 陽太" (the understanding reads Japanese ones)."""
+    match = _EN_CORRECTION.match(text.strip())
+    if not match:
+        return None
+    field = "name_kana" if match.group(1).lower() == "reading" else "name"
+    return {"field": field, "value": match.group(2)}
 
 
 def _held(form: dict[str, Any]) -> set[str]:

@@ -219,6 +219,11 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "Changed “$label” to “$value”.",
         "「$label」を 「$value」に {直|なお}しました。",
     ),
+    "corrected_date": (
+        "日付を${value}に直しました。",
+        "Changed the date to $value.",
+        "{日|ひ}を $value に {直|なお}しました。",
+    ),
     "correction_nowhere": (
         "直す項目が見つかりませんでした。どこを直しますか？",
         "I could not find what to change. What would you like to change?",
