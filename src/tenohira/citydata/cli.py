@@ -1,4 +1,4 @@
-"""Commands of citydata: ``tenohira citydata seed`` and ``tenohira citydata facilities``."""
+"""Commands of citydata: ``tenohira ngsi seed`` and ``tenohira ngsi facilities``."""
 
 from __future__ import annotations
 
