@@ -267,3 +267,13 @@ def test_notices_most_urgent_first_and_answers_parsed() -> None:
     assert parse_answer("boolean", form, "b") is True
     assert parse_answer("text", form, "t") == "x"
     assert parse_answer("text", form, "missing") is None
+
+
+def test_names_of_procedures_and_agencies() -> None:
+    from tenohira.web.pages import agency_label, procedure_label
+
+    assert procedure_label("birth_notification", "ja") == "出生届"
+    assert procedure_label("birth_notification", "en") == "Birth notification"
+    assert procedure_label("no_such_procedure", "ja") == "no_such_procedure"
+    assert agency_label("municipality.basic-facts", "ja") == "手のひら市役所"
+    assert agency_label("somewhere", "en") == "somewhere"

@@ -20,10 +20,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tenohira.core.config import get_settings
+from tenohira.core.problems import Problem
 from tenohira.identity import CardLocked, CardSimulator, InvalidSecretFormat, Principal, WrongSecret
 from tenohira.web.demo_cards import DemoCard, find_card, list_cards
 from tenohira.web.i18n import Language, translate
-from tenohira.web.pages import language, render
+from tenohira.web.pages import language, procedure_label, render
 from tenohira.web.platform_api import SESSION_COOKIE, ApiError, PlatformApi
 from tenohira.web.security import check_csrf
 
@@ -77,13 +78,7 @@ def card_of(principal: Principal) -> DemoCard | None:
 
 def procedure_name(procedure_id: str, lang: Language) -> str:
     """The catalogue's name of a procedure in ``lang`` (the id if unknown)."""
-    from tenohira.procedures import load_catalogue
-
-    try:
-        names = load_catalogue().get(procedure_id).names
-    except (KeyError, LookupError):
-        return procedure_id
-    return str({"en": names.en, "easy_ja": names.easy_ja}.get(lang) or names.ja)
+    return procedure_label(procedure_id, lang)
 
 
 def localized(item: dict[str, Any], key: str, lang: Language) -> str | None:
@@ -261,8 +256,22 @@ async def home(request: Request) -> Response:
                 available = False
             else:
                 error = exc.message(lang)
+        filed = set()
+        if notices:
+            try:
+                mine = await api.get("/api/applications")
+                filed = {
+                    a["procedure"]
+                    for a in mine.get("applications", [])
+                    if a.get("state") not in ("draft", "prefilled", "confirmed", "withdrawn")
+                }
+            except ApiError:
+                filed = set()
     today = datetime.now(JST).date()
     items = [_notice_view(n, lang, today) for n in notices]
+    for item in items:
+        if item["procedure"] in filed:  # already filed: shown, but not offered again
+            item["doable"], item["filed"] = False, True
     items.sort(key=lambda n: (n["deadline"] is None, n["deadline"] or date.max, n["name"]))
     doable = [n for n in items if n["procedure"] and n["doable"]]
     return render(
@@ -299,6 +308,7 @@ def _notice_view(n: dict[str, Any], lang: Language, today: date) -> dict[str, An
         "explanation": as_text(n.get("explanation"), lang),
         "legal_basis": as_text(n.get("legal_basis"), lang),
         "state": state,
+        "filed": False,
         "doable": kind == "procedure" and state not in ("done", "filed", "submitted", "dismissed"),
     }
 
@@ -691,7 +701,7 @@ def field_labels(procedure_id: str, lang: Language) -> dict[str, str]:
 
     try:
         fields = load_catalogue().get(procedure_id).fields
-    except (KeyError, LookupError):
+    except (KeyError, LookupError, Problem):
         return {}
     return {f.name: str(as_text(f.label.model_dump(), lang) or f.name) for f in fields}
 
@@ -728,6 +738,34 @@ def _application_view(a: dict[str, Any], lang: Language) -> dict[str, Any]:
     }
 
 
+@router.post("/applications/{application_id}/answers")
+async def answer_application(request: Request, application_id: str) -> Response:
+    """Answer what an application still misses (one no agency holds), then confirm it and go to signing."""
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    form = await form_of(request)
+    lang = language(request)
+    async with PlatformApi(request) as api:
+        try:
+            app = await api.get(f"/api/applications/{application_id}")
+            fields: dict[str, Any] = {}
+            for q in app.get("questions", []):
+                value = parse_answer(q["type"], form, q["name"])
+                if value is not None:
+                    fields[q["name"]] = value
+            if fields:
+                app = await api.patch(f"/api/applications/{application_id}", json={"fields": fields})
+            if not app.get("missing"):
+                await api.post(f"/api/applications/{application_id}/confirm")
+                return RedirectResponse(f"/applications/{application_id}/sign", status_code=303)
+        except ApiError as exc:
+            if exc.status == 422:
+                return await application(request, application_id, error=exc.message(lang), status=422)
+            return problem_page(request, exc, principal, "applications")
+    return RedirectResponse(f"/applications/{application_id}", status_code=303)
+
+
 @router.get("/applications", response_class=HTMLResponse)
 async def applications(request: Request) -> Response:
     principal = await current(request)
@@ -744,7 +782,9 @@ async def applications(request: Request) -> Response:
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
-async def application(request: Request, application_id: str) -> Response:
+async def application(
+    request: Request, application_id: str, error: str | None = None, status: int = 200
+) -> Response:
     principal = await current(request)
     if principal is None:
         return to_login(request)
@@ -762,8 +802,12 @@ async def application(request: Request, application_id: str) -> Response:
             "active": "applications",
             "app": _application_view(app, lang),
             "history": history.get("history", []),
+            "questions": _questions([app], lang) if app["state"] in ("draft", "prefilled") else [],
+            "editable": app["state"] in ("draft", "prefilled"),
+            "error": error,
         },
         principal=principal,
+        status_code=status,
     )
 
 
@@ -870,7 +914,6 @@ async def help_request(request: Request) -> Response:
     form = await form_of(request)
     lang = language(request)
     from tenohira.core.db import get_database
-    from tenohira.core.problems import Problem
     from tenohira.palm.people import code_of
     from tenohira.supporters import request_help
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from tenohira.core.config import get_settings
+from tenohira.core.problems import Problem
 from tenohira.web.i18n import (
     LANGUAGE_COOKIE,
     SIZE_COOKIE,
@@ -36,6 +37,24 @@ def status_label(status: str, lang: Language) -> str:
     """A state or decision of an application in words (the raw value if no message has it)."""
     key = f"state_{status}"
     return str(translate(key, lang)) if key in messages() else status
+
+
+def procedure_label(procedure_id: str, lang: Language) -> str:
+    """The catalogue's name of a procedure in ``lang`` (the id if unknown)."""
+    from tenohira.procedures import load_catalogue
+
+    try:
+        names = load_catalogue().get(procedure_id).names
+    except (KeyError, LookupError, Problem):
+        return procedure_id
+    return str({"en": names.en, "easy_ja": names.easy_ja}.get(lang) or names.ja)
+
+
+def agency_label(agency: object, lang: Language) -> str:
+    """An agency (or a hub service ``agency.service``) by its name on screens."""
+    text = str(agency or "")
+    key = f"agency_{text.split('.', 1)[0]}"
+    return str(translate(key, lang)) if key in messages() else text
 
 
 def format_datetime(value: object, lang: Language) -> str:
@@ -83,6 +102,8 @@ def render(
         "fdatetime": lambda v: format_datetime(v, lang),
         "ruby": ruby,
         "status_label": lambda status: status_label(status, lang),
+        "agency_label": lambda agency: agency_label(agency, lang),
+        "procedure_label": lambda procedure: procedure_label(procedure, lang),
         "flash": None,
     }
     ctx.update(context or {})

@@ -1,0 +1,131 @@
+"""Pages of the staff console: the review queue, one case, deciding with a reason, registering
+supporters, and opening a help request for a resident at the counter.
+
+Staff reach the municipality's queue through the hub as the palm member (purpose
+``staff-review``): every case opened shows in the resident's access history.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tenohira.core.config import get_settings
+from tenohira.core.problems import Problem
+from tenohira.supporters import api as sapi
+from tenohira.supporters.audience import Actor, audience
+from tenohira.web.citizen import form_of, to_login
+from tenohira.web.pages import language
+from tenohira.web.supporters_pages import console, console_idle, problem_page, touch
+from tenohira.web.supporters_text import text
+
+router = APIRouter(include_in_schema=False)
+StaffPage = Annotated[Actor | None, Depends(audience("staff", "administrator", page=True))]
+FLASHES = {"decided": "decided", "registered": "registered", "opened": "opened"}
+
+
+def _idle() -> int:
+    return get_settings().supporter_idle_minutes
+
+
+@router.get("/staff", response_class=HTMLResponse)
+async def staff_console(request: Request, me: StaffPage) -> Response:
+    """The review queue (earliest deadline first) and the counter's forms."""
+    if me is None:
+        return to_login(request)
+    if (ended := await console_idle(request, me)) is not None:
+        return ended
+    items: list[dict[str, object]] = []
+    error = None
+    try:
+        items = (await sapi.review(me))["items"]
+    except Problem as exc:
+        error = exc.title if language(request) == "en" else exc.title_ja
+    flash_key = FLASHES.get(request.query_params.get("done", ""))
+    flash = str(text(flash_key, language(request))) if flash_key else None
+    return console(
+        request,
+        "staff/console.html",
+        me,
+        {
+            "active": "staff",
+            "items": items,
+            "error": error,
+            "flash": flash,
+            "admin": bool(me.role("administrator")),
+        },
+    )
+
+
+@router.get("/staff/review/{reference}", response_class=HTMLResponse)
+async def staff_case(request: Request, reference: str, me: StaffPage) -> Response:
+    """One case with the rules' explanation and the decision form."""
+    if me is None:
+        return to_login(request)
+    if (ended := await console_idle(request, me)) is not None:
+        return ended
+    try:
+        case = await sapi.review_case(me, reference[:40])
+    except Problem as exc:
+        return problem_page(request, me, exc, idle=_idle())
+    return console(request, "staff/case.html", me, {"active": "staff", "case": case})
+
+
+@router.post("/staff/review/{reference}/decision")
+async def staff_decide(request: Request, reference: str, me: StaffPage) -> Response:
+    """Decide with a reason (CSRF checked); the resident is notified."""
+    if me is None:
+        return to_login(request)
+    if (ended := await console_idle(request, me)) is not None:
+        return ended
+    form = await form_of(request)
+    body = sapi.DecisionIn(
+        decision=str(form.get("decision") or "")[:16],
+        reason_ja=str(form.get("reason_ja") or "")[:1000],
+        reason_en=str(form.get("reason_en") or "")[:1000],
+    )
+    try:
+        await sapi.decide(me, reference[:40], body)
+    except Problem as exc:
+        return problem_page(request, me, exc, idle=_idle())
+    return touch(RedirectResponse("/staff?done=decided", status_code=303), me)
+
+
+@router.post("/staff/roles")
+async def staff_register(request: Request, me: StaffPage) -> Response:
+    """Register a supporter by their card serial (administrators may register other roles)."""
+    if me is None:
+        return to_login(request)
+    if (ended := await console_idle(request, me)) is not None:
+        return ended
+    form = await form_of(request)
+    try:
+        body = sapi.RoleIn(
+            card_serial=str(form.get("card_serial") or "").strip()[:64] or "-",
+            display_name=str(form.get("display_name") or "").strip()[:128] or "-",
+            role=str(form.get("role") or "supporter")[:16],
+            organisation=str(form.get("organisation") or "").strip()[:128] or None,
+        )
+        await sapi.register(me, body)
+    except Problem as exc:
+        return problem_page(request, me, exc, idle=_idle())
+    return touch(RedirectResponse("/staff?done=registered", status_code=303), me)
+
+
+@router.post("/staff/help")
+async def staff_counter_help(request: Request, me: StaffPage) -> Response:
+    """Open a help request for the resident at the counter (by their card)."""
+    if me is None:
+        return to_login(request)
+    if (ended := await console_idle(request, me)) is not None:
+        return ended
+    form = await form_of(request)
+    try:
+        await sapi.open_counter_help(
+            me, str(form.get("card_serial") or "")[:64], str(form.get("note") or "")[:1000]
+        )
+    except Problem as exc:
+        return problem_page(request, me, exc, idle=_idle())
+    return touch(RedirectResponse("/staff?done=opened", status_code=303), me)

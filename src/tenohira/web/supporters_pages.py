@@ -1,0 +1,272 @@
+"""Pages of the digital supporters: the resident's delegation page and the supporter console.
+
+Every route declares its audience (:func:`tenohira.supporters.audience.audience`). Console pages
+(supporter, staff) log out after ``settings.supporter_idle_minutes`` without a request: shared
+terminals at the counter or at a supporter's desk. Anything the person may not see is the same
+404 page as something that does not exist.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tenohira.core.config import get_settings
+from tenohira.core.db import get_database
+from tenohira.core.problems import Problem
+from tenohira.supporters import api as sapi
+from tenohira.supporters import delegations as dl
+from tenohira.supporters.audience import Actor, audience
+from tenohira.supporters.models import Role
+from tenohira.web.citizen import form_of, procedure_name, to_login
+from tenohira.web.pages import language, render
+from tenohira.web.platform_api import SESSION_COOKIE, PlatformApi
+from tenohira.web.security import csrf_token
+from tenohira.web.supporters_text import text
+
+router = APIRouter(include_in_schema=False)
+JST = ZoneInfo("Asia/Tokyo")
+CONSOLE_COOKIE = "tenohira_console"
+ResidentPage = Annotated[Actor | None, Depends(audience("resident", page=True))]
+SupporterPage = Annotated[Actor | None, Depends(audience("supporter", page=True))]
+
+
+def ctx(request: Request, **extra: Any) -> dict[str, Any]:
+    """Common template context of these pages: the console texts in the page's language."""
+    lang = language(request)
+    return {"st": lambda key: text(key, lang), "pname": lambda p: procedure_name(p, lang), **extra}
+
+
+def not_found_page(request: Request, actor: Actor | None) -> HTMLResponse:
+    """The one 404 page (says nothing about whether the thing exists)."""
+    return render(
+        request,
+        "error.html",
+        {"message": str(text("not_found", language(request))), "active": ""},
+        principal=actor.principal if actor else None,
+        status_code=404,
+    )
+
+
+def problem_page(request: Request, actor: Actor | None, exc: Problem, *, idle: int | None = None) -> Response:
+    """A problem as a page: 404 stays a bare 404; others show their message."""
+    if exc.status == 404:
+        return not_found_page(request, actor)
+    lang = language(request)
+    message = exc.title if lang == "en" else exc.title_ja
+    details = [e.message if lang == "en" else e.message_ja for e in exc.errors]
+    return render(
+        request,
+        "error.html",
+        {"message": " ".join([message, *details]), "active": ""},
+        principal=actor.principal if actor else None,
+        status_code=exc.status if exc.status in (403, 409, 422) else 503,
+        idle_minutes=idle,
+    )
+
+
+# --- shared terminals: a shorter inactivity limit on console pages -----------------------------
+
+
+def _stamp(session_id: str, at: int) -> str:
+    return f"{at}.{csrf_token(get_settings(), f'console|{session_id}|{at}')}"
+
+
+def _last_seen(request: Request, session_id: str) -> int | None:
+    raw = request.cookies.get(CONSOLE_COOKIE, "")
+    at, _, mac = raw.partition(".")
+    if not at.isdigit() or _stamp(session_id, int(at)) != raw or not mac:
+        return None
+    return int(at)
+
+
+async def console_idle(request: Request, actor: Actor) -> Response | None:
+    """End the session when the console was idle longer than ``supporter_idle_minutes``.
+
+    Identity's own (longer) limit still applies; this one is kept in a signed cookie bound to
+    the session (a missing cookie starts the clock: it cannot extend identity's limit).
+    """
+    limit = get_settings().supporter_idle_minutes * 60
+    seen = _last_seen(request, actor.principal.session_id)
+    if seen is not None and time.time() - seen > limit:
+        async with PlatformApi(request) as api:
+            await api.raw("POST", "/api/auth/logout")
+        response = RedirectResponse("/login?expired=1", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(CONSOLE_COOKIE, path="/")
+        return response
+    return None
+
+
+def touch(response: Response, actor: Actor) -> Response:
+    """Restart the console's inactivity clock."""
+    response.set_cookie(
+        CONSOLE_COOKIE, _stamp(actor.principal.session_id, int(time.time())), httponly=True, samesite="strict"
+    )
+    return response
+
+
+def console(request: Request, template: str, actor: Actor, context: dict[str, Any]) -> Response:
+    """Render a console page with the short idle limit, and restart its clock."""
+    page = render(
+        request,
+        template,
+        ctx(request, **context),
+        principal=actor.principal,
+        idle_minutes=get_settings().supporter_idle_minutes,
+    )
+    return touch(page, actor)
+
+
+# --- the resident: my supporters -----------------------------------------------------------------
+
+
+@router.get("/delegations", response_class=HTMLResponse)
+async def delegations_page(request: Request, me: ResidentPage) -> Response:
+    """My delegations (grant, revoke) and what supporters and staff did about me."""
+    if me is None:
+        return to_login(request)
+    async with get_database().session() as s:
+        rows = await dl.delegations_of_resident(s, me.palm_code)
+        items = [sapi.delegation_view(d, await s.get(Role, d.supporter_id)) for d in rows]
+        supporters = [sapi.role_view(r) for r in await dl.list_roles(s, "supporter")]
+        actions = await dl.access_history_entries(s, me.palm_code)
+    from tenohira.procedures import load_catalogue
+
+    lang = language(request)
+    procedures = [(p.id, procedure_name(p.id, lang)) for p in load_catalogue().all()]
+    default_expiry = (datetime.now(JST) + timedelta(days=90)).date().isoformat()
+    flash = {"granted": "granted", "revoked": "revoked_ok"}.get(request.query_params.get("done", ""))
+    return render(
+        request,
+        "supporters/delegations.html",
+        ctx(
+            request,
+            active="delegations",
+            delegations=items,
+            supporters=supporters,
+            procedures=procedures,
+            actions=actions,
+            default_expiry=default_expiry,
+            flash=str(text(flash, lang)) if flash else None,
+        ),
+        principal=me.principal,
+    )
+
+
+@router.post("/delegations")
+async def grant_page(request: Request, me: ResidentPage) -> Response:
+    """Grant a delegation from the form (CSRF checked)."""
+    if me is None:
+        return to_login(request)
+    form = await form_of(request)
+    chosen = form.get("procedure") or []
+    procedures = [chosen] if isinstance(chosen, str) else list(chosen)
+    try:
+        day = datetime.fromisoformat(str(form.get("expires") or "")[:10])
+        expires = day.replace(hour=23, minute=59, tzinfo=JST).astimezone(UTC)
+    except ValueError:
+        expires = datetime.now(UTC) - timedelta(days=1)  # reported as a bad expiry below
+    try:
+        async with get_database().session() as s:
+            await dl.grant_delegation(
+                s,
+                resident_code=me.palm_code,
+                card_serial=me.principal.card_serial,
+                supporter_id=str(form.get("supporter") or "")[:32],
+                procedures=[p[:64] for p in procedures][:50],
+                mode=str(form.get("mode") or ""),
+                expires_at=expires,
+            )
+    except Problem as exc:
+        return problem_page(request, me, exc)
+    return RedirectResponse("/delegations?done=granted", status_code=303)
+
+
+@router.post("/delegations/{delegation_id}/revoke")
+async def revoke_page(request: Request, delegation_id: str, me: ResidentPage) -> Response:
+    """Revoke one of my delegations."""
+    if me is None:
+        return to_login(request)
+    await form_of(request)
+    try:
+        async with get_database().session() as s:
+            await dl.revoke_delegation(s, me.palm_code, delegation_id)
+    except Problem as exc:
+        return problem_page(request, me, exc)
+    return RedirectResponse("/delegations?done=revoked", status_code=303)
+
+
+# --- the supporter console ------------------------------------------------------------------------
+
+
+@router.get("/supporter", response_class=HTMLResponse)
+async def supporter_console(request: Request, me: SupporterPage) -> Response:
+    """The help queue, the requests I took, and the people who delegated to me."""
+    if me is None:
+        return to_login(request)
+    if (ended := await console_idle(request, me)) is not None:
+        return ended
+    body = await sapi.queue(me)
+    mine = await sapi.my_residents(me)
+    return console(request, "supporters/console.html", me, {"active": "supporter", **body, **mine})
+
+
+@router.post("/supporter/help/{request_id}/{action}")
+async def supporter_help(request: Request, request_id: str, action: str, me: SupporterPage) -> Response:
+    """Take or close a help request."""
+    if me is None:
+        return to_login(request)
+    if (ended := await console_idle(request, me)) is not None:
+        return ended
+    await form_of(request)
+    try:
+        if action == "take":
+            await sapi.take(me, request_id)
+        elif action == "close":
+            await sapi.close(me, request_id)
+        else:
+            raise dl.not_found()
+    except Problem as exc:
+        return problem_page(request, me, exc)
+    return touch(RedirectResponse("/supporter", status_code=303), me)
+
+
+@router.get("/supporter/delegations/{delegation_id}", response_class=HTMLResponse)
+async def supporter_delegation(request: Request, delegation_id: str, me: SupporterPage) -> Response:
+    """One resident's applications, only for the delegated procedures (checked now)."""
+    if me is None:
+        return to_login(request)
+    if (ended := await console_idle(request, me)) is not None:
+        return ended
+    try:
+        body = await sapi.resident_applications(me, delegation_id)
+    except Problem as exc:
+        return problem_page(request, me, exc, idle=get_settings().supporter_idle_minutes)
+    lang = language(request)
+    flash = str(text("prepared", lang)) if request.query_params.get("prepared") else None
+    return console(request, "supporters/delegation.html", me, {"active": "supporter", "flash": flash, **body})
+
+
+@router.post("/supporter/delegations/{delegation_id}/prepare")
+async def supporter_prepare(request: Request, delegation_id: str, me: SupporterPage) -> Response:
+    """Prepare applications within a "file" delegation; the resident signs them with the card."""
+    if me is None:
+        return to_login(request)
+    if (ended := await console_idle(request, me)) is not None:
+        return ended
+    form = await form_of(request)
+    chosen = form.get("procedure") or []
+    procedures = [chosen] if isinstance(chosen, str) else list(chosen)
+    try:
+        if not procedures:
+            raise dl.not_found()
+        await sapi.prepare(me, delegation_id, sapi.PrepareIn(procedures=[p[:64] for p in procedures][:20]))
+    except Problem as exc:
+        return problem_page(request, me, exc, idle=get_settings().supporter_idle_minutes)
+    return touch(RedirectResponse(f"/supporter/delegations/{delegation_id}?prepared=1", status_code=303), me)
