@@ -197,6 +197,7 @@ DECLARED: dict[tuple[str, str], str] = {
             ("POST", "/applications/{application_id}/sign"),
             ("GET", "/applications"),
             ("GET", "/applications/{application_id}"),
+            ("POST", "/applications/{application_id}/answers"),
             ("GET", "/access-history"),
             ("GET", "/assistant"),
             ("POST", "/assistant"),
