@@ -352,3 +352,34 @@ async def test_a_message_handled_meanwhile_is_a_conflict_not_a_lost_update(
     assert r.status_code == 409 and r.json()["type"].endswith("assistant-conversation-busy")
     conversation = await chat.get()
     assert conversation["stage"] == "ask_date" and len(conversation["messages"]) == 3  # nothing half-written
+
+
+async def test_the_resident_can_change_language(chat: Chat) -> None:
+    await chat.start("ja")
+    r = await chat.say("子どもが生まれました")
+    assert "生まれた日はいつですか" in r["text"]
+    r = await chat.say("英語で話して")
+    assert r["language"] == "en" and r["text"] == (
+        "All right, I will answer in English.\nWhen was the baby born? (For example: 3 November, yesterday.)"
+    )
+    r = await chat.say("日本語が難しいです")
+    assert r["language"] == "easy_ja" and "{生|う}まれた {日|ひ}は いつですか" in r["text"]
+    r = await chat.say("きのう")
+    assert r["language"] == "easy_ja" and "{質問|しつもん}" in r["text"]
+    assert (await chat.get())["language"] == "easy_ja"
+
+
+async def test_supporters_read_the_conversation_after_the_request(chat: Chat, migrated_db: Any) -> None:
+    from tenohira.assistant import conversation_messages
+
+    await chat.start()
+    r = await chat.say("人と話したい")
+    await chat.say("児童手当のことで相談したいです")
+    async with migrated_db.session() as s:
+        request = (await s.scalars(sa.select(HelpRequest))).one()
+        assert request.id == r["help_request"]
+        conversation_id = request.source.removeprefix("assistant:")
+        messages = await conversation_messages(s, conversation_id)
+        assert await conversation_messages(s, "Cnone") is None
+    assert messages is not None
+    assert messages[-2]["text"] == "児童手当のことで相談したいです"  # said after the request

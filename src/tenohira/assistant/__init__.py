@@ -1,6 +1,6 @@
 """The assistant: understanding Japanese, easy Japanese and English, and the dialogue.
 
-Public face (understanding; the dialogue comes later)::
+Public face — understanding::
 
     from tenohira.assistant import understand
     u = understand("昨日子どもが生まれました", today=date(2026, 11, 26))
@@ -8,7 +8,15 @@ Public face (understanding; the dialogue comes later)::
                  # | "status" | "human_help" | "affirm" | "deny" | "other"
     u.language   # "ja" | "easy_ja" | "en"
     u.slots      # {"date": "2026-11-25", "name": ..., "name_kana": ..., "correction": {...}, ...}
+
+The dialogue is served at ``/api/assistant/conversations`` (see docs/assistant.md). For the
+supporters, :func:`conversation_messages` reads a conversation a help request points to
+(``source = "assistant:<conversation id>"``), including what was said after the request.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from tenohira.assistant.nlu import (
     Language,
@@ -25,6 +33,25 @@ from tenohira.assistant.nlu import (
     understand,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def conversation_messages(session: AsyncSession, conversation_id: str) -> list[dict[str, Any]] | None:
+    """Every message of a conversation (role, text, text_plain, at…), or None if there is none.
+
+    For the digital supporters handling a help request: no owner check here — the caller is
+    the supporters module acting on a request that names this conversation.
+    """
+    from tenohira.assistant.models import Conversation
+    from tenohira.assistant.service import transcript_of
+
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        return None
+    return await transcript_of(session, conversation)
+
+
 __all__ = [
     "Language",
     "LanguageModel",
@@ -32,6 +59,7 @@ __all__ = [
     "Proposal",
     "Understanding",
     "configured_model",
+    "conversation_messages",
     "detect_language",
     "extract_slots",
     "find_dates",

@@ -266,6 +266,12 @@ class Dialogue:
             key = {"empty": "bad_empty", "long": "bad_long", "binary": "bad_binary", "markup": "bad_markup"}
             return self.reply([self.say(key[screened.problem], max=1000)], refused=screened.problem)
         text = screened.text
+        wanted = language_asked(text)
+        if wanted is not None:
+            self.language = wanted
+            self.state["language_auto"] = False
+            self.state["misses"] = 0
+            return self.again([self.say("language_set")])
         u = await self.understand(text)
         if self.state.get("language_auto"):
             self.language = u.language
@@ -286,6 +292,24 @@ class Dialogue:
         if handled is not None:
             return handled
         return await self.by_intent(text, u)
+
+    def again(self, before: Sequence[str]) -> Reply:
+        """The question the conversation is waiting on, asked again (after a change of language)."""
+        stage, form = self.state.get("stage"), self.form
+        if stage == "ask_date":
+            return self.reply([*before, self.ask_date_text()])
+        if stage == "ask_household":
+            return self.ask_household(HOUSEHOLD_QUESTIONS[self.state["hq"]], before)
+        if stage == "offer" and self.state.get("offer") in self.catalogue:
+            name = _names(self.catalogue.get(self.state["offer"]), self.language)
+            return self.reply([*before, self.say("offer", name=name)], self.yes_no())
+        if form is not None and stage == "filling" and form.get("asking"):
+            return self.ask_field(self.catalogue.get(form["procedure"]).field(form["asking"]), before)
+        if form is not None and stage == "review":
+            return self.review(before)
+        if form is not None and stage == "choose_fix":
+            return self.choose_fix(before)
+        return self.reply([*before, self.say("greeting")])
 
     # --- misunderstanding and hand-over ----------------------------------------------------------
 
@@ -893,6 +917,28 @@ _EN_CORRECTION = re.compile(
     r"([^\s,.!]+(?:\s[^\s,.!]+)?)",
     re.IGNORECASE,
 )
+
+
+_LANGUAGE_ASKED = (
+    (
+        re.compile(
+            r"(やさしい|簡単な|かんたんな|易しい)\s*(日本語|にほんご)|easy japanese"
+            r"|(日本語|にほんご)が\s*(難しい|むずかしい|わからない|分からない|苦手)",
+            re.I,
+        ),
+        "easy_ja",
+    ),
+    (re.compile(r"英語で|えいごで|^(in )?english( please)?[.!]?$|speak english|english, please", re.I), "en"),
+    (re.compile(r"(^|[^い])日本語で(話|はな|お願い|おねがい)|^(in )?japanese( please)?[.!]?$", re.I), "ja"),
+)
+
+
+def language_asked(text: str) -> str | None:
+    """The language the resident asks to be answered in (英語で話して, English please, やさしい日本語で)."""
+    for pattern, language in _LANGUAGE_ASKED:
+        if pattern.search(text.strip()):
+            return language
+    return None
 
 
 def english_correction(text: str) -> dict[str, str] | None:

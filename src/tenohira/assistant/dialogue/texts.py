@@ -17,6 +17,11 @@ _RUBY = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
 
 # key: (ja, en, easy_ja)
 TEXTS: dict[str, tuple[str, str, str]] = {
+    "language_set": (
+        "わかりました。日本語でお話しします。",
+        "All right, I will answer in English.",
+        "わかりました。 やさしい {日本語|にほんご}で {話|はな}します。",
+    ),
     "greeting": (
         "こんにちは。手のひらアシスタントです。どんなことがありましたか？（例：子どもが生まれた、来月引っ越す）",
         "Hello, I am the Tenohira assistant. What happened, or what would you like to do? "
@@ -294,7 +299,7 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "ごめんなさい。",
     ),
     "already_handed_over": (
-        "担当者への引き継ぎは受付済みです（受付番号 $id）。この会話の続きも担当者が読めます。",
+        "担当者への引き継ぎは受付済みです（受付番号 $id）。担当者はこの会話の続きも読めます。",
         "Your request for a person is already open (number $id); they can read this conversation too.",
         "{係|かかり}の {人|ひと}に もう つないで います（$id）。",
     ),
