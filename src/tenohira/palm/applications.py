@@ -670,6 +670,22 @@ async def _take_decision(
     )
 
 
+async def record_decision(
+    session: AsyncSession, app: Application, decision: dict[str, Any], *, actor: str, note: str | None = None
+) -> Application:
+    """A decision reached later (staff review of a queued application): queued → decided → notified.
+
+    ``decision`` is merged into the stored one (status, amount, reasons ja/en, legal basis); the
+    resident is told (inbox, and email if they gave one). For the staff console and event handlers.
+    """
+    app.decision = {**(app.decision or {}), **decision}
+    await transition(session, app, DECIDED, actor=actor, note=note or str(decision.get("status")))
+    await _notify(session, app)
+    email = await _email(session, app)
+    await transition(session, app, NOTIFIED, actor="palm", note="inbox" + (" + email" if email else ""))
+    return app
+
+
 async def _email(session: AsyncSession, app: Application) -> str | None:
     person = await session.get(Person, app.owner_code)
     return person.email if person else None
