@@ -161,7 +161,13 @@ async def test_corrections_at_any_point(chat: Chat) -> None:
     assert r["text"].startswith("日付を2026年11月19日に直しました。")
     assert "出生届（期限：2026年12月2日）" in r["text"] and r["text"].endswith("準備を始めますか？")
     assert (await chat.get())["event_date"] == "2026-11-19"
-    await chat.say("はい")
+    r = await chat.say("はい")
+    assert r["form"]["asking"] == "child_name"
+    # not a name, and not a misunderstanding: what is needed is said, the question stays
+    for answer in ("まだ決めていません", "はい"):
+        r = await chat.say(answer)
+        assert r["form"]["asking"] == "child_name" and r["help_request"] is None
+    assert "子の氏名を教えてください" in r["text"]
     r = await chat.say("𠮷太")  # not a permitted kanji: explained, asked again, not a misunderstanding
     assert "「𠮷」は名前に使えない字です" in r["text"] and r["form"]["asking"] == "child_name"
     r = await chat.say("吉太")

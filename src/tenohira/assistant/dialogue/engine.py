@@ -378,6 +378,10 @@ class Dialogue:
                 self.state["misses"] = 0
                 return self.cancel_form()
             spec = self.catalogue.get(self.form["procedure"]).field(self.form["asking"])
+            if spec.type in ("name_kanji", "name_kana") and (rules_yes or _UNDECIDED.search(text)):
+                # "はい" or "まだ決めていません" is not a name: say what is needed, keep the question
+                self.state["misses"] = 0
+                return self.ask_field(spec, [self.say("name_undecided")] if not rules_yes else [])
             answer = read_field(spec, text, self.today, u.slots)
             if answer.error is None:
                 self.state["misses"] = 0
@@ -918,6 +922,12 @@ _EN_CORRECTION = re.compile(
     re.IGNORECASE,
 )
 
+
+_UNDECIDED = re.compile(
+    r"まだ|未定|決ま(って|ってい)?ない|決めて(い)?ない|きまって(い)?ない|わから|分から|わかりません"
+    r"|not (yet )?decided|undecided|don'?t know|not sure|haven'?t (decided|chosen)",
+    re.IGNORECASE,
+)
 
 _LANGUAGE_ASKED = (
     (

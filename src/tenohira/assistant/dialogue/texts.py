@@ -187,6 +187,12 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "I could not take that answer. Please write it again.",
         "わかりませんでした。 もう {一度|いちど} {書|か}いて ください。",
     ),
+    "name_undecided": (
+        "出生届には名前と読み方が必要です。決まったら、この会話の続きで教えてください（内容は覚えています）。",
+        "The birth notification needs the name and its reading. Tell me here when you have decided: "
+        "I keep this conversation.",
+        "{届|とど}けには {名前|なまえ}が {要|い}ります。 {決|き}まったら ここで {教|おし}えて ください。",
+    ),
     "cannot_type": (
         "「$label」はチャットでは入力できません。アプリで添付してください。",
         "“$label” cannot be entered in the chat: attach it in the app.",
