@@ -12,6 +12,7 @@ Use::
 a cache miss reads the local site stores). ``ensure_keys(ids)`` loads many keys at once.
 """
 
+from tenohira.vault.sealed import Sealed, is_sealed, sealed_vault
 from tenohira.vault.service import (
     CiphertextRejected,
     DataShredded,
@@ -30,12 +31,15 @@ __all__ = [
     "CiphertextRejected",
     "DataShredded",
     "RotationStatus",
+    "Sealed",
     "Vault",
     "VaultUnavailable",
     "close_vaults",
+    "is_sealed",
     "open_vault",
     "opened_vault",
     "recover_site",
     "rotate",
+    "sealed_vault",
     "status",
 ]

@@ -25,6 +25,7 @@ from tenohira.credentials import (
     split,
     verify,
 )
+from tenohira.vault import open_vault
 
 REF = date(2026, 11, 26)
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -36,6 +37,7 @@ async def hospital_db(migrated_db: Any) -> Any:
     state = WorldState(seed=settings.seed, reference_date=REF)
     grow(state, 2000)
     save_world(settings.data_dir, state)
+    await open_vault(settings)  # patients' names and dates of birth are sealed by the vault
     async with migrated_db.session() as session:
         await service.ensure_facilities(session, settings)
         added = await service.take_bookings(session, settings, no_progress)

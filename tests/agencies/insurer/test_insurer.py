@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from tenohira.agencies.insurer import service
-from tenohira.agencies.insurer.models import InsuredPerson
+from tenohira.agencies.insurer.models import InsuredPerson, name_birth_index
 from tenohira.agencies.synthetic import WorldState, grow, iter_world, save_world
 from tenohira.core import Problem, get_settings
 from tenohira.core.progress import no_progress
+from tenohira.vault import open_vault
 
 REF = date(2026, 11, 26)
 
@@ -40,6 +41,7 @@ async def insurer_db(migrated_db: Any) -> Any:
     state = WorldState(seed=settings.seed, reference_date=REF)
     grow(state, 1500)
     save_world(settings.data_dir, state)
+    await open_vault(settings)  # names and dates of birth are sealed by the vault
     async with migrated_db.session() as session:
         await service.ensure_insurers(session)
         added = await service.enrol_from_world(session, settings, no_progress)
@@ -52,7 +54,9 @@ async def _by_name(db: Any, name: str, birth: date) -> InsuredPerson:
     async with db.session() as session:
         p = (
             await session.execute(
-                sa.select(InsuredPerson).where(InsuredPerson.name == name, InsuredPerson.birth_date == birth)
+                sa.select(InsuredPerson).where(
+                    InsuredPerson.name_birth_index == name_birth_index(name, birth)
+                )
             )
         ).scalar_one()
         session.expunge(p)

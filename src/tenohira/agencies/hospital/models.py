@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
+from tenohira.vault import Sealed, sealed_vault
 
 __all__ = ["Base", "BirthRecord", "CertificateIssue", "Facility", "HospitalMeta", "Patient"]
 
@@ -33,16 +34,33 @@ class Patient(Base):
     """A mother booked for delivery. The hub code is learnt at first contact through the hub."""
 
     __tablename__ = "hosp_patients"
-    __table_args__ = (sa.Index("ix_hosp_patients_name_birth", "name", "birth_date"),)
 
     id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # P000001 (診察券番号)
     seq: Mapped[int] = mapped_column(sa.Integer, unique=True)
     facility_id: Mapped[str] = mapped_column(sa.ForeignKey("hosp_facilities.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(64))
-    name_kana: Mapped[str] = mapped_column(sa.String(128))
-    birth_date: Mapped[date] = mapped_column(sa.Date)
+    # personal fields are vault ciphertexts under the patient's own key (see docs/vault.md);
+    # the attributes without ``_sealed`` are the plaintext, sealed on assignment
+    name_sealed: Mapped[bytes] = mapped_column("name", sa.LargeBinary)
+    name_kana_sealed: Mapped[bytes] = mapped_column("name_kana", sa.LargeBinary)
+    birth_date_sealed: Mapped[bytes] = mapped_column("birth_date", sa.LargeBinary)
+    # blind index (keyed hash) of name + date of birth: first-contact matching without plaintext
+    name_birth_index: Mapped[str | None] = mapped_column(sa.String(64), nullable=True, index=True)
     hub_code: Mapped[str | None] = mapped_column(sa.String(64), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(TZ)
+
+    name = Sealed("name_sealed", on_set="_reindex")
+    name_kana = Sealed("name_kana_sealed")
+    birth_date = Sealed("birth_date_sealed", kind="date", on_set="_reindex")
+
+    def _reindex(self) -> None:
+        if self.name_sealed is not None and self.birth_date_sealed is not None:
+            self.name_birth_index = name_birth_index(self.name, self.birth_date)
+
+
+def name_birth_index(name: str, birth_date: date) -> str:
+    """The hospital's blind index of name + date of birth (separate from every other holder's, so
+    the same person's indexes cannot be joined across agencies' databases)."""
+    return sealed_vault().blind_index("hospital.name_birth", f"{name}|{birth_date.isoformat()}")
 
 
 class BirthRecord(Base):

@@ -20,9 +20,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.agencies.hospital.models import BirthRecord, CertificateIssue, Facility, HospitalMeta, Patient
+from tenohira.agencies.hospital.models import (
+    BirthRecord,
+    CertificateIssue,
+    Facility,
+    HospitalMeta,
+    Patient,
+    name_birth_index,
+)
 from tenohira.agencies.synthetic import iter_world, load_world
-from tenohira.core.config import Settings
+from tenohira.core.config import Settings, get_settings
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.progress import ProgressFn
 from tenohira.credentials import (
@@ -35,6 +42,7 @@ from tenohira.credentials import (
     public_jwk,
     publish_issuer,
 )
+from tenohira.vault import open_vault
 
 JST = ZoneInfo("Asia/Tokyo")
 # A paper 出生証明書 does not expire; the credential does, so that a lost one stops working.
@@ -177,7 +185,16 @@ async def take_bookings(session: AsyncSession, settings: Settings, progress: Pro
     now = datetime.now(UTC)
     patients: list[Patient] = []
     births: list[BirthRecord] = []
-    for plan in iter_world(state, start_household=done + 1):
+    plans = iter_world(state, start_household=done + 1)
+    # patients are numbered in order: create their data keys in one batch
+    count = sum(
+        1
+        for plan in plans
+        for person in plan.members
+        if person.expecting_due_date is not None and person.hospital_id in facilities
+    )
+    (await open_vault(get_settings())).ensure_keys(f"P{s:06d}" for s in range(seq + 1, seq + count + 1))
+    for plan in plans:
         for person in plan.members:
             if person.expecting_due_date is None or person.hospital_id not in facilities:
                 continue
@@ -282,6 +299,7 @@ async def patient_for(session: AsyncSession, code: str | None, hint: dict[str, A
     """
     if not code:
         raise unknown_patient()
+    await open_vault(get_settings())  # before any write: its first start writes its catalogue
     found = (await session.execute(sa.select(Patient).where(Patient.hub_code == code))).scalar_one_or_none()
     if found is not None:
         return found
@@ -293,8 +311,7 @@ async def patient_for(session: AsyncSession, code: str | None, hint: dict[str, A
         raise unknown_patient() from exc
     name = str(hint["name"]).replace(" ", "\u3000")
     q = sa.select(Patient).where(
-        Patient.name == name,
-        Patient.birth_date == birth_date,
+        Patient.name_birth_index == name_birth_index(name, birth_date),
         # linked meanwhile by a concurrent first contact with the same code: that is a match too
         sa.or_(Patient.hub_code.is_(None), Patient.hub_code == code),
     )
@@ -483,3 +500,17 @@ async def submit_direct_payment(settings: Settings, birth_ids: list[str]) -> lis
                 birth.lump_sum_claim = str(claim_id)
         claimed.append(str(claim_id))
     return claimed
+
+
+async def seal_legacy_rows(session: AsyncSession) -> int:
+    """Seal patients stored before the hospital used the vault (migration ``hospital_0003``):
+    their plaintext (kept as bytes by the migration) is encrypted and the blind index filled in."""
+    legacy = list((await session.scalars(sa.select(Patient).where(Patient.name_birth_index.is_(None)))).all())
+    if not legacy:
+        return 0
+    (await open_vault(get_settings())).ensure_keys(p.id for p in legacy)
+    for p in legacy:
+        # reading gives the legacy plaintext, assigning seals it (and fills the blind index)
+        p.name, p.name_kana, p.birth_date = p.name, p.name_kana, p.birth_date
+    await session.flush()
+    return len(legacy)

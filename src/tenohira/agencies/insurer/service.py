@@ -15,11 +15,18 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.agencies.insurer.models import InsuredPerson, Insurer, InsurerMeta, LumpSumClaim
+from tenohira.agencies.insurer.models import (
+    InsuredPerson,
+    Insurer,
+    InsurerMeta,
+    LumpSumClaim,
+    name_birth_index,
+)
 from tenohira.agencies.synthetic import HouseholdPlan, Person, iter_world, load_world
-from tenohira.core.config import Settings
+from tenohira.core.config import Settings, get_settings
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.progress import ProgressFn
+from tenohira.vault import open_vault
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -216,9 +223,14 @@ async def enrol_from_world(session: AsyncSession, settings: Settings, progress: 
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     plans = iter_world(state, start_household=done + 1)
+    # every member gets one record, numbered in order: create their data keys in one batch
+    vault = await open_vault(get_settings())
+    total = sum(len(plan.members) for plan in plans)
+    vault.ensure_keys(f"I{s:08d}" for s in range(seq + 1, seq + total + 1))
+    columns = [a.key for a in sa.inspect(InsuredPerson).column_attrs]
     for i, plan in enumerate(plans, start=1):
         for rec in _enrol_household(plan, next_seq, now):
-            rows.append({c.key: getattr(rec, c.key) for c in InsuredPerson.__table__.columns})
+            rows.append({key: getattr(rec, key) for key in columns})
         if i % 2000 == 0:
             progress("insurer: enrolment", i, len(plans))
     for start in range(0, len(rows), 5000):
@@ -258,6 +270,7 @@ async def person_for(
     """
     if not code:
         raise unknown_person()
+    await open_vault(get_settings())  # before any write: its first start writes its catalogue
     found = (
         await session.execute(sa.select(InsuredPerson).where(InsuredPerson.hub_code == code))
     ).scalar_one_or_none()
@@ -273,8 +286,7 @@ async def person_for(
     except (ValueError, KeyError) as exc:
         raise unknown_person() from exc
     q = sa.select(InsuredPerson).where(
-        InsuredPerson.name == _norm_name(str(facts["name"])),
-        InsuredPerson.birth_date == birth_date,
+        InsuredPerson.name_birth_index == name_birth_index(_norm_name(str(facts["name"])), birth_date),
         # linked meanwhile by a concurrent first contact with the same code: that is a match too
         sa.or_(InsuredPerson.hub_code.is_(None), InsuredPerson.hub_code == code),
     )
@@ -375,8 +387,7 @@ async def add_dependant(
             sa.select(sa.func.count())
             .select_from(InsuredPerson)
             .where(
-                InsuredPerson.name == _norm_name(new.name),
-                InsuredPerson.birth_date == new.birth_date,
+                InsuredPerson.name_birth_index == name_birth_index(_norm_name(new.name), new.birth_date),
                 sa.or_(InsuredPerson.insured_id == head_id, InsuredPerson.id == head_id),
             )
         )
@@ -553,3 +564,18 @@ async def claims_of(session: AsyncSession, person: InsuredPerson) -> list[LumpSu
         .order_by(LumpSumClaim.birth_date.desc())
     )
     return list((await session.execute(q)).scalars())
+
+
+async def seal_legacy_rows(session: AsyncSession) -> int:
+    """Seal insured persons stored before the insurer used the vault (migration ``insurer_0003``):
+    their plaintext (kept as bytes by the migration) is encrypted and the blind index filled in."""
+    q = sa.select(InsuredPerson).where(InsuredPerson.name_birth_index.is_(None))
+    legacy = list((await session.scalars(q)).all())
+    if not legacy:
+        return 0
+    (await open_vault(get_settings())).ensure_keys(p.id for p in legacy)
+    for p in legacy:
+        # reading gives the legacy plaintext, assigning seals it (and fills the blind index)
+        p.name, p.name_kana, p.birth_date = p.name, p.name_kana, p.birth_date
+    await session.flush()
+    return len(legacy)
