@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.core.problems import Problem
+from tenohira.core.problems import FieldError, Problem
 from tenohira.hub import HubClient, HubError, HubResponseError
 from tenohira.supporters.delegations import not_found, record_action
 from tenohira.supporters.models import Role
@@ -56,6 +56,12 @@ async def _call(
                 slug="invalid-decision",
                 title=str(exc.problem.get("title") or "Invalid"),
                 title_ja=str(exc.problem.get("title_ja") or "入力が正しくありません"),
+                detail=str(exc.problem.get("detail") or "") or None,
+                errors=[
+                    FieldError(str(e.get("field")), str(e.get("message")), str(e.get("message_ja")))
+                    for e in exc.problem.get("errors", [])
+                    if isinstance(e, dict)
+                ],
             ) from exc
         raise _unavailable(str(exc)) from exc
     except (HubResponseError, OSError) as exc:
