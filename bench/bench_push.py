@@ -1,0 +1,295 @@
+"""Push latency: from "birth registered" (the municipality's outbox commit) to notices stored and
+the email queued, at a sustained rate of births, on the embedded platform and on PostgreSQL + NATS.
+
+The whole platform runs in this process (uvicorn in this event loop, as ``tenohira run`` does):
+municipality, hub, palm, the event dispatcher (or JetStream), notify. Births are written into the
+municipality's outbox exactly as its registration does (``birth.registered`` with its own code
+for the parent) at ``RATE`` per second for ``--seconds``. Each birth then travels: outbox →
+relay (signed hub call) → hub (right check, code translation, log, delivery) → palm intake
+(signed, stored, published locally) → push subscriber (three hub exchanges for household, tax
+status, insurance; rules; catalogue) → notices + inbox + email row, one transaction.
+
+Latency = the notices' ``created_at`` minus the outbox row's ``created_at`` (both stamped by this
+process's clock just before their commits). Baseline in the same run: a bare subscriber of a
+``bench.ping`` event published in the same transaction as every birth (outbox → subscriber, no
+hub, no rules) — what the event machinery alone costs under the same load.
+
+    python bench/bench_push.py --seconds 60          # both variants (PG + NATS if reachable)
+    BENCH_SECONDS=10 python -m bench push
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.report import percentile, write  # noqa: E402
+
+RATE = 20.0  # births per second
+RESIDENTS = 60  # parents the births are spread over
+GOAL_P99_MS = 200.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def _create_pg(admin_url: str) -> str:
+    import asyncpg  # type: ignore[import-untyped]
+
+    name = "tenohira_bench_" + uuid.uuid4().hex[:10]
+    conn = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{admin_url.rpartition('/')[0]}/{name}"
+
+
+async def _drop_pg(admin_url: str, url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def run_variant(
+    name: str, seconds: float, database_url: str | None, nats_url: str | None, rate: float = RATE
+) -> dict[str, Any]:
+    import sqlalchemy as sa
+    import uvicorn
+
+    from tenohira.core import get_database, get_settings, reset_settings
+    from tenohira.core.db import dispose_databases
+    from tenohira.core.progress import no_progress
+
+    data_dir = Path(tempfile.mkdtemp(prefix=f"bench-push-{name}-"))
+    port = _free_port()
+    os.environ.update(
+        {
+            "TENOHIRA_DATA_DIR": str(data_dir),
+            "TENOHIRA_PORT": str(port),
+            "TENOHIRA_DEMO_RESIDENTS": "300",
+            "TENOHIRA_LOG_LEVEL": "WARNING",
+            "TENOHIRA_EVENT_BUS": "nats" if nats_url else "embedded",
+        }
+    )
+    for key in ("TENOHIRA_DATABASE_URL", "TENOHIRA_NATS_URL"):
+        os.environ.pop(key, None)
+    if database_url:
+        os.environ["TENOHIRA_DATABASE_URL"] = database_url
+    if nats_url:
+        os.environ["TENOHIRA_NATS_URL"] = nats_url
+    reset_settings()
+    settings = get_settings()
+
+    from tenohira.app import create_app
+    from tenohira.cli import bootstrap_all
+    from tenohira.core.logging import configure_logging
+    from tenohira.events import Event, jetstream, publish, subscribe, tasks
+
+    configure_logging("WARNING", False)
+    stream = f"BENCH_PUSH_{uuid.uuid4().hex[:8]}"
+    if nats_url:
+        url = nats_url
+        tasks.make_bus = lambda s, db=None: jetstream.JetStreamBus(  # type: ignore[assignment]
+            db or get_database(s), url, stream=stream, prefix=stream.lower()
+        )
+    baseline: list[float] = []
+
+    @subscribe("bench.ping", "bench.baseline")
+    async def _ping(event: Event) -> None:
+        baseline.append((datetime.now(UTC) - _aware(event.created_at)).total_seconds() * 1000)
+
+    print(f"[{name}] bootstrapping (fresh data dir, 300 residents)…", flush=True)
+    await bootstrap_all(settings, no_progress)
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+
+    from tenohira.agencies.membership import close_member_clients
+    from tenohira.agencies.municipality import hub_code_for_resident, list_residents
+    from tenohira.events.models import OutboxEvent
+    from tenohira.hub import service as hub_service
+    from tenohira.hub.models import HubEvent
+    from tenohira.notify.models import OutgoingEmail
+    from tenohira.palm.people import set_contact
+    from tenohira.palm.push.models import Notice
+
+    db = get_database(settings)
+    async with db.session() as s:
+        residents = [
+            r for r in await list_residents(s, limit=RESIDENTS * 2) if r.relation in ("head", "spouse")
+        ]
+    codes: list[str] = []
+    for r in residents[:RESIDENTS]:
+        async with db.session() as s:
+            codes.append(await hub_code_for_resident(s, r.id))
+    for i, code in enumerate(codes):
+        async with db.session() as s:
+            subject = await hub_service.subject_for_code(s, "municipality", code)
+            palm_code = await hub_service.code_for(s, "palm", subject)
+        async with db.session() as s:
+            await set_contact(s, palm_code, email=f"parent{i}@example.jp", language="ja")
+
+    rng = random.Random(7)
+
+    async def birth(n: int) -> str:
+        async with db.session() as s:
+            event_id = await publish(
+                s,
+                "birth.registered",
+                {
+                    "notification_id": f"B{n:06d}",
+                    "municipality": settings.municipality_code,
+                    "birth_date": "2026-11-20",
+                    "filed_on": "2026-11-25",
+                    "deadline": "2026-12-03",
+                    "late": False,
+                    "client_member": "palm",
+                    "child_ticket": None,
+                    "subject_code": rng.choice(codes),
+                },
+                key=f"B{n:06d}",
+            )
+            await publish(s, "bench.ping", {"n": n}, key=f"P{n % 16}")
+        return event_id
+
+    # warm-up: connections, caches, first JIT of everything
+    for n in range(5):
+        await birth(-1 - n)
+    await asyncio.sleep(3)
+    baseline.clear()
+
+    print(f"[{name}] {rate:.0f} births/s for {seconds:.0f} s…", flush=True)
+    sent: list[str] = []
+    start = time.perf_counter()
+    n = 0
+    lag_max = 0.0
+    while (elapsed := time.perf_counter() - start) < seconds:
+        due = n / rate
+        if elapsed < due:
+            await asyncio.sleep(due - elapsed)
+        else:
+            lag_max = max(lag_max, elapsed - due)
+        sent.append(await birth(n))
+        n += 1
+    offered = n / (time.perf_counter() - start)
+
+    # drain: wait until every birth has its notices (or give up after a while)
+    drain_deadline = time.monotonic() + max(60.0, seconds)
+    latencies: dict[str, float] = {}
+    while time.monotonic() < drain_deadline:
+        async with db.session() as s:
+            rows = await s.execute(
+                sa.select(OutboxEvent.event_id, OutboxEvent.created_at, sa.func.min(Notice.created_at))
+                .join(HubEvent, HubEvent.publisher_event_id == OutboxEvent.event_id)
+                .join(Notice, Notice.event_id == HubEvent.id)
+                .where(OutboxEvent.event_id.in_(sent))
+                .group_by(OutboxEvent.event_id, OutboxEvent.created_at)
+            )
+            for event_id, created, noticed in rows:
+                latencies[event_id] = (_aware(noticed) - _aware(created)).total_seconds() * 1000
+        if len(latencies) >= len(sent):
+            break
+        await asyncio.sleep(1)
+    async with db.session() as s:
+        emails = await s.scalar(sa.select(sa.func.count()).select_from(OutgoingEmail))
+        notices = await s.scalar(sa.select(sa.func.count()).select_from(Notice))
+
+    server.should_exit = True
+    await serving
+    await close_member_clients()
+    from tenohira.palm.people import close_palm_clients
+
+    await close_palm_clients()
+    await dispose_databases()
+    values = list(latencies.values())
+    result = {
+        "births": len(sent),
+        "offered_rate_per_s": round(offered, 1),
+        "publisher_max_lag_ms": round(lag_max * 1000, 1),
+        "births_with_notices": len(values),
+        "notices": notices,
+        "emails_queued": emails,
+        "push_p50_ms": round(percentile(values, 50), 1),
+        "push_p99_ms": round(percentile(values, 99), 1),
+        "push_max_ms": round(max(values), 1) if values else None,
+        "baseline_outbox_to_subscriber_p50_ms": round(percentile(baseline, 50), 1),
+        "baseline_outbox_to_subscriber_p99_ms": round(percentile(baseline, 99), 1),
+        "goal_p99_ms": GOAL_P99_MS,
+        "goal_met": bool(values) and percentile(values, 99) < GOAL_P99_MS and len(values) == len(sent),
+    }
+    if baseline and values:
+        result["ratio_p50_push_vs_baseline"] = round(
+            percentile(values, 50) / max(percentile(baseline, 50), 0.01), 1
+        )
+    print(f"[{name}] {result}", flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "60")))
+    parser.add_argument("--only", choices=["embedded", "postgres-nats"], default=None)
+    parser.add_argument("--rate", type=float, default=RATE, help="births per second (default 20)")
+    args = parser.parse_args(argv if argv is not None else [])
+    results: dict[str, Any] = {"rate_per_s": args.rate, "seconds": args.seconds}
+
+    async def go() -> None:
+        if args.only in (None, "embedded"):
+            results["embedded_sqlite"] = await run_variant("embedded", args.seconds, None, None, args.rate)
+        admin = os.environ.get("TENOHIRA_BENCH_DATABASE_URL") or os.environ.get("TENOHIRA_TEST_DATABASE_URL")
+        nats_url = os.environ.get("TENOHIRA_BENCH_NATS_URL") or os.environ.get("TENOHIRA_TEST_NATS_URL")
+        if args.only in (None, "postgres-nats"):
+            if not (admin and nats_url):
+                results["postgres_nats"] = (
+                    "skipped: set TENOHIRA_TEST_DATABASE_URL and TENOHIRA_TEST_NATS_URL"
+                )
+                return
+            url = await _create_pg(admin)
+            try:
+                results["postgres_nats"] = await run_variant(
+                    "postgres-nats", args.seconds, url, nats_url, args.rate
+                )
+            finally:
+                await _drop_pg(admin, url)
+
+    try:
+        import uvloop
+
+        uvloop.run(go())
+    except ImportError:
+        asyncio.run(go())
+    write("push", results)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
