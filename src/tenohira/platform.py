@@ -45,7 +45,6 @@ BOOTSTRAP: tuple[str, ...] = (
     "tenohira.assistant.bootstrap:bootstrap",
     "tenohira.opendata.bootstrap:bootstrap",
     "tenohira.citydata.bootstrap:bootstrap",
-    "tenohira.web.bootstrap:bootstrap",
 )
 
 # Background work while serving: ``async def run(settings, stop: asyncio.Event) -> None``.

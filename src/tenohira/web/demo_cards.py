@@ -7,7 +7,9 @@ challenge with that PIN, exactly as a reader would.
 
 The cards are issued by the municipality counter's own tool (``tenohira card issue``, run as a
 subprocess: the web never imports agency code) into ``data_dir/demo-cards/<resident>/`` and are
-linked at the hub by ``tenohira card link`` once the hub is serving (:mod:`tenohira.web.tasks`).
+linked at the hub (``tenohira card link``), both by a background task as soon as the hub serves
+(:mod:`tenohira.web.tasks`): the platform starts without waiting for key generation, and the
+login page asks to reload while the cards are being made.
 
 Demo secrets (documented in docs/web.md and the README): PIN ``1234``, signing password
 ``TENOHIRA26``.
@@ -143,44 +145,43 @@ async def _counter(settings: Settings, commands: list[list[str]]) -> tuple[list[
     return [False] * len(commands), text
 
 
-async def issue_demo_cards(settings: Settings) -> list[str]:
-    """Issue the missing demo cards (not linked yet: the hub is not serving during bootstrap)."""
-    missing = [r for r, _, _ in DEMO_RESIDENTS if not (cards_dir(settings) / r / "card.json").exists()]
-    if not missing:
-        return []
-    commands = [
-        [
-            "issue",
-            "--resident",
-            resident_id,
-            "--out",
-            str(cards_dir(settings) / resident_id),
-            "--pin",
-            DEMO_PIN,
-            "--password",
-            DEMO_PASSWORD,
-            "--no-hub",
-        ]
-        for resident_id in missing
+def demo_cards_enabled(settings: Settings) -> bool:
+    """Demo cards are made except under the test environment (unless ``TENOHIRA_WEB_DEMO_CARDS=1``):
+    key generation costs seconds that other modules' live-server tests should not pay."""
+    return settings.environment != "test" or os.environ.get(DEMO_CARDS_ENV) == "1"
+
+
+def _issue_command(settings: Settings, resident_id: str) -> list[str]:
+    return [
+        "issue",
+        "--resident",
+        resident_id,
+        "--out",
+        str(cards_dir(settings) / resident_id),
+        "--pin",
+        DEMO_PIN,
+        "--password",
+        DEMO_PASSWORD,
+        "--no-hub",
     ]
-    results, output = await _counter(settings, commands)
-    if not all(results):
-        log.warning("demo cards not all issued", output=output[-600:])
-    return [r for r, ok in zip(missing, results, strict=True) if ok]
 
 
-async def link_demo_cards(settings: Settings) -> list[str]:
-    """Link every demo card not linked yet at the hub (the hub must be serving)."""
-    cards = [c for c in list_cards(settings) if not c.linked]
-    if not cards:
+async def prepare_demo_cards(settings: Settings) -> list[str]:
+    """Issue the missing demo cards and link every unlinked one at the hub (which must be serving),
+    in one counter process; return the residents whose cards are now linked."""
+    missing = [r for r, _, _ in DEMO_RESIDENTS if not (cards_dir(settings) / r / "card.json").exists()]
+    present = {c.resident_id: c for c in list_cards(settings)}
+    to_link = [r for r, _, _ in DEMO_RESIDENTS if r in missing or (r in present and not present[r].linked)]
+    if not to_link:
         return []
-    commands = [["link", "--card", str(c.directory), "--resident", c.resident_id] for c in cards]
+    commands = [_issue_command(settings, r) for r in missing]
+    commands += [["link", "--card", str(cards_dir(settings) / r), "--resident", r] for r in to_link]
     results, output = await _counter(settings, commands)
     if not all(results):
-        log.warning("demo cards not linked yet", output=output[-600:])
+        log.warning("demo cards not all ready", output=output[-600:])
     linked = []
-    for card, ok in zip(cards, results, strict=True):
+    for resident_id, ok in zip(to_link, results[len(missing) :], strict=True):
         if ok:
-            (card.directory / LINKED_MARK).write_text(json.dumps({"linked": True}))
-            linked.append(card.resident_id)
+            (cards_dir(settings) / resident_id / LINKED_MARK).write_text(json.dumps({"linked": True}))
+            linked.append(resident_id)
     return linked
