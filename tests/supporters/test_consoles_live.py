@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.palm.conftest import Resident, resident
 
 from tenohira.agencies.membership import close_member_clients
 from tenohira.agencies.municipality.protection import lift_measures, place_measure
@@ -23,7 +24,6 @@ from tenohira.core.db import dispose_databases
 from tenohira.identity import revoke_card
 from tenohira.palm.people import close_palm_clients
 from tenohira.supporters.delegations import register_role
-from tests.palm.conftest import Resident, resident
 
 MOTHER, SUPPORTER, STAFF = "R0000002", "R0000005", "R0000006"
 
