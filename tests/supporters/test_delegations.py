@@ -197,3 +197,23 @@ async def test_role_by_card_binds_to_the_palm_code(migrated_db: Any) -> None:
     async with migrated_db.session() as s:
         assert [r.palm_code for r in await roles_of(s, "PALM-X")] == ["PALM-X"]
         assert await roles_of(s, "PALM-Y", "ABC1") == []
+
+
+async def test_demo_cards_get_their_roles_at_first_login(migrated_db: Any) -> None:
+    import json
+
+    from tenohira.supporters.demo import ensure_demo_roles
+
+    settings = get_settings()
+    for rid, serial in (("R0000004", "0A0B"), ("R0000008", "0C0D")):
+        folder = Path(settings.data_dir) / "demo-cards" / rid
+        folder.mkdir(parents=True)
+        (folder / "card.json").write_text(json.dumps({"auth_serial": serial}))
+    await ensure_demo_roles(settings, "0a0b")
+    await ensure_demo_roles(settings, "0a0b")  # once only
+    await ensure_demo_roles(settings, "0C0D")
+    await ensure_demo_roles(settings, "FFFF")  # a resident's card: nothing
+    async with migrated_db.session() as s:
+        assert sorted(r.role for r in await roles_of(s, "PALM-STAFF", "0A0B")) == ["administrator", "staff"]
+        assert [r.role for r in await roles_of(s, "PALM-SUP", "0C0D")] == ["supporter"]
+        assert await roles_of(s, "PALM-RES", "FFFF") == []

@@ -66,6 +66,10 @@ async def actor_of(request: Request) -> Actor | None:
         return None
     async with get_database().session() as session:
         code = await code_for_card(session, principal.card_serial)
+    from tenohira.core.config import get_settings
+    from tenohira.supporters.demo import ensure_demo_roles
+
+    await ensure_demo_roles(get_settings(), principal.card_serial)
     async with get_database().session() as session:
         roles = await roles_of(session, code, principal.card_serial)
         session.expunge_all()

@@ -38,6 +38,9 @@ DEMO_PASSWORD = "TENOHIRA26"  # noqa: S105 — the documented demo password, not
 DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (
     ("R0000002", "出産を控えた母（出生の物語）", "expectant mother (the birth story)"),
     ("R0000001", "その配偶者", "her spouse"),
+    # the consoles' demo accounts (roles: tenohira.supporters.demo, given at first login)
+    ("R0000004", "市役所の職員（職員コンソール）", "city staff (staff console)"),
+    ("R0000008", "デジタル支援員（支援員コンソール）", "digital supporter (supporter console)"),
 )
 LINKED_MARK = "hub-linked"
 DEMO_CARDS_ENV = "TENOHIRA_WEB_DEMO_CARDS"  # "1": issue them under TENOHIRA_ENVIRONMENT=test too
