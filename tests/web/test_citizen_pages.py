@@ -277,3 +277,16 @@ def test_names_of_procedures_and_agencies() -> None:
     assert procedure_label("no_such_procedure", "ja") == "no_such_procedure"
     assert agency_label("municipality.basic-facts", "ja") == "手のひら市役所"
     assert agency_label("somewhere", "en") == "somewhere"
+
+
+async def test_ids_from_the_browser_cannot_walk_to_other_routes(client: httpx.AsyncClient, card: Any) -> None:
+    from tenohira.web.platform_api import ApiError, check_path
+
+    await log_in(client)
+    for path in ("/assistant?c=../../applications", "/assistant?c=x%3Fy", "/bundles/b..", "/applications/a.."):
+        r = await client.get(path)
+        assert r.status_code == 404, path
+        assert "ページが見つかりません" in r.text
+    check_path("/api/applications/A1b2/history")
+    with pytest.raises(ApiError):
+        check_path("/api/assistant/conversations/../../palm/access-history")

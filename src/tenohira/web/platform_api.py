@@ -10,6 +10,7 @@ could not — and lets the palm's internals change while the pages stay the same
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,9 @@ import httpx
 from fastapi import Request
 
 SESSION_COOKIE = "tenohira_session"  # identity's session cookie (identity.dependencies)
+# Ids from the browser (bundle, application, conversation) go into API paths: each path segment
+# must be a plain token, so that nothing typed can walk to another route ("..", "/", "?", "%").
+_SEGMENT = re.compile(r"[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*")
 
 
 @dataclass
@@ -38,6 +42,13 @@ class ApiError(Exception):
     @property
     def slug(self) -> str:
         return str(self.problem.get("type", "")).rsplit(":", 1)[-1]
+
+
+def check_path(path: str) -> None:
+    """Refuse (as not found) an API path with a segment that is not a plain token."""
+    segments = path.split("/")
+    if path[:1] != "/" or not all(_SEGMENT.fullmatch(s) for s in segments[1:]):
+        raise ApiError(404, {"title": "Not found", "title_ja": "見つかりません"})
 
 
 class PlatformApi:
@@ -66,10 +77,12 @@ class PlatformApi:
 
     async def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The answer as it is (for callers that need headers, e.g. the login cookie)."""
+        check_path(path)
         return await self._client.request(method, path, **kwargs)
 
     async def call(self, method: str, path: str, *, ok: tuple[int, ...] = (), **kwargs: Any) -> Any:
         """The JSON answer; :class:`ApiError` for anything not 2xx (or in ``ok``)."""
+        check_path(path)
         r = await self._client.request(method, path, **kwargs)
         if r.is_success or r.status_code in ok:
             return r.json() if r.content else None
