@@ -98,3 +98,39 @@ async def test_queued_for_staff_and_sent_back_by_the_agency(live_server: Any, tm
         await close_palm_clients()
         await close_member_clients()
         await dispose_databases()
+
+
+async def test_two_submits_at_once_record_one_filing(live_server: Any, tmp_path: Path) -> None:
+    import asyncio
+
+    mother = await resident(live_server.url, "R0000002", tmp_path / "mother")
+    http = mother.http
+    try:
+        answers = {
+            "bank_account": {"bank": "手のひら銀行", "branch": "本店", "type": "普通", "number": "1"},
+            "supported_older_children": 0,
+        }
+        app = (
+            await http.post(
+                "/api/applications", json={"procedure": "child_allowance_claim", "fields": answers}
+            )
+        ).json()
+        assert app["missing"] == [], app["missing"]
+        assert (await http.post(f"/api/applications/{app['id']}/confirm")).status_code == 200
+        assert (await mother.sign_manifest(app["id"])).status_code == 200
+        first, second = await asyncio.gather(
+            mother.submit(app["id"], "same-key"), mother.submit(app["id"], "same-key")
+        )
+        assert {first.status_code, second.status_code} <= {200, 503}, (first.text, second.text)
+        assert 200 in (first.status_code, second.status_code)
+        final = await mother.submit(app["id"], "same-key")
+        assert final.status_code == 200 and final.json()["status"] in ("approved", "rejected")
+        history = (await http.get(f"/api/applications/{app['id']}/history")).json()["history"]
+        assert [h["to_state"] for h in history].count("submitted") == 1
+        inbox = (await http.get("/api/notify/inbox")).json()["messages"]
+        assert len(inbox) == 1  # told once
+    finally:
+        await http.aclose()
+        await close_palm_clients()
+        await close_member_clients()
+        await dispose_databases()

@@ -19,8 +19,11 @@ may share the SQLite database. Writes before a call are committed first.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -572,7 +575,30 @@ async def submit(
     app.idempotency_key = idempotency_key
     await session.commit()  # the key is durable before anything leaves
     crash_point("palm.application.key_committed")
-    return await _file(session, ctx, app)
+    async with _filing_lock(app.id):
+        await session.refresh(app)  # a concurrent request may have filed it meanwhile
+        if app.state != SIGNED:
+            return app
+        return await _file(session, ctx, app)
+
+
+_filing_locks: dict[str, asyncio.Lock] = {}
+
+
+@asynccontextmanager
+async def _filing_lock(application_id: str) -> AsyncIterator[None]:
+    """One filing of an application at a time in this process (others wait, then see the result).
+
+    Across processes the agencies' unique (client, application id) and the palm's compare-and-set
+    on the state keep a filing single.
+    """
+    lock = _filing_locks.setdefault(application_id, asyncio.Lock())
+    try:
+        async with lock:
+            yield
+    finally:
+        if not lock.locked() and not getattr(lock, "_waiters", None):
+            _filing_locks.pop(application_id, None)
 
 
 async def _file(session: AsyncSession, ctx: PalmContext, app: Application) -> Application:
@@ -609,6 +635,15 @@ async def _file(session: AsyncSession, ctx: PalmContext, app: Application) -> Ap
             await _hand_over(session, app)
             return app
         # sent back: the resident may correct and confirm again (nothing was filed)
+        claimed = await session.execute(
+            sa.update(Application)
+            .where(Application.id == app.id, Application.state == SIGNED)
+            .values(idempotency_key=None)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(claimed, "rowcount", 1) == 0:
+            await session.refresh(app)  # another request recorded the filing meanwhile
+            return app
         app.idempotency_key = None
         await _unbundle(session, app)
         await transition(
@@ -650,6 +685,17 @@ async def _take_decision(
         except (HubError, HubResponseError, OSError) as exc:
             log.warning("child ticket not redeemed", error=str(exc))
     decision.pop("replayed", None)
+    # Claim the recording: a concurrent request for the same filing (same key, or a retry while
+    # the first is in flight) finds the application no longer signed and records nothing twice.
+    claimed = await session.execute(
+        sa.update(Application)
+        .where(Application.id == app.id, Application.state == SIGNED)
+        .values(state=SUBMITTED)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 1) == 0:
+        await session.refresh(app)  # recorded by the other request: show that
+        return
     app.agency_reference = str(decision.get("reference") or "") or None
     app.decision = decision
     app.submitted_at = app.submitted_at or _now()
@@ -840,9 +886,13 @@ async def submit_bundle(session: AsyncSession, ctx: PalmContext, bundle: Bundle)
         if app.state == SIGNED:
             if app.idempotency_key is None:
                 app.idempotency_key = f"{bundle.id}:{app.id}"
-                await session.commit()
+            await session.commit()
             try:
-                await _file(session, ctx, app)
+                async with _filing_lock(app.id):
+                    await session.refresh(app)
+                    if app.state != SIGNED:
+                        continue
+                    await _file(session, ctx, app)
             except Problem as exc:
                 # one agency out of reach (or refusing) must not hold up the others: the rest are
                 # filed, this one stays signed (or goes back to prefilled); a retry resumes

@@ -288,7 +288,21 @@ async def receive(
             decided_at=None if answer["status"] == "queued" else now,
         )
     )
-    await session.flush()
+    try:
+        await session.flush()
+    except sa.exc.IntegrityError:
+        # the same filing arrived twice at once and the other one was stored first: undo this
+        # one's effects and give the stored answer
+        await session.rollback()
+        stored = (
+            await session.execute(
+                sa.select(ReceivedApplication).where(
+                    ReceivedApplication.client_member == hub.client_member,
+                    ReceivedApplication.client_reference == body.application_id,
+                )
+            )
+        ).scalar_one()
+        return {**stored.answer, "replayed": True}
     log.info("application received", reference=reference, procedure=body.procedure, status=answer["status"])
     return answer
 
