@@ -21,12 +21,21 @@ from tenohira.supporters import HelpRequest
 from tests.assistant.dialogue_helpers import Chat, login, make_app
 
 BIRTH = date(2026, 11, 20)
+TODAY = date(2026, 11, 26)
 
 
 def deadline(procedure: str) -> date:
     found = deadline_for(load_catalogue().get(procedure), BIRTH)
     assert found is not None
     return found
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dialogue's today is fixed, so amounts and deadlines do not drift with the calendar."""
+    import tenohira.assistant.service as service
+
+    monkeypatch.setattr(service, "today_jst", lambda: TODAY)
 
 
 @pytest.fixture

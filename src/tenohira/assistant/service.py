@@ -54,6 +54,7 @@ def not_found() -> Problem:
 
 
 def today_jst() -> date:
+    """Today in Japan (relative dates, deadlines and amounts are worked out on it)."""
     return datetime.now(JST).date()
 
 
