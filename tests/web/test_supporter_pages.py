@@ -104,7 +104,13 @@ async def test_roles_and_404s(people: dict[str, Any]) -> None:
         assert (await people["resident"].get(path)).status_code == 404
     assert (await people["helper"].get("/staff")).status_code == 404
     assert (await people["clerk"].get("/supporter")).status_code == 404
-    assert (await people["helper"].get("/supporter/delegations/DNOPE")).status_code == 404
+    missing = await people["helper"].get("/supporter/delegations/DNOPE")
+    assert missing.status_code == 404
+    # not allowed and not there look the same: one 404 page, nothing about what was asked for
+    forbidden = await people["resident"].get("/staff")
+    assert forbidden.headers["content-type"].startswith("text/html")
+    main = re.compile(r"<main.*</main>", re.S)
+    assert main.search(forbidden.text).group(0) == main.search(missing.text).group(0)  # type: ignore[union-attr]
 
 
 async def test_delegation_page_grants_and_revokes_with_csrf(people: dict[str, Any]) -> None:

@@ -38,6 +38,7 @@ class Actor:
     principal: Principal
     palm_code: str
     roles: list[Role] = field(default_factory=list)
+    allowed: bool = True  # False only for pages: logged in, without the role (the page answers 404)
 
     def role(self, *names: str) -> Role | None:
         """Their role among ``names`` (first found), or None."""
@@ -79,7 +80,8 @@ async def actor_of(request: Request) -> Actor | None:
 def audience(*who: str, page: bool = False) -> Callable[[Request], Awaitable[Actor | None]]:
     """A dependency that declares and enforces who may use a route; it yields the :class:`Actor`.
 
-    ``page=True``: a browser page; not logged in yields None (the page redirects to login).
+    ``page=True``: a browser page; not logged in yields None (the page redirects to login), and
+    an actor without the role comes with ``allowed=False`` (the page answers its 404 page).
     """
     unknown = set(who) - set(AUDIENCES)
     if unknown or not who:
@@ -96,7 +98,10 @@ def audience(*who: str, page: bool = False) -> Callable[[Request], Awaitable[Act
         if "resident" in who:
             return actor
         if not actor.role(*who):
-            raise not_found()  # no hint that the page exists
+            if page:  # the page shows the same 404 page as for anything that does not exist
+                actor.allowed = False
+                return actor
+            raise not_found()  # no hint that the route exists
         return actor
 
     dependency.__audience__ = frozenset(who)  # type: ignore[attr-defined]

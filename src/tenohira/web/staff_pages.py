@@ -16,9 +16,9 @@ from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.supporters import api as sapi
 from tenohira.supporters.audience import Actor, audience
-from tenohira.web.citizen import form_of, to_login
+from tenohira.web.citizen import form_of
 from tenohira.web.pages import language
-from tenohira.web.supporters_pages import console, console_idle, problem_page, touch
+from tenohira.web.supporters_pages import console, gate, problem_page, touch
 from tenohira.web.supporters_text import text
 
 router = APIRouter(include_in_schema=False)
@@ -33,10 +33,9 @@ def _idle() -> int:
 @router.get("/staff", response_class=HTMLResponse)
 async def staff_console(request: Request, me: StaffPage) -> Response:
     """The review queue (earliest deadline first) and the counter's forms."""
-    if me is None:
-        return to_login(request)
-    if (ended := await console_idle(request, me)) is not None:
-        return ended
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
     items: list[dict[str, object]] = []
     error = None
     try:
@@ -62,10 +61,9 @@ async def staff_console(request: Request, me: StaffPage) -> Response:
 @router.get("/staff/review/{reference}", response_class=HTMLResponse)
 async def staff_case(request: Request, reference: str, me: StaffPage) -> Response:
     """One case with the rules' explanation and the decision form."""
-    if me is None:
-        return to_login(request)
-    if (ended := await console_idle(request, me)) is not None:
-        return ended
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
     try:
         case = await sapi.review_case(me, reference[:40])
     except Problem as exc:
@@ -76,10 +74,9 @@ async def staff_case(request: Request, reference: str, me: StaffPage) -> Respons
 @router.post("/staff/review/{reference}/decision")
 async def staff_decide(request: Request, reference: str, me: StaffPage) -> Response:
     """Decide with a reason (CSRF checked); the resident is notified."""
-    if me is None:
-        return to_login(request)
-    if (ended := await console_idle(request, me)) is not None:
-        return ended
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
     form = await form_of(request)
     body = sapi.DecisionIn(
         decision=str(form.get("decision") or "")[:16],
@@ -96,10 +93,9 @@ async def staff_decide(request: Request, reference: str, me: StaffPage) -> Respo
 @router.post("/staff/roles")
 async def staff_register(request: Request, me: StaffPage) -> Response:
     """Register a supporter by their card serial (administrators may register other roles)."""
-    if me is None:
-        return to_login(request)
-    if (ended := await console_idle(request, me)) is not None:
-        return ended
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
     form = await form_of(request)
     try:
         body = sapi.RoleIn(
@@ -117,10 +113,9 @@ async def staff_register(request: Request, me: StaffPage) -> Response:
 @router.post("/staff/help")
 async def staff_counter_help(request: Request, me: StaffPage) -> Response:
     """Open a help request for the resident at the counter (by their card)."""
-    if me is None:
-        return to_login(request)
-    if (ended := await console_idle(request, me)) is not None:
-        return ended
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
     form = await form_of(request)
     try:
         await sapi.open_counter_help(

@@ -85,6 +85,15 @@ def _last_seen(request: Request, session_id: str) -> int | None:
     return int(at)
 
 
+async def gate(request: Request, actor: Actor | None, *, console: bool = True) -> Response | None:
+    """What a page answers instead of itself: login, the 404 page, or the idle logout (else None)."""
+    if actor is None:
+        return to_login(request)
+    if not actor.allowed:
+        return not_found_page(request, actor)
+    return await console_idle(request, actor) if console else None
+
+
 async def console_idle(request: Request, actor: Actor) -> Response | None:
     """End the session when the console was idle longer than ``supporter_idle_minutes``.
 
@@ -129,8 +138,9 @@ def console(request: Request, template: str, actor: Actor, context: dict[str, An
 @router.get("/delegations", response_class=HTMLResponse)
 async def delegations_page(request: Request, me: ResidentPage) -> Response:
     """My delegations (grant, revoke) and what supporters and staff did about me."""
-    if me is None:
-        return to_login(request)
+    if (stop := await gate(request, me, console=False)) is not None:
+        return stop
+    assert me is not None
     async with get_database().session() as s:
         rows = await dl.delegations_of_resident(s, me.palm_code)
         items = [sapi.delegation_view(d, await s.get(Role, d.supporter_id)) for d in rows]
@@ -162,8 +172,9 @@ async def delegations_page(request: Request, me: ResidentPage) -> Response:
 @router.post("/delegations")
 async def grant_page(request: Request, me: ResidentPage) -> Response:
     """Grant a delegation from the form (CSRF checked)."""
-    if me is None:
-        return to_login(request)
+    if (stop := await gate(request, me, console=False)) is not None:
+        return stop
+    assert me is not None
     form = await form_of(request)
     chosen = form.get("procedure") or []
     procedures = [chosen] if isinstance(chosen, str) else list(chosen)
@@ -191,8 +202,9 @@ async def grant_page(request: Request, me: ResidentPage) -> Response:
 @router.post("/delegations/{delegation_id}/revoke")
 async def revoke_page(request: Request, delegation_id: str, me: ResidentPage) -> Response:
     """Revoke one of my delegations."""
-    if me is None:
-        return to_login(request)
+    if (stop := await gate(request, me, console=False)) is not None:
+        return stop
+    assert me is not None
     await form_of(request)
     try:
         async with get_database().session() as s:
@@ -208,10 +220,9 @@ async def revoke_page(request: Request, delegation_id: str, me: ResidentPage) ->
 @router.get("/supporter", response_class=HTMLResponse)
 async def supporter_console(request: Request, me: SupporterPage) -> Response:
     """The help queue, the requests I took, and the people who delegated to me."""
-    if me is None:
-        return to_login(request)
-    if (ended := await console_idle(request, me)) is not None:
-        return ended
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
     body = await sapi.queue(me)
     mine = await sapi.my_residents(me)
     return console(request, "supporters/console.html", me, {"active": "supporter", **body, **mine})
@@ -220,10 +231,9 @@ async def supporter_console(request: Request, me: SupporterPage) -> Response:
 @router.post("/supporter/help/{request_id}/{action}")
 async def supporter_help(request: Request, request_id: str, action: str, me: SupporterPage) -> Response:
     """Take or close a help request."""
-    if me is None:
-        return to_login(request)
-    if (ended := await console_idle(request, me)) is not None:
-        return ended
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
     await form_of(request)
     try:
         if action == "take":
@@ -240,10 +250,9 @@ async def supporter_help(request: Request, request_id: str, action: str, me: Sup
 @router.get("/supporter/delegations/{delegation_id}", response_class=HTMLResponse)
 async def supporter_delegation(request: Request, delegation_id: str, me: SupporterPage) -> Response:
     """One resident's applications, only for the delegated procedures (checked now)."""
-    if me is None:
-        return to_login(request)
-    if (ended := await console_idle(request, me)) is not None:
-        return ended
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
     try:
         body = await sapi.resident_applications(me, delegation_id)
     except Problem as exc:
@@ -256,10 +265,9 @@ async def supporter_delegation(request: Request, delegation_id: str, me: Support
 @router.post("/supporter/delegations/{delegation_id}/prepare")
 async def supporter_prepare(request: Request, delegation_id: str, me: SupporterPage) -> Response:
     """Prepare applications within a "file" delegation; the resident signs them with the card."""
-    if me is None:
-        return to_login(request)
-    if (ended := await console_idle(request, me)) is not None:
-        return ended
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
     form = await form_of(request)
     chosen = form.get("procedure") or []
     procedures = [chosen] if isinstance(chosen, str) else list(chosen)
