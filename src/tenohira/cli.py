@@ -38,6 +38,8 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("assistant", "tenohira.assistant.cli:app"),
     ("opendata", "tenohira.opendata.cli:app"),
     ("ngsi", "tenohira.citydata.cli:app"),
+    ("supporters", "tenohira.supporters.cli:app"),
+    ("protection", "tenohira.agencies.municipality.protection_cli:app"),
 )
 
 for _name, _path in SUBCOMMANDS:

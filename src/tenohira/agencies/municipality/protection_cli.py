@@ -1,0 +1,70 @@
+"""``tenohira protection ...``: the counter's commands for address-protection measures (支援措置)."""
+
+import asyncio
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    help="Address-protection measures (住民票の閲覧制限等 / DV等支援措置).", no_args_is_help=True
+)
+
+
+async def _run(work: Any) -> Any:
+    from tenohira.core import get_database, get_settings, migrate
+
+    settings = get_settings()
+    settings.ensure_data_dir()
+    await migrate(settings.resolved_database_url)
+    db = get_database(settings)
+    try:
+        async with db.session() as session:
+            return await work(session)
+    finally:
+        await db.dispose()
+
+
+@app.command("place")
+def place(
+    resident: str,
+    kind: Annotated[str, typer.Option(help="dv | stalking | abuse | other")] = "dv",
+) -> None:
+    """Put a resident under a measure (suspends every supporter delegation they granted)."""
+    from tenohira.agencies.municipality.protection import KINDS, place_measure
+
+    if kind not in KINDS:
+        typer.echo(f"kind must be one of {', '.join(KINDS)}", err=True)
+        raise typer.Exit(2)
+
+    async def work(session: Any) -> None:
+        from tenohira.agencies.municipality.models import Resident
+
+        if await session.get(Resident, resident) is None:
+            typer.echo("no such resident / 該当する住民がいません", err=True)
+            raise typer.Exit(1)
+        await place_measure(session, resident, kind=kind)
+
+    asyncio.run(_run(work))
+    typer.echo("placed")
+
+
+@app.command("lift")
+def lift(resident: str) -> None:
+    """End every measure of a resident."""
+    from tenohira.agencies.municipality.protection import lift_measures
+
+    async def work(session: Any) -> int:
+        return await lift_measures(session, resident)
+
+    typer.echo(f"lifted {asyncio.run(_run(work))}")
+
+
+@app.command("status")
+def status(resident: str) -> None:
+    """Whether a measure is in force today."""
+    from tenohira.agencies.municipality.protection import is_protected
+
+    async def work(session: Any) -> bool:
+        return await is_protected(session, resident)
+
+    typer.echo("protected" if asyncio.run(_run(work)) else "not protected")
