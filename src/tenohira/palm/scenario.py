@@ -170,6 +170,19 @@ def start_embedded(
     raise StepFailed("the embedded instance did not become ready in 240 s")
 
 
+def _issue_card(resident: str, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``tenohira card issue`` at the counter; retried when the embedded database was busy."""
+    args = ["card", "issue", "--resident", resident, "--out", str(out), "--pin", PIN, "--password", PASSWORD]
+    done = _cli(args, env)
+    for _ in range(2):
+        if done.returncode == 0 or "database is locked" not in done.stderr:
+            break
+        shutil.rmtree(out, ignore_errors=True)
+        time.sleep(1)
+        done = _cli(args, env)
+    return done
+
+
 def _check(response: httpx.Response, what: str, *ok: int) -> Any:
     if response.status_code not in (ok or (200, 201)):
         raise StepFailed(f"{what}: HTTP {response.status_code} {response.text[:600]}")
@@ -243,21 +256,7 @@ def run_story(
                         "with --url, give --card DIR (an issued card) or --data-dir of that instance"
                     )
                 card_dir = workdir / "card"
-                done = _cli(
-                    [
-                        "card",
-                        "issue",
-                        "--resident",
-                        resident,
-                        "--out",
-                        str(card_dir),
-                        "--pin",
-                        PIN,
-                        "--password",
-                        PASSWORD,
-                    ],
-                    instance.env,
-                )
+                done = _issue_card(resident, card_dir, instance.env)
                 if done.returncode != 0:
                     raise StepFailed(f"card issue failed: {done.stderr.strip()[-600:]}")
             card = CardSimulator.open(card_dir)
