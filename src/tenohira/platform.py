@@ -54,6 +54,7 @@ BACKGROUND: tuple[str, ...] = (
     "tenohira.events.tasks:run",
     "tenohira.notify.tasks:run",
     "tenohira.citydata.tasks:run",
+    "tenohira.opendata.tasks:run",
     "tenohira.web.tasks:run",
 )
 

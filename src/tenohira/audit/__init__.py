@@ -9,10 +9,12 @@ transaction; entries get a contiguous leaf index from the sequencer (background 
 from tenohira.audit.leaf import AuditEvent, InvalidAuditEvent, encode_leaf
 from tenohira.audit.log import TreeHead, consistency_proof, inclusion_proof, produce_tree_head, sequence
 from tenohira.audit.merkle import ProofError, leaf_hash, node_hash, verify_consistency, verify_inclusion
+from tenohira.audit.query import EntryMetadata, entries_of_type
 from tenohira.audit.service import append_event, append_events
 
 __all__ = [
     "AuditEvent",
+    "EntryMetadata",
     "InvalidAuditEvent",
     "ProofError",
     "TreeHead",
@@ -20,6 +22,7 @@ __all__ = [
     "append_events",
     "consistency_proof",
     "encode_leaf",
+    "entries_of_type",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default=None, description="passphrase of CA keys at rest; default: generated into data_dir"
     )
 
+    # open data: first publication shortly after start, then on this interval
+    opendata_first_publish_seconds: float = 15.0
+    opendata_publish_interval_hours: float = 24.0
+
     # vault (personal data at rest)
     vault_sites: str = "east,west,north"
     vault_threshold: int = 2

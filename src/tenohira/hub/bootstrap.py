@@ -50,6 +50,8 @@ IN_PROCESS_MEMBERS = (
     InProcessMember("hospital", "手のひら市民病院", "/agencies/hospital", ("resolve-cards",)),
     InProcessMember("insurer", "手のひら健康保険組合", "/agencies/insurer", ("resolve-cards",)),
     InProcessMember("card-issuer", "カード発行機関（J-LIS 相当）", None, ("link-cards",)),
+    # the open-data publisher asks for counts only (no person is ever named in its exchanges)
+    InProcessMember("opendata", "手のひら市 オープンデータ公開システム", None, ()),
 )
 
 
@@ -257,6 +259,22 @@ SUPPORT_RIGHTS = (
     ("palm", "municipality.review-decision", "staff-review", "行政手続法 第8条 (check)", False),
 )
 
+# Open data (issue 8): aggregate counts for publication after disclosure control.
+OPEN_DATA_SERVICES = (
+    ServiceSpec(
+        "municipality",
+        "statistics",
+        "POST",
+        "/services/statistics",
+        "官民データ活用推進基本法 第11条 / 統計法 第2条 (check)",
+        "集計表（件数のみ、個人を特定する情報なし）",
+        openapi={"summary": "A table of counts for open data", "responses": {"200": {}}},
+    ),
+)
+OPEN_DATA_RIGHTS = (
+    ("opendata", "municipality.statistics", "open-data", "官民データ活用推進基本法 第11条 (check)", False),
+)
+
 # (client, service, purpose, legal basis, reveals a third party's affairs)
 BIRTH_STORY_RIGHTS = (
     ("palm", "municipality.basic-facts", "prefill", "本人の求め（番号法 第19条第16号 相当） (check)", False),
@@ -346,8 +364,8 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     base = settings.resolved_base_url
     total = (
         len(IN_PROCESS_MEMBERS)
-        + len(BIRTH_STORY_SERVICES + SUPPORT_SERVICES)
-        + len(BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS)
+        + len(BIRTH_STORY_SERVICES + SUPPORT_SERVICES + OPEN_DATA_SERVICES)
+        + len(BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS)
         + len(EVENT_PUBLISHERS)
         + len(EVENT_SUBSCRIPTIONS)
     )
@@ -379,7 +397,7 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
             done += 1
             progress("hub: members", done, total)
         await session.flush()
-        for s in BIRTH_STORY_SERVICES + SUPPORT_SERVICES:
+        for s in BIRTH_STORY_SERVICES + SUPPORT_SERVICES + OPEN_DATA_SERVICES:
             await svc.publish_service(
                 session,
                 provider_id=s.provider,
@@ -393,7 +411,9 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
             )
             done += 1
             progress("hub: members", done, total)
-        for client, service_id, purpose, basis, third in BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS:
+        for client, service_id, purpose, basis, third in (
+            BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS
+        ):
             if await repo.find_right(session, client, service_id, purpose) is None:
                 await svc.grant(
                     session,

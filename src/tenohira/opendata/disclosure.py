@@ -58,7 +58,7 @@ def protect(
     threshold: int = DEFAULT_THRESHOLD,
 ) -> ProtectedTable:
     """Apply primary and secondary suppression to a rows × columns table of counts."""
-    table = np.asarray(counts, dtype=np.int64)
+    table = np.asarray(counts, dtype=np.int64).reshape(len(rows), len(columns))
     if table.shape != (len(rows), len(columns)):
         raise ValueError(f"counts shape {table.shape} != ({len(rows)}, {len(columns)})")
     if (table < 0).any():

@@ -116,18 +116,28 @@ async def publish(
     only: list[str] | None = None,
     progress: ProgressFn = no_progress,
 ) -> list[PublishOutcome]:
-    """Build every dataset (or ``only`` those) and store a new release where the data changed."""
-    await ensure_catalogue(session, settings)
+    """Build every dataset (or ``only`` those) and store a new release where the data changed.
+
+    Everything is gathered from the sources first, before this session writes anything: a
+    source may call the hub, which logs the exchange in the same database, and an open write
+    transaction here would block it (SQLite has one writer).
+    """
     ref = reference_date or date.today()
     now = datetime.now(UTC)
     specs: list[DatasetSpec] = [s for s in DATASETS if not only or s.name in only]
     ctx = BuildContext(statistics, facilities, ref, threshold)
+    built_by_name = {}
+    for k, spec in enumerate(specs):
+        progress("gathering data", k, len(specs))
+        built_by_name[spec.name] = await spec.builder(ctx)
+    progress("gathering data", len(specs), len(specs))
+    await ensure_catalogue(session, settings)
     outcomes: list[PublishOutcome] = []
     for k, spec in enumerate(specs):
         progress("publishing datasets", k, len(specs))
         ds = await session.scalar(select(Dataset).where(Dataset.name == spec.name))
         assert ds is not None
-        built = await spec.builder(ctx)
+        built = built_by_name[spec.name]
         if built is None:
             outcomes.append(PublishOutcome(spec.name, "unavailable"))
             continue

@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -61,4 +63,25 @@ async def create_applications(
     return {"bundle": bundle.id, "state": bundle.state, "applications": {a.procedure_id: a.id for a in apps}}
 
 
-__all__ = ["code_for_card", "contact_of", "create_applications", "recipient_for"]
+__all__ = [
+    "application_counts",
+    "code_for_card",
+    "contact_of",
+    "create_applications",
+    "processing_days",
+    "recipient_for",
+]
+
+
+async def application_counts(session: AsyncSession, to_state: str, reference: date) -> dict[str, Any]:
+    """A table of applications that reached ``to_state`` per procedure and month (open data)."""
+    from tenohira.palm.statistics import applications_by_month
+
+    return await applications_by_month(session, to_state, reference)
+
+
+async def processing_days(session: AsyncSession) -> dict[str, list[float]]:
+    """Days from submission to decision per procedure (open data)."""
+    from tenohira.palm.statistics import processing_days as days
+
+    return await days(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tenohira.agencies.membership import LazyHubProvider
-from tenohira.agencies.municipality import intake, protection, review
+from tenohira.agencies.municipality import intake, protection, review, statistics
 from tenohira.agencies.municipality import relay as _relay  # noqa: F401  (registers the hub relay)
 from tenohira.agencies.municipality.api import MEMBER_ID, build_router
 from tenohira.core.config import Settings
@@ -25,6 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(intake.build_router(settings, gate))
     app.include_router(protection.build_router(settings, gate))
     app.include_router(review.build_router(settings, gate))
+    app.include_router(statistics.build_router(settings, gate))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
