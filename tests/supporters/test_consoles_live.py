@@ -190,6 +190,21 @@ async def test_staff_review_and_supporter_delegation(live_server: Any, tmp_path:
         assert (
             await helper.http.get(f"/api/supporters/delegations/{second}/applications")
         ).status_code == 200
+        # the supporter prepares, the resident is told and signs (the supporter cannot)
+        r = await helper.http.post(
+            f"/api/supporters/delegations/{second}/prepare", json={"procedures": ["premature_infant_care"]}
+        )
+        assert r.status_code == 201, r.text
+        bundle = r.json()["bundle"]
+        assert r.json()["to_sign_by"] == "resident"
+        assert (await mother.http.get(f"/api/applications/bundles/{bundle}")).status_code == 200
+        assert (await helper.http.get(f"/api/applications/bundles/{bundle}")).status_code == 404
+        inbox = (await mother.http.get("/api/notify/inbox")).json()
+        assert f"/bundles/{bundle}" in str(inbox)
+        r = await helper.http.post(
+            f"/api/supporters/delegations/{second}/prepare", json={"procedures": ["child_allowance_claim"]}
+        )
+        assert r.status_code == 404  # outside the delegated procedures
         async with get_database().session() as s:
             await revoke_card(s, serial=mother.issued.auth_serial, reason="lost")
         assert (

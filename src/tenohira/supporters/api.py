@@ -244,7 +244,34 @@ async def prepare(me: Supporter, delegation_id: str, body: PrepareIn) -> dict[st
         await dl.record_action(
             s, role, d.resident_code, "prepared-applications", target=str(made["bundle"]), delegation_id=d.id
         )
+        await _tell_resident_to_sign(s, d.resident_code, role, str(made["bundle"]))
     return {**made, "to_sign_by": "resident"}
+
+
+async def _tell_resident_to_sign(session: Any, code: str, supporter: Role, bundle: str) -> None:
+    """The resident confirms and signs what the supporter prepared: tell them where."""
+    from tenohira.notify import send
+    from tenohira.palm import contact_of, recipient_for
+
+    email, language = await contact_of(session, code)
+    english = language == "en"
+    await send(
+        session,
+        recipient=recipient_for(code),
+        template="generic",
+        language="en" if english else "ja",
+        params={
+            "subject": "Your supporter prepared applications for you to check and sign"
+            if english
+            else "支援員が申請を準備しました。内容を確かめて、カードで署名してください",
+            "body": (
+                f"{supporter.display_name}: /bundles/{bundle}"
+                if english
+                else f"{supporter.display_name}：/bundles/{bundle}"
+            ),
+        },
+        email=email,
+    )
 
 
 # --- the staff console ---------------------------------------------------------------------------
