@@ -257,7 +257,7 @@ def _story() -> dict[str, Any]:
 
         return wrapper
 
-    originals = {name: getattr(Vault, name) for name in ("encrypt", "decrypt", "blind_index", "ensure_keys")}
+    originals = {name: getattr(Vault, name) for name in _TIMED}
     for name, fn in originals.items():
         setattr(Vault, name, timed(fn))
     server = LiveServer(port)
@@ -278,11 +278,84 @@ def _story() -> dict[str, Any]:
     }
 
 
+_TIMED = ("encrypt", "decrypt", "blind_index", "ensure_keys", "person_digest")
+
+
+def _scenario() -> dict[str, Any]:
+    """``tenohira scenario birth`` against a live platform in this process (every table that holds
+    personal data sealed: registry, insurer, hospital, palm, intakes, hub log digests), with the
+    time spent inside the vault summed on every thread. The card is issued by a ``tenohira``
+    subprocess (as an operator would): its vault calls are in the total, not in the vault's share."""
+    import threading
+
+    from tests.conftest import LiveServer, free_port
+
+    from tenohira.cli import bootstrap_all
+    from tenohira.core import get_settings, reset_settings
+    from tenohira.core.progress import no_progress
+    from tenohira.palm.scenario import run_story
+    from tenohira.vault import Vault
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-vault-scenario-"))
+    port = free_port()
+    os.environ.update(
+        {"TENOHIRA_DATA_DIR": str(tmp / "var"), "TENOHIRA_PORT": str(port), "TENOHIRA_DEMO_RESIDENTS": "200"}
+    )
+    reset_settings()
+    asyncio.run(bootstrap_all(get_settings(), no_progress))
+    spent, calls = [0.0], [0]
+    depth = threading.local()
+    lock = threading.Lock()
+
+    def timed(fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            outer = not getattr(depth, "n", 0)
+            depth.n = getattr(depth, "n", 0) + 1
+            s = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                depth.n -= 1
+                if outer:
+                    with lock:
+                        spent[0] += time.perf_counter() - s
+                        calls[0] += 1
+
+        return wrapper
+
+    originals = {name: getattr(Vault, name) for name in _TIMED}
+    for name, fn in originals.items():
+        setattr(Vault, name, timed(fn))
+    server = LiveServer(port)
+    server.start()
+    try:
+        summary = run_story(server.url, data_dir=get_settings().data_dir)
+    finally:
+        server.stop()
+        for name, fn in originals.items():
+            setattr(Vault, name, fn)
+    total = sum(step["ms"] for step in summary["steps"]) / 1000
+    without_card = total - sum(step["ms"] for step in summary["steps"] if step["step"] == "card") / 1000
+    return {
+        "scenario_ok": summary["ok"],
+        "scenario_ms": round(total * 1000, 1),
+        "scenario_ms_without_card_step": round(without_card * 1000, 1),
+        "scenario_vault_ms": round(spent[0] * 1000, 2),
+        "scenario_vault_calls": calls[0],
+        # share of the end-to-end time, and against the time outside the vault (the baseline)
+        "scenario_vault_share": round(spent[0] / total, 4),
+        "scenario_vault_share_without_card_step": round(spent[0] / without_card, 4),
+        "scenario_vault_overhead": round(spent[0] / (total - spent[0]), 4),
+    }
+
+
 def main() -> None:
     """Run the vault benchmark and write bench/results/vault.json."""
     results = asyncio.run(_run())
     if os.environ.get("BENCH_VAULT_STORY", "1") == "1":
         results.update(_story())
+    if os.environ.get("BENCH_VAULT_SCENARIO", "1") == "1":
+        results.update(_scenario())
     write("vault", results)
 
 

@@ -48,7 +48,8 @@ from tenohira.hub.models import (
 )
 from tenohira.hub.problems import HubRefusal
 from tenohira.hub.runtime import HubState
-from tenohira.hub.service import aware, history_entry
+from tenohira.hub.service import aware, history_entry, subject_vault_id
+from tenohira.vault import open_vault
 
 log = structlog.get_logger("tenohira.hub.events")
 
@@ -152,6 +153,11 @@ async def accept(state: HubState, publisher: str, subject_code: str | None, data
     now = datetime.now(UTC)
     event_id = new_exchange_id()
     deliveries = [new_exchange_id() for _ in targets]
+    logged = json.dumps(data.payload, sort_keys=True).encode()
+    if subject_id:
+        # about a person: the log keeps a digest keyed by the subject's vault key (unlinkable once shredded)
+        vault = await open_vault(state.settings)
+        logged = vault.person_digest(subject_vault_id(subject_id), logged)
     try:
         async with state.db.session() as session:
             session.add(
@@ -183,7 +189,7 @@ async def accept(state: HubState, publisher: str, subject_code: str | None, data
                 type="hub:event:published",
                 actor=publisher,
                 subject=f"{publisher}:{subject_code[:64]}" if subject_code else None,
-                payload=json.dumps(data.payload, sort_keys=True).encode(),
+                payload=logged,
                 attributes={
                     "event_id": event_id,
                     "topic": data.topic,

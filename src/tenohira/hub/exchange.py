@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from datetime import UTC, datetime
@@ -25,8 +26,9 @@ from tenohira.hub.gate import (
 )
 from tenohira.hub.problems import HubRefusal
 from tenohira.hub.runtime import HubState, MemberInfo, ServiceInfo
-from tenohira.hub.service import history_entry
+from tenohira.hub.service import history_entry, subject_vault_id
 from tenohira.hub.sfv import parse_dictionary, serialize_member
+from tenohira.vault import open_vault
 
 FORWARD_TIMEOUT = 15.0
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
@@ -170,6 +172,19 @@ async def handle_exchange(state: HubState, service_id: str, request: Request) ->
             third_party=third_party,
         )
     full = caller.member.log_mode == "full-digest" and provider.log_mode == "full-digest"
+    request_digest = response_digest = None
+    keyed = False
+    if full and subject_id is not None:
+        # about a person: a digest keyed by the subject's vault key, so that once the subject is
+        # erased (key shredded) a guessed body can no longer be linked to this entry
+        vault = await open_vault(state.settings)
+        person = subject_vault_id(subject_id)
+        request_digest = base64.b64encode(vault.person_digest(person, caller.body)).decode()
+        response_digest = base64.b64encode(vault.person_digest(person, body)).decode()
+        keyed = True
+    elif full:
+        request_digest = _digest_value(caller.message.headers.get("content-digest"))
+        response_digest = _digest_value(answer.get("content-digest"))
     await _log(
         state,
         exchange_id,
@@ -179,8 +194,9 @@ async def handle_exchange(state: HubState, service_id: str, request: Request) ->
         subject_ref,
         status=status,
         legal_basis=right.legal_basis,
-        request_digest=_digest_value(caller.message.headers.get("content-digest")) if full else None,
-        response_digest=_digest_value(answer.get("content-digest")) if full else None,
+        request_digest=request_digest,
+        response_digest=response_digest,
+        keyed=keyed,
         history=history,
     )
     return sign_response(
@@ -207,6 +223,7 @@ async def _log(
     legal_basis: str | None = None,
     request_digest: str | None = None,
     response_digest: str | None = None,
+    keyed: bool = False,
     history: dict[str, Any] | None = None,
 ) -> None:
     attributes = {
@@ -219,10 +236,13 @@ async def _log(
         attributes["status"] = str(status)
     if legal_basis:
         attributes["legal_basis"] = legal_basis[:256]
+    # keyed: HMAC-SHA-256 under a key derived from the subject's vault data key (person_digest);
+    # otherwise the SHA-256 of the body (exchanges about no one)
+    kind = "hmac" if keyed else "sha256"
     if request_digest:
-        attributes["request_sha256"] = request_digest
+        attributes[f"request_{kind}"] = request_digest
     if response_digest:
-        attributes["response_sha256"] = response_digest
+        attributes[f"response_{kind}"] = response_digest
     event = AuditEvent(
         type="hub:exchange",
         # an unauthenticated caller is not named by what it claims

@@ -425,3 +425,9 @@ async def purge_history(session: AsyncSession, retention_days: int, now: datetim
     """Delete access-history entries older than the retention period; return how many."""
     before = (now or now_utc()) - timedelta(days=retention_days)
     return await repo.purge_history(session, before)
+
+
+def subject_vault_id(subject_id: str) -> str:
+    """The vault person id under which the hub keys digests of exchanges about ``subject_id``
+    (``tenohira vault shred hub-subject:<id>`` makes them unlinkable)."""
+    return f"hub-subject:{subject_id}"

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
+from tenohira.vault import Sealed
 
 
 class Person(Base):
@@ -33,8 +34,11 @@ class Person(Base):
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     language: Mapped[str] = mapped_column(String(8), default="ja")
-    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # the address is a vault ciphertext under the person's own key (``email`` is the plaintext)
+    email_sealed: Mapped[bytes | None] = mapped_column("email", LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    email = Sealed("email_sealed", person="code", record="code")
 
 
 class CardLink(Base):
@@ -55,12 +59,17 @@ class Bundle(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner_code: Mapped[str] = mapped_column(ForeignKey("palm_people.code"), index=True)
     state: Mapped[str] = mapped_column(String(16))  # open | signed | submitted
-    manifest: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # the manifest lists the documents; the signature carries the signing certificate, whose basic
+    # facts name the resident: both vault ciphertexts under the owner's key (plaintext without ``_sealed``)
+    manifest_sealed: Mapped[bytes | None] = mapped_column("manifest", LargeBinary, nullable=True)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    signature_sealed: Mapped[bytes | None] = mapped_column("signature", LargeBinary, nullable=True)
     signer_serial: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    manifest = Sealed("manifest_sealed", kind="bytes", person="owner_code")
+    signature = Sealed("signature_sealed", kind="bytes", person="owner_code")
 
 
 class Application(Base):
@@ -73,11 +82,14 @@ class Application(Base):
     procedure_id: Mapped[str] = mapped_column(String(64))
     deciding_agency: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # what the resident files (names, dates of birth, numbers…): a vault ciphertext of the JSON
+    # under the owner's key; ``fields`` is the plaintext dict (assign a new dict to change it)
+    fields_sealed: Mapped[bytes] = mapped_column("fields", LargeBinary)
     sources: Mapped[dict[str, Any]] = mapped_column(JSON)  # field -> where its value came from
     flags: Mapped[list[str]] = mapped_column(JSON)  # e.g. "late"
     prefilled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    document: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # canonical JSON, signed
+    # canonical JSON, signed: sealed like ``fields`` (``document`` is the plaintext bytes)
+    document_sealed: Mapped[bytes | None] = mapped_column("document", LargeBinary, nullable=True)
     document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     bundle_id: Mapped[str | None] = mapped_column(ForeignKey("palm_bundles.id"), nullable=True, index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
@@ -86,6 +98,9 @@ class Application(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    fields = Sealed("fields_sealed", kind="json", person="owner_code")
+    document = Sealed("document_sealed", kind="bytes", person="owner_code")
 
     __table_args__ = (
         Index("ix_palm_applications_owner", "owner_code", "created_at"),

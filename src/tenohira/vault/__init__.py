@@ -12,7 +12,7 @@ Use::
 a cache miss reads the local site stores). ``ensure_keys(ids)`` loads many keys at once.
 """
 
-from tenohira.vault.sealed import Sealed, is_sealed, sealed_vault
+from tenohira.vault.sealed import Sealed, is_sealed, seal_legacy, sealed_vault
 from tenohira.vault.service import (
     CiphertextRejected,
     DataShredded,
@@ -40,6 +40,7 @@ __all__ = [
     "opened_vault",
     "recover_site",
     "rotate",
+    "seal_legacy",
     "sealed_vault",
     "status",
 ]

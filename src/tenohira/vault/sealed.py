@@ -24,16 +24,21 @@ the start-up step which rows still need sealing.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.core.config import get_settings
 from tenohira.vault import envelope
 from tenohira.vault.service import Vault, opened_vault
 
-__all__ = ["Sealed", "is_sealed", "sealed_vault"]
+__all__ = ["Sealed", "is_sealed", "seal_legacy", "sealed_vault"]
 
-Kind = Literal["text", "date", "datetime", "bytes"]
+Kind = Literal["text", "date", "datetime", "bytes", "json"]
 
 
 def sealed_vault() -> Vault:
@@ -51,6 +56,8 @@ def _encode(value: Any, kind: Kind) -> bytes:
         return bytes(value)
     if kind in ("date", "datetime"):
         return str(value.isoformat()).encode()
+    if kind == "json":
+        return json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
     return str(value).encode()
 
 
@@ -58,6 +65,8 @@ def _decode(raw: bytes, kind: Kind) -> Any:
     if kind == "bytes":
         return raw
     text = raw.decode()
+    if kind == "json":
+        return json.loads(text)
     if kind == "date":
         return date.fromisoformat(text[:10])
     if kind == "datetime":
@@ -126,3 +135,19 @@ class Sealed:
             obj.__dict__["_sealed_" + self.name] = (stored, value)
         if self.on_set:
             getattr(obj, self.on_set)()
+
+
+async def seal_legacy(session: AsyncSession, model: type[Any], attributes: Sequence[str]) -> int:
+    """Seal the rows of ``model`` whose sealed ``attributes`` still hold plaintext (rows stored
+    before the table used the vault); returns how many rows changed. Run at start-up, in its own
+    unit of work, after ``await open_vault(settings)``."""
+    descriptors = [model.__dict__[a] for a in attributes]
+    changed = 0
+    for row in await session.scalars(sa.select(model)):
+        if all(is_sealed(getattr(row, d.column)) for d in descriptors):
+            continue
+        for d in descriptors:
+            setattr(row, d.name, getattr(row, d.name))  # reading gives the plaintext, assigning seals it
+        changed += 1
+    await session.flush()
+    return changed

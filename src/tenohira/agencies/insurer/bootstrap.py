@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from tenohira.agencies.insurer import service
+from tenohira.agencies.insurer.intake_models import ReceivedApplication
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.db import get_database
 from tenohira.core.progress import ProgressFn
-from tenohira.vault import open_vault
+from tenohira.vault import open_vault, seal_legacy
 
 
 async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
@@ -16,5 +17,6 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     async with get_database(settings).session() as session:
         # rows stored before the vault (migration insurer_0003) are sealed first
         await service.seal_legacy_rows(session)
+        await seal_legacy(session, ReceivedApplication, ["document", "manifest", "signature"])
         await service.ensure_insurers(session)
         await service.enrol_from_world(session, settings, progress)

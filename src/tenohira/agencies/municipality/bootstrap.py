@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import structlog
 
 from tenohira.agencies.municipality import repository
+from tenohira.agencies.municipality.intake_models import ReceivedApplication
 from tenohira.agencies.synthetic import (
     DISTRICTS,
     HouseholdPlan,
@@ -19,6 +20,7 @@ from tenohira.agencies.synthetic import (
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.progress import ProgressFn
+from tenohira.vault import seal_legacy
 
 log = structlog.get_logger("tenohira.municipality")
 
@@ -33,6 +35,8 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     # rows written before the registry used the vault (migration municipality_0003) get encrypted
     async with get_database(settings).session() as session:
         sealed = await repository.encrypt_legacy_rows(session)
+        # received applications: the filed document and its proof (signature: the filer's certificate)
+        sealed += await seal_legacy(session, ReceivedApplication, ["document", "manifest", "signature"])
     if sealed:
         log.info("encrypted residents stored before the vault", residents=sealed)
     await seed_population(settings, settings.demo_residents, progress)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
+from tenohira.vault import Sealed
 
 
 class ReceivedApplication(Base):
@@ -26,9 +27,15 @@ class ReceivedApplication(Base):
     resident_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_residents.id"), index=True)
     procedure: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(16))  # approved | rejected | accepted | queued
-    document: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    manifest: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    signature: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # what was filed and its proof (the signature carries the signing certificate, whose basic
+    # facts name the filer): vault ciphertexts under the filer's key; the attributes without
+    # ``_sealed`` are the plaintext bytes, sealed on assignment (see docs/vault.md)
+    document_sealed: Mapped[bytes] = mapped_column("document", sa.LargeBinary)
+    manifest_sealed: Mapped[bytes] = mapped_column("manifest", sa.LargeBinary)
+    signature_sealed: Mapped[bytes] = mapped_column("signature", sa.LargeBinary)
+    document = Sealed("document_sealed", kind="bytes", person="resident_id")
+    manifest = Sealed("manifest_sealed", kind="bytes", person="resident_id")
+    signature = Sealed("signature_sealed", kind="bytes", person="resident_id")
     signer_serial: Mapped[str] = mapped_column(sa.String(64))
     answer: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
