@@ -211,6 +211,23 @@ def test_birth_story_in_the_browser(demo_cards: None, live_server: Any) -> None:
         assert "陽葵" not in page.content() and "出生届" not in page.inner_text("main")
         page.goto(f"{base}/access-history")
         assert "/login" in page.url
+
+        # a shared terminal left alone: the page logs out by itself, and the server agrees
+        settings = get_settings()
+        idle_before = settings.session_idle_minutes
+        page.goto(f"{base}/login")
+        page.check("input[name=card][value=R0000002]")
+        page.fill("#pin", "1234")
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        try:
+            settings.session_idle_minutes = 0.05  # type: ignore[assignment]  # 3 seconds
+            page.goto(f"{base}/applications")
+            assert page.get_attribute("body", "data-idle-minutes") == "0.05"
+            page.wait_for_url(re.compile(r".*/login\?expired=1$"), timeout=15_000)
+            assert "一定時間操作がなかった" in page.inner_text("main")
+        finally:
+            settings.session_idle_minutes = idle_before
         assert not errors, errors
         browser.close()
 
