@@ -283,10 +283,23 @@ async def test_ids_from_the_browser_cannot_walk_to_other_routes(client: httpx.As
     from tenohira.web.platform_api import ApiError, check_path
 
     await log_in(client)
-    for path in ("/assistant?c=../../applications", "/assistant?c=x%3Fy", "/bundles/b..", "/applications/a.."):
+    for path in (
+        "/assistant?c=../../applications",
+        "/assistant?c=x%3Fy",
+        "/bundles/b..",
+        "/applications/a..",
+    ):
         r = await client.get(path)
         assert r.status_code == 404, path
         assert "ページが見つかりません" in r.text
     check_path("/api/applications/A1b2/history")
     with pytest.raises(ApiError):
         check_path("/api/assistant/conversations/../../palm/access-history")
+
+
+async def test_easy_japanese_messages_keep_their_furigana(client: httpx.AsyncClient, card: Any) -> None:
+    client.cookies.set("tenohira_lang", "easy_ja")
+    r = await log_in(client, "9999")
+    assert "<ruby>" in r.text and "&lt;ruby&gt;" not in r.text
+    settings = await client.get("/settings?saved=1")
+    assert "&lt;ruby&gt;" not in settings.text and "<ruby>保存<rt>ほぞん</rt></ruby>しました" in settings.text

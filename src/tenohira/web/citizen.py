@@ -101,10 +101,11 @@ def problem_page(
     if error.status == 401:
         return to_login(request)
     lang = language(request)
+    message: str
     if error.status == 404:
-        message = str(translate("not_found", lang))
+        message = translate("not_found", lang)
     elif error.status >= 500:
-        message = str(translate("unavailable", lang)) + " " + error.message(lang)
+        message = translate("unavailable", lang) + " " + error.message(lang)
     else:
         message = error.message(lang)
     return render(
@@ -133,9 +134,9 @@ async def login_page(request: Request) -> Response:
     lang = language(request)
     flash = None
     if request.query_params.get("expired"):
-        flash = str(translate("idle_logout", lang))
+        flash = translate("idle_logout", lang)
     elif request.query_params.get("logged_out"):
-        flash = str(translate("logged_out", lang))
+        flash = translate("logged_out", lang)
     return _login(request, flash=flash)
 
 
@@ -160,12 +161,12 @@ async def login(request: Request) -> Response:
     pin = str(form.get("pin") or "").strip()
     card = find_card(get_settings(), resident)
     if card is None:
-        return _login(request, error=str(translate("login_no_card", lang)), status=422)
+        return _login(request, error=translate("login_no_card", lang), status=422)
     if not (len(pin) == 4 and pin.isascii() and pin.isdigit()):
-        return _login(request, error=str(translate("login_pin_format", lang)), card=resident, status=422)
+        return _login(request, error=translate("login_pin_format", lang), card=resident, status=422)
     sim = card.simulator()
     if sim.is_locked("pin"):
-        return _login(request, error=str(translate("login_locked", lang)), card=resident, status=423)
+        return _login(request, error=translate("login_locked", lang), card=resident, status=423)
     async with PlatformApi(request, token="") as api:
         try:
             challenge = await api.post("/api/auth/challenge")
@@ -174,7 +175,7 @@ async def login(request: Request) -> Response:
         except WrongSecret as wrong:
             return _login(
                 request,
-                error=str(translate("login_wrong_pin", lang, tries=wrong.tries_left)),
+                error=translate("login_wrong_pin", lang, tries=wrong.tries_left),
                 card=resident,
                 status=401,
             )
@@ -184,9 +185,9 @@ async def login(request: Request) -> Response:
                 "/api/auth/lockout",
                 json={"certificate": sim.auth_certificate_pem().decode(), "secret": "pin"},
             )
-            return _login(request, error=str(translate("login_locked", lang)), card=resident, status=423)
+            return _login(request, error=translate("login_locked", lang), card=resident, status=423)
         except InvalidSecretFormat:
-            return _login(request, error=str(translate("login_pin_format", lang)), card=resident, status=422)
+            return _login(request, error=translate("login_pin_format", lang), card=resident, status=422)
         except ApiError as exc:
             return _login(request, error=exc.message(lang), card=resident, status=503)
         answer = await api.raw(
@@ -203,7 +204,7 @@ async def login(request: Request) -> Response:
         problem = ApiError(answer.status_code, _json(answer))
         reason = problem.message(lang)
         return _login(
-            request, error=str(translate("login_refused", lang, reason=reason)), card=resident, status=401
+            request, error=translate("login_refused", lang, reason=reason), card=resident, status=401
         )
     response = RedirectResponse("/", status_code=303)
     for cookie in answer.headers.get_list("set-cookie"):
@@ -452,10 +453,10 @@ def sign_with_card(card: DemoCard, password: str, data: bytes) -> bytes:
 
 def _password_error(exc: Exception, lang: Language) -> str:
     if isinstance(exc, WrongSecret):
-        return str(translate("password_wrong", lang, tries=exc.tries_left))
+        return translate("password_wrong", lang, tries=exc.tries_left)
     if isinstance(exc, CardLocked):
-        return str(translate("password_locked", lang))
-    return str(translate("password_format", lang))
+        return translate("password_locked", lang)
+    return translate("password_format", lang)
 
 
 @router.post("/bundles/{bundle_id}/sign")
@@ -467,7 +468,7 @@ async def sign_bundle(request: Request, bundle_id: str) -> Response:
     lang = language(request)
     card = card_of(principal)
     if card is None:
-        return await bundle_page(request, bundle_id, error=str(translate("no_card_reader", lang)), status=409)
+        return await bundle_page(request, bundle_id, error=translate("no_card_reader", lang), status=409)
     password = str(form.get("password") or "").strip().upper()
     async with PlatformApi(request) as api:
         try:
@@ -545,14 +546,14 @@ async def birth(request: Request) -> Response:
     values = {k: str(form.get(k) or "").strip()[:100] for k in ("child_name", "child_name_kana", "relation")}
     errors: dict[str, str] = {}
     if not values["child_name"]:
-        errors["child_name"] = str(translate("required", lang))
+        errors["child_name"] = translate("required", lang)
     if not values["child_name_kana"]:
-        errors["child_name_kana"] = str(translate("required", lang))
+        errors["child_name_kana"] = translate("required", lang)
     if values["relation"] not in ("mother", "father", "other"):
         values["relation"] = "mother"
     card = card_of(principal)
     if card is None:
-        errors["card"] = str(translate("no_card_reader", lang))
+        errors["card"] = translate("no_card_reader", lang)
     if errors or card is None:
         return render(
             request,
@@ -650,9 +651,7 @@ async def sign_application(request: Request, application_id: str) -> Response:
     lang = language(request)
     card = card_of(principal)
     if card is None:
-        return await sign_page(
-            request, application_id, error=str(translate("no_card_reader", lang)), status=409
-        )
+        return await sign_page(request, application_id, error=translate("no_card_reader", lang), status=409)
     password = str(form.get("password") or "").strip().upper()
     async with PlatformApi(request) as api:
         try:
@@ -937,6 +936,4 @@ async def help_request(request: Request) -> Response:
             "detail_ja": exc.detail_ja,
         }
         return problem_page(request, ApiError(exc.status, problem), principal)
-    return render(
-        request, "help_sent.html", {"flash": str(translate("help_sent", lang))}, principal=principal
-    )
+    return render(request, "help_sent.html", {"flash": translate("help_sent", lang)}, principal=principal)

@@ -45,8 +45,14 @@ def ruby(text: str) -> Markup:
     return Markup("".join(out))  # noqa: S704 — every piece above was escaped
 
 
+_RT = re.compile(r"<rt>.*?</rt>", re.DOTALL)
+
+
 def plain(text: str) -> str:
-    """Easy-Japanese text without the reading marks (for titles and attributes)."""
+    """Text without readings (for titles and attributes): from ``{漢字|かんじ}`` marks, or from a
+    translated message whose readings are already ``<ruby>`` markup."""
+    if isinstance(text, Markup):
+        return Markup(_RT.sub("", str(text))).striptags()  # noqa: S704 — already markup; only read back
     return _RUBY.sub(lambda m: m.group(1), text)
 
 

@@ -36,7 +36,7 @@ def language(request: Request) -> Language:
 def status_label(status: str, lang: Language) -> str:
     """A state or decision of an application in words (the raw value if no message has it)."""
     key = f"state_{status}"
-    return str(translate(key, lang)) if key in messages() else status
+    return translate(key, lang) if key in messages() else status
 
 
 def procedure_label(procedure_id: str, lang: Language) -> str:
@@ -54,7 +54,7 @@ def agency_label(agency: object, lang: Language) -> str:
     """An agency (or a hub service ``agency.service``) by its name on screens."""
     text = str(agency or "")
     key = f"agency_{text.split('.', 1)[0]}"
-    return str(translate(key, lang)) if key in messages() else text
+    return translate(key, lang) if key in messages() else text
 
 
 def format_datetime(value: object, lang: Language) -> str:

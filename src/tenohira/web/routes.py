@@ -105,7 +105,7 @@ _principal = page_principal
 
 
 def saved_message(request: Request) -> str | None:
-    return str(translate("saved", language(request))) if request.query_params.get("saved") else None
+    return translate("saved", language(request)) if request.query_params.get("saved") else None
 
 
 _include_pages()
