@@ -15,7 +15,16 @@ async def test_bootstrap_is_idempotent_and_follows_the_port(
     from tenohira.core.progress import no_progress
     from tenohira.hub import load_member_credentials, member_dir
     from tenohira.hub import repository as repo
-    from tenohira.hub.bootstrap import BIRTH_STORY_RIGHTS, BIRTH_STORY_SERVICES, IN_PROCESS_MEMBERS, bootstrap
+    from tenohira.hub.bootstrap import (
+        BIRTH_STORY_RIGHTS,
+        BIRTH_STORY_SERVICES,
+        IN_PROCESS_MEMBERS,
+        OPEN_DATA_RIGHTS,
+        OPEN_DATA_SERVICES,
+        SUPPORT_RIGHTS,
+        SUPPORT_SERVICES,
+        bootstrap,
+    )
     from tenohira.hub.pki import hub_dir, verify_issued_by
 
     settings = get_settings()
@@ -43,5 +52,7 @@ async def test_bootstrap_is_idempotent_and_follows_the_port(
     async with migrated_db.session() as session:
         muni = await repo.get_member(session, "municipality")
         assert muni is not None and muni.base_url == "http://127.0.0.1:9123/agencies/municipality"
-        assert len(await repo.list_services(session)) == len(BIRTH_STORY_SERVICES)
-        assert len(await repo.list_rights(session)) == len(BIRTH_STORY_RIGHTS)
+        services = BIRTH_STORY_SERVICES + SUPPORT_SERVICES + OPEN_DATA_SERVICES
+        assert len(await repo.list_services(session)) == len(services)
+        rights = BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS
+        assert len(await repo.list_rights(session)) == len(rights)
