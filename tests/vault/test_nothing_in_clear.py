@@ -5,14 +5,13 @@ database file, in the data directory or in any vault site — nor, on PostgreSQL
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.conftest import LiveServer, free_port
-from tests.vault.test_registry_encryption import _files, _pg_dump_bytes
 
 from tenohira.agencies.municipality import list_residents
 from tenohira.core import get_database, get_settings, reset_settings
@@ -20,6 +19,8 @@ from tenohira.core.db import dispose_databases
 from tenohira.core.progress import no_progress
 from tenohira.vault import close_vaults
 from tenohira.vault.sites import configured_sites
+from tests.conftest import LiveServer, free_port
+from tests.vault.test_registry_encryption import _files, _pg_dump_bytes
 
 
 async def _columns_holding(url: str, needle: bytes) -> list[str]:
@@ -102,10 +103,16 @@ async def test_no_name_or_individual_number_in_clear_after_first_start_and_birth
             needles["given name"] = r.name.split("\u3000")[-1]
             needles["reading"] = r.name_kana
         for what, text in needles.items():
-            for encoding in ("utf-8", "utf-16-le"):
-                if text.encode(encoding) in blob:
-                    where = [p.name for p in files if text.encode(encoding) in p.read_bytes()]
-                    where += await _columns_holding(database_url, text.encode(encoding))
-                    leaks.append(f"{r.id} {what} ({encoding}) in {where}")
+            forms = {
+                "utf-8": text.encode(),
+                "utf-16": text.encode("utf-16-le"),
+                # JSON as SQLite stores it (ensure_ascii): 陽葵 -> \u967d\u8475
+                "json-escaped": json.dumps(text)[1:-1].encode(),
+            }
+            for form, needle in forms.items():
+                if needle in blob:
+                    where = [p.name for p in files if needle in p.read_bytes()]
+                    where += await _columns_holding(database_url, needle)
+                    leaks.append(f"{r.id} {what} ({form}) in {where}")
     assert not leaks, "\n".join(leaks)
     assert os.environ.get("TENOHIRA_DEMO_RESIDENTS") == "60"

@@ -94,13 +94,15 @@ class Application(Base):
     bundle_id: Mapped[str | None] = mapped_column(ForeignKey("palm_bundles.id"), nullable=True, index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     agency_reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # the agency's answer (for a birth: the child's registered name): sealed like ``fields``
+    decision_sealed: Mapped[bytes | None] = mapped_column("decision", LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     fields = Sealed("fields_sealed", kind="json", person="owner_code")
     document = Sealed("document_sealed", kind="bytes", person="owner_code")
+    decision = Sealed("decision_sealed", kind="json", person="owner_code")
 
     __table_args__ = (
         Index("ix_palm_applications_owner", "owner_code", "created_at"),

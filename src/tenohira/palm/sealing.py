@@ -17,6 +17,6 @@ async def seal_legacy_rows(session: AsyncSession) -> int:
     """Seal every palm value still in clear; returns how many rows changed."""
     return (
         await seal_legacy(session, Person, ["email"])
-        + await seal_legacy(session, Application, ["fields", "document"])
+        + await seal_legacy(session, Application, ["fields", "document", "decision"])
         + await seal_legacy(session, Bundle, ["manifest", "signature"])
     )

@@ -17,6 +17,6 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     async with get_database(settings).session() as session:
         # rows stored before the vault (migration insurer_0003) are sealed first
         await service.seal_legacy_rows(session)
-        await seal_legacy(session, ReceivedApplication, ["document", "manifest", "signature"])
+        await seal_legacy(session, ReceivedApplication, ["document", "manifest", "signature", "answer"])
         await service.ensure_insurers(session)
         await service.enrol_from_world(session, settings, progress)

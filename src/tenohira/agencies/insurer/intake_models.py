@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,7 +32,9 @@ class ReceivedApplication(Base):
     manifest = Sealed("manifest_sealed", kind="bytes", person="person_id")
     signature = Sealed("signature_sealed", kind="bytes", person="person_id")
     signer_serial: Mapped[str] = mapped_column(sa.String(64))
-    answer: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # the decision as answered (for a birth: the registered child's name): sealed like the document
+    answer_sealed: Mapped[bytes] = mapped_column("answer", sa.LargeBinary)
+    answer = Sealed("answer_sealed", kind="json", person="person_id")
     received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
 

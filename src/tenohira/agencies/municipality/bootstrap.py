@@ -35,8 +35,9 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     # rows written before the registry used the vault (migration municipality_0003) get encrypted
     async with get_database(settings).session() as session:
         sealed = await repository.encrypt_legacy_rows(session)
-        # received applications: the filed document and its proof (signature: the filer's certificate)
-        sealed += await seal_legacy(session, ReceivedApplication, ["document", "manifest", "signature"])
+        # received applications: the filed document, its proof (the signer's certificate), the answer
+        filed = ["document", "manifest", "signature", "answer"]
+        sealed += await seal_legacy(session, ReceivedApplication, filed)
     if sealed:
         log.info("encrypted residents stored before the vault", residents=sealed)
     await seed_population(settings, settings.demo_residents, progress)

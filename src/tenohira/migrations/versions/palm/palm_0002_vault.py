@@ -1,4 +1,4 @@
-"""palm: residents' email addresses, application fields and documents as vault ciphertexts
+"""palm: residents' email addresses, application fields, documents and decisions as vault ciphertexts
 
 Revision ID: palm_0002
 Revises: palm_0001
@@ -35,10 +35,18 @@ def upgrade() -> None:
             existing_nullable=False,
             postgresql_using="convert_to(fields::text, 'UTF8')",
         )
+        batch.alter_column(
+            "decision",
+            type_=sa.LargeBinary(),
+            existing_nullable=True,
+            postgresql_using="convert_to(decision::text, 'UTF8')",
+        )
     if not postgres:
         # SQLite keeps the old text values in the new columns: make them bytes like new rows.
         op.execute("UPDATE palm_people SET email = CAST(email AS BLOB)")
-        op.execute("UPDATE palm_applications SET fields = CAST(fields AS BLOB)")
+        op.execute(
+            "UPDATE palm_applications SET fields = CAST(fields AS BLOB), decision = CAST(decision AS BLOB)"
+        )
 
 
 def downgrade() -> None:
