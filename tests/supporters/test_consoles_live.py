@@ -24,6 +24,7 @@ from tenohira.core.db import dispose_databases
 from tenohira.identity import revoke_card
 from tenohira.palm.people import close_palm_clients
 from tenohira.supporters.delegations import register_role
+from tenohira.supporters.staff import close_clients
 
 MOTHER, SUPPORTER, STAFF = "R0000002", "R0000005", "R0000006"
 
@@ -216,5 +217,6 @@ async def test_staff_review_and_supporter_delegation(live_server: Any, tmp_path:
         for http in (mother.http, helper.http, clerk.http, anonymous):
             await http.aclose()
         await close_palm_clients()
+        await close_clients()
         await close_member_clients()
         await dispose_databases()

@@ -20,15 +20,38 @@ from tenohira.hub import HubClient, HubError, HubResponseError
 from tenohira.supporters.delegations import not_found, record_action
 from tenohira.supporters.models import Role
 
+PALM_MEMBER = "palm"  # the staff console is the palm member at the hub
 PURPOSE_REVIEW = "staff-review"
 PURPOSE_PROTECTION = "supporter-delegation"
 
 
-def _client() -> HubClient:
-    # the palm's own member credentials (palm.people keeps one client per loop and data dir)
-    from tenohira.palm.people import palm_client
+_clients: dict[tuple[str, str, int], HubClient] = {}
 
-    return palm_client()
+
+def _client() -> HubClient:
+    """A hub client with the palm member's credentials (one per event loop and data directory)."""
+    import asyncio
+
+    from tenohira.core.config import get_settings
+    from tenohira.hub import load_member_credentials
+
+    settings = get_settings()
+    key = (str(settings.data_dir), settings.resolved_hub_url, id(asyncio.get_running_loop()))
+    client = _clients.get(key)
+    if client is None:
+        try:
+            credentials = load_member_credentials(settings, PALM_MEMBER)
+        except (FileNotFoundError, IndexError) as exc:
+            raise _unavailable("the palm has no hub credentials yet (tenohira init)") from exc
+        client = _clients[key] = HubClient.from_credentials(credentials, settings.resolved_hub_url)
+    return client
+
+
+async def close_clients() -> None:
+    """Close the hub clients (end of a test or of the process)."""
+    for client in list(_clients.values()):
+        await client.aclose()
+    _clients.clear()
 
 
 def _unavailable(detail: str) -> Problem:

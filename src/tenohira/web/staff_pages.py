@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
-from tenohira.supporters import api as sapi
-from tenohira.supporters.audience import Actor, audience
+from tenohira.supporters import interfaces as sapi
+from tenohira.supporters.interfaces import Actor, audience
 from tenohira.web.citizen import form_of
 from tenohira.web.pages import language
 from tenohira.web.supporters_pages import console, gate, problem_page, touch

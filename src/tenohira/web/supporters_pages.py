@@ -19,10 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tenohira.core.config import get_settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
-from tenohira.supporters import api as sapi
-from tenohira.supporters import delegations as dl
-from tenohira.supporters.audience import Actor, audience
-from tenohira.supporters.models import Role
+from tenohira.supporters import interfaces as sapi
+from tenohira.supporters.interfaces import Actor, Role, audience
 from tenohira.web.citizen import form_of, procedure_name, to_login
 from tenohira.web.pages import language, render
 from tenohira.web.platform_api import SESSION_COOKIE, PlatformApi
@@ -142,10 +140,10 @@ async def delegations_page(request: Request, me: ResidentPage) -> Response:
         return stop
     assert me is not None
     async with get_database().session() as s:
-        rows = await dl.delegations_of_resident(s, me.palm_code)
+        rows = await sapi.delegations_of_resident(s, me.palm_code)
         items = [sapi.delegation_view(d, await s.get(Role, d.supporter_id)) for d in rows]
-        supporters = [sapi.role_view(r) for r in await dl.list_roles(s, "supporter")]
-        actions = await dl.access_history_entries(s, me.palm_code)
+        supporters = [sapi.role_view(r) for r in await sapi.list_roles(s, "supporter")]
+        actions = await sapi.access_history_entries(s, me.palm_code)
     from tenohira.procedures import load_catalogue
 
     lang = language(request)
@@ -185,7 +183,7 @@ async def grant_page(request: Request, me: ResidentPage) -> Response:
         expires = datetime.now(UTC) - timedelta(days=1)  # reported as a bad expiry below
     try:
         async with get_database().session() as s:
-            await dl.grant_delegation(
+            await sapi.grant_delegation(
                 s,
                 resident_code=me.palm_code,
                 card_serial=me.principal.card_serial,
@@ -208,7 +206,7 @@ async def revoke_page(request: Request, delegation_id: str, me: ResidentPage) ->
     await form_of(request)
     try:
         async with get_database().session() as s:
-            await dl.revoke_delegation(s, me.palm_code, delegation_id)
+            await sapi.revoke_delegation(s, me.palm_code, delegation_id)
     except Problem as exc:
         return problem_page(request, me, exc)
     return RedirectResponse("/delegations?done=revoked", status_code=303)
@@ -241,7 +239,7 @@ async def supporter_help(request: Request, request_id: str, action: str, me: Sup
         elif action == "close":
             await sapi.close(me, request_id)
         else:
-            raise dl.not_found()
+            raise sapi.not_found()
     except Problem as exc:
         return problem_page(request, me, exc)
     return touch(RedirectResponse("/supporter", status_code=303), me)
@@ -273,7 +271,7 @@ async def supporter_prepare(request: Request, delegation_id: str, me: SupporterP
     procedures = [chosen] if isinstance(chosen, str) else list(chosen)
     try:
         if not procedures:
-            raise dl.not_found()
+            raise sapi.not_found()
         await sapi.prepare(me, delegation_id, sapi.PrepareIn(procedures=[p[:64] for p in procedures][:20]))
     except Problem as exc:
         return problem_page(request, me, exc, idle=get_settings().supporter_idle_minutes)
