@@ -104,6 +104,12 @@ async def test_staff_review_and_supporter_delegation(live_server: Any, tmp_path:
         assert case.status_code == 200, case.text
         assert case.json()["explanation"]["benefits"] and case.json()["document"]["birth_weight_g"] == 1900
         assert (await clerk.http.get("/api/staff/review/MA0000000000000000")).status_code == 404
+        # the console pages over the same session (bearer works as the cookie does)
+        page = await clerk.http.get("/staff")
+        assert page.status_code == 200 and f'href="/staff/review/{reference}"' in page.text
+        page = await clerk.http.get(f"/staff/review/{reference}")
+        assert page.status_code == 200 and f'action="/staff/review/{reference}/decision"' in page.text
+        assert "1900" in page.text and 'data-idle-minutes="5"' in page.text
         bad = await clerk.http.post(
             f"/api/staff/review/{reference}/decision", json={"decision": "ok", "reason_ja": ""}
         )

@@ -87,7 +87,7 @@ async def staff_decide(request: Request, reference: str, me: StaffPage) -> Respo
         await sapi.decide(me, reference[:40], body)
     except Problem as exc:
         return problem_page(request, me, exc, idle=_idle())
-    return touch(RedirectResponse("/staff?done=decided", status_code=303), me)
+    return touch(RedirectResponse("/staff?done=decided", status_code=303), me, request)
 
 
 @router.post("/staff/roles")
@@ -107,7 +107,7 @@ async def staff_register(request: Request, me: StaffPage) -> Response:
         await sapi.register(me, body)
     except Problem as exc:
         return problem_page(request, me, exc, idle=_idle())
-    return touch(RedirectResponse("/staff?done=registered", status_code=303), me)
+    return touch(RedirectResponse("/staff?done=registered", status_code=303), me, request)
 
 
 @router.post("/staff/help")
@@ -123,4 +123,4 @@ async def staff_counter_help(request: Request, me: StaffPage) -> Response:
         )
     except Problem as exc:
         return problem_page(request, me, exc, idle=_idle())
-    return touch(RedirectResponse("/staff?done=opened", status_code=303), me)
+    return touch(RedirectResponse("/staff?done=opened", status_code=303), me, request)

@@ -110,10 +110,14 @@ async def console_idle(request: Request, actor: Actor) -> Response | None:
     return None
 
 
-def touch(response: Response, actor: Actor) -> Response:
+def touch(response: Response, actor: Actor, request: Request | None = None) -> Response:
     """Restart the console's inactivity clock."""
     response.set_cookie(
-        CONSOLE_COOKIE, _stamp(actor.principal.session_id, int(time.time())), httponly=True, samesite="strict"
+        CONSOLE_COOKIE,
+        _stamp(actor.principal.session_id, int(time.time())),
+        httponly=True,
+        samesite="strict",
+        secure=request is not None and request.url.scheme == "https",
     )
     return response
 
@@ -127,7 +131,7 @@ def console(request: Request, template: str, actor: Actor, context: dict[str, An
         principal=actor.principal,
         idle_minutes=get_settings().supporter_idle_minutes,
     )
-    return touch(page, actor)
+    return touch(page, actor, request)
 
 
 # --- the resident: my supporters -----------------------------------------------------------------
@@ -242,7 +246,7 @@ async def supporter_help(request: Request, request_id: str, action: str, me: Sup
             raise sapi.not_found()
     except Problem as exc:
         return problem_page(request, me, exc)
-    return touch(RedirectResponse("/supporter", status_code=303), me)
+    return touch(RedirectResponse("/supporter", status_code=303), me, request)
 
 
 @router.get("/supporter/delegations/{delegation_id}", response_class=HTMLResponse)
@@ -275,4 +279,6 @@ async def supporter_prepare(request: Request, delegation_id: str, me: SupporterP
         await sapi.prepare(me, delegation_id, sapi.PrepareIn(procedures=[p[:64] for p in procedures][:20]))
     except Problem as exc:
         return problem_page(request, me, exc, idle=get_settings().supporter_idle_minutes)
-    return touch(RedirectResponse(f"/supporter/delegations/{delegation_id}?prepared=1", status_code=303), me)
+    return touch(
+        RedirectResponse(f"/supporter/delegations/{delegation_id}?prepared=1", status_code=303), me, request
+    )
