@@ -8,7 +8,6 @@ digital supporter acts for a resident, and suspends every delegation while a mea
 force. The answer is a yes/no and nothing else (not the kind, not who asked for it).
 """
 
-
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Annotated, Any

@@ -14,7 +14,6 @@ Three hub services, all for purpose ``staff-review``:
 Anything not queued, not the subject's, or unknown answers the same 404.
 """
 
-
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
