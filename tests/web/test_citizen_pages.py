@@ -189,6 +189,8 @@ async def test_every_form_post_needs_the_csrf_token(client: httpx.AsyncClient, c
         "/bundles/B1/answers",
         "/bundles/B1/sign",
         "/applications/A1/sign",
+        "/applications/A1/answers",
+        "/notices/N1/dismiss",
         "/settings",
     ):
         r = await client.post(path, data={"csrf_token": "forged", "text": "x", "password": DEMO_PASSWORD})

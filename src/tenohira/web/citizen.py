@@ -314,6 +314,21 @@ def _notice_view(n: dict[str, Any], lang: Language, today: date) -> dict[str, An
     }
 
 
+@router.post("/notices/{notice_id}/dismiss")
+async def dismiss_notice(request: Request, notice_id: str) -> Response:
+    """Hide a notice the resident has dealt with elsewhere (the palm keeps it, marked dismissed)."""
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    await form_of(request)
+    async with PlatformApi(request) as api:
+        try:
+            await api.post(f"/api/notices/{notice_id}/dismiss")
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "home")
+    return RedirectResponse("/", status_code=303)
+
+
 @router.get("/bundles/new", response_class=HTMLResponse)
 async def new_bundle(request: Request) -> Response:
     """Confirm "do them for me" for the procedures in the query (from a notice list or the assistant)."""
