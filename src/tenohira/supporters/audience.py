@@ -211,6 +211,7 @@ DECLARED: dict[tuple[str, str], str] = {
             ("GET", "/assistant"),
             ("POST", "/assistant"),
             ("POST", "/help"),
+            ("POST", "/notices/{notice_id}/dismiss"),
         ]
     },
     # the hub delivers events signed as a member
