@@ -203,7 +203,7 @@ async def resident_applications(me: Supporter, delegation_id: str) -> dict[str, 
     """The resident's applications for the delegated procedures only."""
     import sqlalchemy as sa
 
-    from tenohira.palm.models import Application
+    from tenohira.palm.interfaces import Application
 
     role, d = await use_delegation(me, delegation_id, procedure=None, need="read")
     async with get_database().session() as s:

@@ -106,7 +106,7 @@ async def protection_via_hub(resident_code: str, client: HubClient | None = None
 
 
 async def _owner_of(session: AsyncSession, palm_application_id: str | None) -> Any:
-    from tenohira.palm.models import Application
+    from tenohira.palm.interfaces import Application
 
     if not palm_application_id:
         return None
@@ -129,7 +129,7 @@ async def review_queue(session: AsyncSession, client: HubClient | None = None) -
 async def _application_for(session: AsyncSession, reference: str) -> Any:
     import sqlalchemy as sa
 
-    from tenohira.palm.models import Application
+    from tenohira.palm.interfaces import Application
 
     app = await session.scalar(sa.select(Application).where(Application.agency_reference == reference))
     if app is None or app.state != "queued":
@@ -164,7 +164,7 @@ async def decide_case(
     client: HubClient | None = None,
 ) -> dict[str, Any]:
     """Decide a queued case at the municipality, then move the palm application on and tell the resident."""
-    from tenohira.palm.applications import DECIDED, NOTIFIED, _email, _notify, transition
+    from tenohira.palm.interfaces import record_decision
 
     app = await _application_for(session, reference)
     answer = await _call(
@@ -180,10 +180,9 @@ async def decide_case(
             "staff": staff.id,
         },
     )
-    app.decision = {**(app.decision or {}), **(answer if isinstance(answer, dict) else {})}
-    await transition(session, app, DECIDED, actor=f"staff:{staff.id}", note=decision)
-    await _notify(session, app)
-    email = await _email(session, app)
-    await transition(session, app, NOTIFIED, actor="palm", note="inbox" + (" + email" if email else ""))
+    # queued → decided → notified, and the resident is told (inbox; email if they gave one)
+    await record_decision(
+        session, app, answer if isinstance(answer, dict) else {}, actor=f"staff:{staff.id}", note=decision
+    )
     await record_action(session, staff, app.owner_code, f"review-{decision}", target=reference)
     return {"application_id": app.id, "state": app.state, "decision": app.decision}
