@@ -174,8 +174,7 @@ class PalmServices(_Base):
         """The household from the agencies through the hub (as the push notices build it), with the
         newborn added when the birth is not registered yet; None (the dialogue asks) if unavailable."""
         from tenohira.core.config import get_settings
-        from tenohira.palm.people import palm_client
-        from tenohira.palm.push.service import FactsUnavailable, build_household, fetch_facts
+        from tenohira.palm.interfaces import FactsUnavailable, build_household, fetch_facts, palm_client
         from tenohira.rules import Member
 
         settings = get_settings()
@@ -198,13 +197,13 @@ class PalmServices(_Base):
         return household.model_copy(update={"members": members, "single_parent": len(parents) == 1})
 
     def _ctx(self) -> Any:
-        from tenohira.palm.applications import PalmContext
+        from tenohira.palm.interfaces import PalmContext
 
         return PalmContext.for_code(self.code, self.actor)
 
     @staticmethod
     def _prepared(app: Any) -> Prepared:
-        from tenohira.palm.applications import missing_fields
+        from tenohira.palm.interfaces import missing_fields
 
         editable = app.state in ("draft", "prefilled", "confirmed")
         missing = [e.field for e in missing_fields(app)] if editable else []
@@ -217,7 +216,7 @@ class PalmServices(_Base):
         )
 
     async def prepare(self, procedure: Procedure, answers: dict[str, Any]) -> Prepared:
-        from tenohira.palm.applications import create
+        from tenohira.palm.interfaces import create
 
         try:
             app = await create(self.session, self._ctx(), procedure.id, answers)
@@ -228,7 +227,7 @@ class PalmServices(_Base):
         return self._prepared(app)
 
     async def update(self, application_id: str, answers: dict[str, Any]) -> Prepared:
-        from tenohira.palm.applications import get_application, update_fields
+        from tenohira.palm.interfaces import get_application, update_fields
 
         app = await get_application(self.session, self.code, application_id)
         try:
@@ -240,7 +239,7 @@ class PalmServices(_Base):
     async def confirm(
         self, application_id: str | None, procedure: Procedure, fields: dict[str, Any]
     ) -> Prepared:
-        from tenohira.palm.applications import confirm, get_application
+        from tenohira.palm.interfaces import confirm, get_application
 
         if application_id is None:
             return Prepared(fields={}, sources={}, missing=[], state="ready_to_sign")
@@ -256,7 +255,7 @@ class PalmServices(_Base):
         return self._prepared(app)
 
     async def applications(self) -> list[dict[str, Any]]:
-        from tenohira.palm.applications import list_applications, status_of
+        from tenohira.palm.interfaces import list_applications, status_of
 
         apps = await list_applications(self.session, self.code)
         out = [

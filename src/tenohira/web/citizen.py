@@ -928,7 +928,7 @@ async def help_request(request: Request) -> Response:
     form = await form_of(request)
     lang = language(request)
     from tenohira.core.db import get_database
-    from tenohira.palm.people import code_of
+    from tenohira.palm.interfaces import code_of
     from tenohira.supporters import request_help
 
     page = str(form.get("page") or "")[:200]
