@@ -862,9 +862,13 @@ async def access_history(request: Request) -> Response:
     async with PlatformApi(request) as api:
         try:
             body = await api.get("/api/palm/access-history")
+            # what digital supporters and staff did about me belongs in the same history
+            actions = await api.get("/api/supporters/actions")
         except ApiError as exc:
             return problem_page(request, exc, principal, "history")
-    entries = history_view(body.get("entries", []))
+    merged = [*body.get("entries", []), *actions.get("entries", [])]
+    merged.sort(key=lambda e: str(e.get("at") or "") if isinstance(e, dict) else "", reverse=True)
+    entries = history_view(merged)
     return render(request, "history.html", {"active": "history", "entries": entries}, principal=principal)
 
 
