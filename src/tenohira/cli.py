@@ -126,7 +126,7 @@ def run(
                 f"  citizen app      {base}/",
                 "                   demo card R0000002 (the birth story's mother): PIN 1234 / TENOHIRA26",
                 f"  staff console    {base}/staff",
-                f"  supporters       {base}/supporters",
+                f"  supporters       {base}/supporter",
                 f"  API docs         {base}/docs   (OpenAPI: {base}/openapi.json)",
                 f"  hub              {base}/hub/health",
                 f"  open data        {base}/opendata   (CKAN API: {base}/api/3/action/package_list)",
