@@ -16,6 +16,7 @@ residents' access history. Members use only this face:
 
 from tenohira.hub.client import HubClient, HubError, HubResponse, HubResponseError
 from tenohira.hub.pki import MemberCredentials, load_member_credentials, member_dir
+from tenohira.hub.pool import close_pooled_clients, pooled_client
 from tenohira.hub.problems import HubRefusal
 from tenohira.hub.provider import HubProvider, HubRequest
 from tenohira.hub.signatures import content_digest
@@ -29,7 +30,9 @@ __all__ = [
     "HubResponse",
     "HubResponseError",
     "MemberCredentials",
+    "close_pooled_clients",
     "content_digest",
     "load_member_credentials",
     "member_dir",
+    "pooled_client",
 ]

@@ -6,7 +6,6 @@ After card login the palm asks the hub once (``HubClient.resolve_card``) and cac
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,13 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
-from tenohira.hub import HubClient, HubError, HubResponseError, load_member_credentials
+from tenohira.hub import HubClient, HubError, HubResponseError, close_pooled_clients, pooled_client
 from tenohira.identity import Principal
 from tenohira.palm.models import CardLink, Person
 
 MEMBER_ID = "palm"
-
-_clients: dict[tuple[str, str, int], HubClient] = {}
 
 
 def hub_unavailable(detail: str) -> Problem:
@@ -37,34 +34,23 @@ def hub_unavailable(detail: str) -> Problem:
 
 
 def palm_client(settings: Settings | None = None) -> HubClient:
-    """The palm's hub client (one per event loop and data directory: its connection pool is loop-bound)."""
+    """The palm's hub client (pooled per event loop and data directory: its connection pool is loop-bound)."""
     settings = settings or get_settings()
     try:
-        loop = id(asyncio.get_running_loop())
-    except RuntimeError:
-        loop = 0
-    key = (str(settings.data_dir), settings.resolved_hub_url, loop)
-    client = _clients.get(key)
-    if client is None:
-        try:
-            credentials = load_member_credentials(settings, MEMBER_ID)
-        except (FileNotFoundError, IndexError) as exc:
-            raise Problem(
-                status=503,
-                slug="member-credentials-missing",
-                title="The palm has no hub credentials yet",
-                title_ja="手のひらのハブ接続用の鍵がまだありません",
-                detail="Run `tenohira init`.",
-            ) from exc
-        client = _clients[key] = HubClient.from_credentials(credentials, settings.resolved_hub_url)
-    return client
+        return pooled_client(settings, MEMBER_ID)
+    except FileNotFoundError as exc:
+        raise Problem(
+            status=503,
+            slug="member-credentials-missing",
+            title="The palm has no hub credentials yet",
+            title_ja="手のひらのハブ接続用の鍵がまだありません",
+            detail="Run `tenohira init`.",
+        ) from exc
 
 
 async def close_palm_clients() -> None:
-    """Close every palm hub client (end of a test or of the process)."""
-    for client in list(_clients.values()):
-        await client.aclose()
-    _clients.clear()
+    """Close the current loop's hub clients (end of a test or of the process)."""
+    await close_pooled_clients()
 
 
 async def code_for_card(session: AsyncSession, card_serial: str, settings: Settings | None = None) -> str:

@@ -25,33 +25,22 @@ PURPOSE_REVIEW = "staff-review"
 PURPOSE_PROTECTION = "supporter-delegation"
 
 
-_clients: dict[tuple[str, str, int], HubClient] = {}
-
-
 def _client() -> HubClient:
-    """A hub client with the palm member's credentials (one per event loop and data directory)."""
-    import asyncio
-
+    """A hub client with the palm member's credentials (pooled per event loop and data directory)."""
     from tenohira.core.config import get_settings
-    from tenohira.hub import load_member_credentials
+    from tenohira.hub import pooled_client
 
-    settings = get_settings()
-    key = (str(settings.data_dir), settings.resolved_hub_url, id(asyncio.get_running_loop()))
-    client = _clients.get(key)
-    if client is None:
-        try:
-            credentials = load_member_credentials(settings, PALM_MEMBER)
-        except (FileNotFoundError, IndexError) as exc:
-            raise _unavailable("the palm has no hub credentials yet (tenohira init)") from exc
-        client = _clients[key] = HubClient.from_credentials(credentials, settings.resolved_hub_url)
-    return client
+    try:
+        return pooled_client(get_settings(), PALM_MEMBER)
+    except FileNotFoundError as exc:
+        raise _unavailable("the palm has no hub credentials yet (tenohira init)") from exc
 
 
 async def close_clients() -> None:
-    """Close the hub clients (end of a test or of the process)."""
-    for client in list(_clients.values()):
-        await client.aclose()
-    _clients.clear()
+    """Close the current loop's hub clients (end of a test or of the process)."""
+    from tenohira.hub import close_pooled_clients
+
+    await close_pooled_clients()
 
 
 def _unavailable(detail: str) -> Problem:

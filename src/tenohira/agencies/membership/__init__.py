@@ -7,7 +7,6 @@ the app is built before bootstrap may have run, so the credentials are loaded on
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import Request
@@ -24,7 +23,14 @@ from tenohira.agencies.membership.filing import (
 )
 from tenohira.core.config import Settings
 from tenohira.core.problems import Problem
-from tenohira.hub import HubClient, HubProvider, HubRequest, load_member_credentials
+from tenohira.hub import (
+    HubClient,
+    HubProvider,
+    HubRequest,
+    close_pooled_clients,
+    load_member_credentials,
+    pooled_client,
+)
 
 
 def _not_ready(member_id: str) -> Problem:
@@ -67,34 +73,17 @@ class LazyHubProvider(HubProvider):
         return super().sign_headers(status, headers, body)
 
 
-_clients: dict[tuple[str, str, str, int], HubClient] = {}
-
-
-def _loop_id() -> int:
-    try:
-        return id(asyncio.get_running_loop())
-    except RuntimeError:
-        return 0
-
-
 def member_client(settings: Settings, member_id: str, **kwargs: Any) -> HubClient:
-    """This member's hub client (one per event loop, member and hub URL: its pool is loop-bound)."""
-    key = (str(settings.data_dir), member_id, settings.resolved_hub_url, _loop_id())
-    client = _clients.get(key)
-    if client is None:
-        try:
-            credentials = load_member_credentials(settings, member_id)
-        except (FileNotFoundError, IndexError) as exc:
-            raise _not_ready(member_id) from exc
-        client = _clients[key] = HubClient.from_credentials(credentials, settings.resolved_hub_url, **kwargs)
-    return client
+    """This member's hub client (pooled per event loop, member and hub URL: its pool is loop-bound)."""
+    try:
+        return pooled_client(settings, member_id, **kwargs)
+    except FileNotFoundError as exc:
+        raise _not_ready(member_id) from exc
 
 
 async def close_member_clients() -> None:
-    """Close every hub client (end of the process or of a test)."""
-    for client in list(_clients.values()):
-        await client.aclose()
-    _clients.clear()
+    """Close the current loop's hub clients (end of the process or of a test)."""
+    await close_pooled_clients()
 
 
 __all__ = [
