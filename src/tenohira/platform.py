@@ -43,6 +43,8 @@ BOOTSTRAP: tuple[str, ...] = (
     "tenohira.procedures.bootstrap:bootstrap",
     "tenohira.palm.bootstrap:bootstrap",
     "tenohira.assistant.bootstrap:bootstrap",
+    "tenohira.notify.bootstrap:bootstrap",
+    "tenohira.supporters.bootstrap:bootstrap",
     "tenohira.opendata.bootstrap:bootstrap",
     "tenohira.citydata.bootstrap:bootstrap",
 )

@@ -15,7 +15,9 @@ from tenohira.core import get_settings
 from tenohira.notify import InvalidNotification, count_emails, email_states, inbox, mark_read, send
 from tenohira.notify.delivery import claim, deliver_once, make_transport
 from tenohira.notify.models import OutgoingEmail
+from tenohira.notify.service import email_digest
 from tenohira.notify.transports import MailboxTransport, SMTPTransport, read_mailbox
+from tenohira.vault import opened_vault
 
 from .conftest import SMTPServer
 
@@ -84,7 +86,9 @@ async def test_local_mailbox_delivery(migrated_db: Any) -> None:
     row = await _email(migrated_db, mid)
     assert row.state == "delivered" and row.transport == "mailbox" and row.attempts == 1
     assert row.to_address is None  # erased once delivered
-    assert row.to_sha256 == hashlib.sha256(b"parent@example.jp").digest()
+    # a keyed digest (the notify.email blind index), not a hash anyone could recompute from a guess
+    assert row.to_sha256 == email_digest(opened_vault(settings), " Parent@Example.jp")
+    assert row.to_sha256 != hashlib.sha256(b"parent@example.jp").digest()
     (mail,) = read_mailbox(settings.data_dir / "mailbox")
     assert mail["to"] == "parent@example.jp"
     assert mail["subject"] == "【手のひら市】児童手当の手続きのお知らせ"
@@ -187,7 +191,11 @@ async def test_concurrent_workers_send_each_email_once(migrated_db: Any, smtp_se
         assert (await count_emails(s))["delivered"] == 30
         assert (
             list(
-                await s.scalars(select(OutgoingEmail.to_address).where(OutgoingEmail.to_address.is_not(None)))
+                await s.scalars(
+                    select(OutgoingEmail.to_address_sealed).where(
+                        OutgoingEmail.to_address_sealed.is_not(None)
+                    )
+                )
             )
             == []
         )

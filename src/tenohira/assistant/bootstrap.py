@@ -1,4 +1,5 @@
-"""First-start work of the assistant (idempotent): train or load the intent classifier.
+"""First-start work of the assistant (idempotent): seal conversations stored before the vault
+(migration assistant_0002); train or load the intent classifier.
 
 Done before serving so that the first resident does not wait for training.
 """
@@ -12,7 +13,16 @@ from tenohira.core.progress import ProgressFn
 
 
 async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
-    """Train the intent classifier from the repository's data (or load the cached one)."""
+    """Seal legacy conversations; train the intent classifier (or load the cached one)."""
+    from tenohira.assistant.models import Conversation, Message
+    from tenohira.core.db import get_database
+    from tenohira.vault import open_vault, seal_legacy
+
+    # the vault first, outside the unit of work (its first start writes its catalogue)
+    await open_vault(settings)
+    async with get_database(settings).session() as session:
+        await seal_legacy(session, Conversation, ["state"])
+        await seal_legacy(session, Message, ["text", "data"])
     from tenohira.assistant.nlu.classifier import default_classifier
 
     progress("assistant: intent classifier", 0, 1)

@@ -32,10 +32,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from tenohira.assistant.dialogue import texts as t
 from tenohira.assistant.dialogue.engine import Dialogue, Prepared, Reply
 from tenohira.assistant.models import Conversation, Message
+from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.identity import Principal
 from tenohira.procedures import Procedure
 from tenohira.rules import Household
+from tenohira.vault import open_vault
 
 log = structlog.get_logger("tenohira.assistant")
 JST = ZoneInfo("Asia/Tokyo")
@@ -64,6 +66,9 @@ def today_jst() -> date:
 async def resident_of(session: AsyncSession, principal: Principal) -> tuple[str, str | None]:
     """The conversation owner for a logged-in card, and the palm's code when the palm can resolve it."""
     from tenohira.palm import code_for_card
+
+    # conversations are sealed by the vault; open it (a no-op once open) before any write
+    await open_vault(get_settings())
 
     try:
         code = await code_for_card(session, principal.card_serial)
@@ -316,6 +321,7 @@ async def start_conversation(
     session.add(
         Message(
             conversation_id=conversation.id,
+            owner=conversation.owner,
             seq=1,
             role="assistant",
             text=greeting.text,
@@ -396,6 +402,7 @@ async def send_message(
     session.add(
         Message(
             conversation_id=conversation.id,
+            owner=conversation.owner,
             seq=seq,
             role="resident",
             text=stored_text,
@@ -407,6 +414,7 @@ async def send_message(
     session.add(
         Message(
             conversation_id=conversation.id,
+            owner=conversation.owner,
             seq=seq + 1,
             role="assistant",
             text=reply.text,

@@ -20,6 +20,7 @@ from tenohira.core.db import Database
 from tenohira.notify.models import OutgoingEmail
 from tenohira.notify.service import CREATED, DELIVERED, FAILED, SENDING
 from tenohira.notify.transports import MailboxTransport, MailTransport, PermanentFailure, SMTPTransport
+from tenohira.vault import open_vault
 
 log = structlog.get_logger("tenohira.notify")
 
@@ -86,6 +87,12 @@ async def claim(db: Database, limit: int = 20, lease: timedelta = LEASE) -> list
     return claimed
 
 
+def _scrub(error: str, row: OutgoingEmail) -> str:
+    """An error text without the address (SMTP refusals quote it; errors are kept in clear)."""
+    address = row.to_address
+    return error.replace(address, "<address>") if address else error
+
+
 async def _finish(db: Database, row: OutgoingEmail, **values: object) -> None:
     async with db.session() as session:
         await session.execute(
@@ -99,18 +106,20 @@ async def deliver_once(
     db: Database, settings: Settings, transport: MailTransport, *, lease: timedelta = LEASE
 ) -> int:
     """Send what is due; returns how many emails reached a final or retry state this round."""
+    await open_vault(settings)  # addresses, subjects and bodies are sealed (tenohira.vault)
     rows = await claim(db, lease=lease)
     for row in rows:
         try:
             await transport.send(build_message(row, settings))
         except PermanentFailure as exc:
-            log.warning("email failed permanently", email_id=row.id, error=str(exc))
+            error = _scrub(str(exc), row)[:2000]
+            log.warning("email failed permanently", email_id=row.id, error=error)
             await _finish(
-                db, row, state=FAILED, last_error=str(exc)[:2000], to_address=None, transport=transport.name
+                db, row, state=FAILED, last_error=error, to_address_sealed=None, transport=transport.name
             )
             continue
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
+            error = _scrub(f"{type(exc).__name__}: {exc}", row)[:2000]
             if row.attempts >= MAX_ATTEMPTS:
                 log.warning("email failed after retries", email_id=row.id, attempts=row.attempts, error=error)
                 # The address stays: the cause was on our side or the network, and an operator
@@ -128,7 +137,7 @@ async def deliver_once(
             row,
             state=DELIVERED,
             delivered_at=datetime.now(UTC),
-            to_address=None,
+            to_address_sealed=None,
             last_error=None,
             transport=transport.name,
         )

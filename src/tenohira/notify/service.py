@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import uuid
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenohira.core.config import get_settings
 from tenohira.notify.models import InboxMessage, OutgoingEmail
 from tenohira.notify.templates import InvalidNotification, render
+from tenohira.vault import Vault, open_vault
 
 CREATED, SENDING, DELIVERED, FAILED = "created", "sending", "delivered", "failed"
 STATES = (CREATED, SENDING, DELIVERED, FAILED)
@@ -65,6 +65,7 @@ async def send(
     if email is not None and (len(email) > 254 or not _EMAIL_RE.match(email)):
         raise InvalidNotification("email address is malformed")
     subject, body = render(template, language, params, _defaults())
+    vault = await open_vault(get_settings())  # subjects, bodies and addresses are sealed
     now = datetime.now(UTC)
     message_id = uuid.uuid4().hex
     session.add(
@@ -83,8 +84,9 @@ async def send(
             OutgoingEmail(
                 id=uuid.uuid4().hex,
                 message_id=message_id,
+                recipient=recipient,
                 to_address=email,
-                to_sha256=hashlib.sha256(email.strip().lower().encode()).digest(),
+                to_sha256=email_digest(vault, email),
                 subject=subject,
                 body=body,
                 state=CREATED,
@@ -99,6 +101,12 @@ async def send(
             sa_event.listen(sync, "after_commit", _wake, once=True)
     await session.flush()
     return message_id
+
+
+def email_digest(vault: Vault, email: str) -> bytes:
+    """The keyed digest kept of an address (``notify.email`` blind index): "was this address
+    notified?" without keeping the address or a hash anyone could recompute from a guess."""
+    return bytes.fromhex(vault.blind_index("notify.email", email.strip().lower()))
 
 
 async def inbox(
@@ -151,7 +159,7 @@ async def retry_failed(session: AsyncSession) -> int:
     """Operators: put failed emails that still have an address back to ``created``."""
     result = await session.execute(
         update(OutgoingEmail)
-        .where(OutgoingEmail.state == FAILED, OutgoingEmail.to_address.is_not(None))
+        .where(OutgoingEmail.state == FAILED, OutgoingEmail.to_address_sealed.is_not(None))
         .values(state=CREATED, next_attempt_at=datetime.now(UTC), attempts=0)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -8,12 +8,17 @@ is named by a reference (the palm's code), never by name.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
+from tenohira.vault import Sealed
+
+
+def vault_person(resident_code: str) -> str:
+    """The vault key id under which supporters seal what a resident said (help-request transcripts)."""
+    return f"supporters:{resident_code}"
 
 
 class HelpRequest(Base):
@@ -26,7 +31,9 @@ class HelpRequest(Base):
     source: Mapped[str] = mapped_column(String(64))  # e.g. "assistant:<conversation id>"
     reason: Mapped[str] = mapped_column(String(32))  # asked | not_understood | other
     language: Mapped[str] = mapped_column(String(8))
-    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # the conversation so far and the counter's note: a vault ciphertext (JSON inside) under the
+    # resident's supporters key, the request id and the field bound as associated data
+    transcript_sealed: Mapped[bytes] = mapped_column("transcript", LargeBinary)
     state: Mapped[str] = mapped_column(String(16))  # open | taken | closed
     taken_by: Mapped[str | None] = mapped_column(String(32), nullable=True)  # role id of the supporter
     taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -38,6 +45,12 @@ class HelpRequest(Base):
         Index("ix_supporters_help_requests_state", "state", "created_at"),
         Index("ix_supporters_help_requests_resident", "resident_code", "created_at"),
     )
+
+    @property
+    def vault_person(self) -> str:
+        return vault_person(self.resident_code)
+
+    transcript = Sealed("transcript_sealed", kind="json", person="vault_person")
 
 
 class Role(Base):

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.audit import append_event
+from tenohira.core.config import get_settings
 from tenohira.supporters.models import HelpRequest
+from tenohira.vault import open_vault
 
 REASONS = ("asked", "not_understood", "other")
 
@@ -38,6 +40,7 @@ async def request_help(
     if reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}")
     now = now or datetime.now(UTC)
+    await open_vault(get_settings())  # the transcript is sealed (a no-op once the process opened it)
     request = HelpRequest(
         id=_new_id(),
         resident_code=resident_code,

@@ -64,26 +64,61 @@ def name_birth_index(name: str, birth_date: date) -> str:
 
 
 class BirthRecord(Base):
-    """分娩記録: expected (due date) until the delivery is recorded."""
+    """分娩記録: expected (due date) until the delivery is recorded.
+
+    The birth facts (due date, time of birth, sex, weight, height, gestational weeks, plurality,
+    certifying doctor, charges) are health data of the mother and the child: vault ciphertexts
+    under the mother's key (the patient's), with the record id and the field bound as associated
+    data, so erasing the mother (``vault.shred("P000001")``) erases them too. ``patient_id`` stays
+    in clear: it is the hospital's own pseudonymous patient number, the key the record is sealed
+    under (a record cannot name its key inside its own ciphertext) and the join to the patient.
+    """
 
     __tablename__ = "hosp_birth_records"
 
     id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # B000001
     patient_id: Mapped[str] = mapped_column(sa.ForeignKey("hosp_patients.id"), index=True)
     facility_id: Mapped[str] = mapped_column(sa.ForeignKey("hosp_facilities.id"))
-    due_date: Mapped[date] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(16))  # expected / born
-    born_at: Mapped[datetime | None] = mapped_column(TZ, nullable=True)
-    sex: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
-    weight_g: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
-    height_cm: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
-    gestational_weeks: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
-    plurality: Mapped[int] = mapped_column(sa.Integer, default=1)  # 単胎 1, 双胎 2 …
-    certifier: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)  # 証明医師
+    due_date_sealed: Mapped[bytes] = mapped_column("due_date", sa.LargeBinary)
+    born_at_sealed: Mapped[bytes | None] = mapped_column("born_at", sa.LargeBinary, nullable=True)
+    sex_sealed: Mapped[bytes | None] = mapped_column("sex", sa.LargeBinary, nullable=True)
+    weight_g_sealed: Mapped[bytes | None] = mapped_column("weight_g", sa.LargeBinary, nullable=True)
+    height_cm_sealed: Mapped[bytes | None] = mapped_column("height_cm", sa.LargeBinary, nullable=True)
+    gestational_weeks_sealed: Mapped[bytes | None] = mapped_column(
+        "gestational_weeks", sa.LargeBinary, nullable=True
+    )
+    plurality_sealed: Mapped[bytes] = mapped_column("plurality", sa.LargeBinary)  # 単胎 1, 双胎 2 …
+    certifier_sealed: Mapped[bytes | None] = mapped_column(
+        "certifier", sa.LargeBinary, nullable=True
+    )  # 証明医師
     created_at: Mapped[datetime] = mapped_column(TZ)
-    charges: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)  # 出産費用 (yen)
+    charges_sealed: Mapped[bytes | None] = mapped_column("charges", sa.LargeBinary, nullable=True)  # 出産費用
     # the insurer's claim id once the lump sum was claimed under the direct payment system
     lump_sum_claim: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+
+    due_date = Sealed("due_date_sealed", kind="date", person="patient_id")
+    born_at = Sealed("born_at_sealed", kind="datetime", person="patient_id")  # UTC
+    sex = Sealed("sex_sealed", person="patient_id")
+    weight_g = Sealed("weight_g_sealed", kind="json", person="patient_id")
+    height_cm = Sealed("height_cm_sealed", kind="json", person="patient_id")
+    gestational_weeks = Sealed("gestational_weeks_sealed", kind="json", person="patient_id")
+    plurality = Sealed("plurality_sealed", kind="json", person="patient_id")
+    certifier = Sealed("certifier_sealed", person="patient_id")
+    charges = Sealed("charges_sealed", kind="json", person="patient_id")
+
+
+BIRTH_SEALED = (
+    "due_date",
+    "born_at",
+    "sex",
+    "weight_g",
+    "height_cm",
+    "gestational_weeks",
+    "plurality",
+    "certifier",
+    "charges",
+)
 
 
 class CertificateIssue(Base):

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.hospital.models import (
+    BIRTH_SEALED,
     BirthRecord,
     CertificateIssue,
     Facility,
@@ -42,7 +43,7 @@ from tenohira.credentials import (
     public_jwk,
     publish_issuer,
 )
-from tenohira.vault import open_vault
+from tenohira.vault import DataShredded, open_vault, seal_legacy
 
 JST = ZoneInfo("Asia/Tokyo")
 # A paper 出生証明書 does not expire; the credential does, so that a lost one stops working.
@@ -258,9 +259,17 @@ async def record_deliveries(session: AsyncSession, settings: Settings, now: date
     """Record every booked birth whose (simulated) delivery time has passed; return how many."""
     now = now or datetime.now(UTC)
     horizon = (now.astimezone(JST) + timedelta(days=10)).date()  # deliveries can be 10 days early
-    q = sa.select(BirthRecord).where(BirthRecord.status == "expected", BirthRecord.due_date <= horizon)
+    # the due date is sealed under the mother's key: filtered here, after opening, not in SQL
+    q = sa.select(BirthRecord).where(BirthRecord.status == "expected").order_by(BirthRecord.id)
+    expected = list((await session.execute(q)).scalars())
+    (await open_vault(get_settings())).ensure_keys((r.patient_id for r in expected), create=False)
     recorded = 0
-    for record in (await session.execute(q)).scalars():
+    for record in expected:
+        try:
+            if record.due_date > horizon:
+                continue
+        except DataShredded:
+            continue  # the mother was erased: nothing left to deliver
         delivery = _delivery(settings, record)
         if delivery["born_at"] > now:
             continue
@@ -506,11 +515,11 @@ async def seal_legacy_rows(session: AsyncSession) -> int:
     """Seal patients stored before the hospital used the vault (migration ``hospital_0003``):
     their plaintext (kept as bytes by the migration) is encrypted and the blind index filled in."""
     legacy = list((await session.scalars(sa.select(Patient).where(Patient.name_birth_index.is_(None)))).all())
-    if not legacy:
-        return 0
     (await open_vault(get_settings())).ensure_keys(p.id for p in legacy)
     for p in legacy:
         # reading gives the legacy plaintext, assigning seals it (and fills the blind index)
         p.name, p.name_kana, p.birth_date = p.name, p.name_kana, p.birth_date
     await session.flush()
-    return len(legacy)
+    # birth records stored before hospital_0004: the facts were kept in clear (as bytes now)
+    births = await seal_legacy(session, BirthRecord, BIRTH_SEALED)
+    return len(legacy) + births
