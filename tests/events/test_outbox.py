@@ -206,3 +206,43 @@ def test_backoff_grows_and_is_capped() -> None:
     assert 0.8 <= backoff(1) <= 1.2
     assert 6.4 <= backoff(4) <= 9.6
     assert backoff(50) <= 3600 * 1.2
+
+
+async def test_keys_run_concurrently_and_each_key_in_order(
+    effects_db: Any, registry: Registry, bus_factory: Callable[[Any, Registry], EventBus]
+) -> None:
+    """Handlers that wait (on the network, say) overlap across keys; one key's events never do."""
+    import random
+
+    rng = random.Random(3)
+    busy: Counter[str] = Counter()
+    overlap = {"keys": 0, "same_key": 0}
+    order: dict[str, list[int]] = {}
+
+    @subscribe("slow.thing", "waiter", registry=registry)
+    async def handler(event: Event) -> None:
+        key = event.key
+        if busy[key]:
+            overlap["same_key"] += 1
+        busy[key] += 1
+        overlap["keys"] = max(overlap["keys"], sum(1 for v in busy.values() if v))
+        await asyncio.sleep(0.2 + rng.uniform(0, 0.05))
+        order.setdefault(key, []).append(int(event.payload["n"]))
+        busy[key] -= 1
+
+    async with effects_db.session() as s:
+        for i in range(40):
+            await publish(s, "slow.thing", {"n": str(i)}, key=f"K{i % 8}")
+    started = time.monotonic()
+    async with running(bus_factory(effects_db, registry)):
+
+        async def all_done() -> bool:
+            return sum(len(v) for v in order.values()) == 40
+
+        await wait_until(all_done, timeout=30)
+    elapsed = time.monotonic() - started
+    assert overlap["same_key"] == 0
+    assert overlap["keys"] >= 4  # one at a time would take 40 × 0.2 s = 8 s
+    assert elapsed < 6.0, elapsed
+    for key, ns in order.items():
+        assert ns == sorted(ns), (key, ns)  # per key, publication order

@@ -1,16 +1,24 @@
-"""The event bus interface and its embedded implementation: a dispatcher over the outbox table."""
+"""The event bus interface and its embedded implementation: a dispatcher over the outbox table.
+
+The embedded dispatcher runs handlers **concurrently across keys** (bounded) and **one at a time
+per key**, in outbox order: events of one key form a chain, each link waiting for the one before
+it. A failure of one event holds back the later events of its key until its retry (the pending
+query leaves out keys with an event in back-off), so order per key is kept across retries too.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import structlog
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from tenohira.core.db import Database
 from tenohira.events.delivery import deliver
@@ -21,6 +29,11 @@ from tenohira.events.service import register_wakeup, unregister_wakeup
 log = structlog.get_logger("tenohira.events")
 
 MAX_BACKOFF = 3600.0
+CONCURRENCY = 16  # handlers running at once (each waits mostly on the network or the database)
+# finished events are marked dispatched in one write per this many, or this often (until then
+# they are only kept out of the next pending query): fewer writes on a busy shared database
+MARK_EVERY_N = 50
+MARK_EVERY_S = 0.1
 
 
 def backoff(attempts: int) -> float:
@@ -47,14 +60,22 @@ class PendingEvent:
 
 
 async def pending_events(db: Database, limit: int) -> list[PendingEvent]:
-    """Committed events not yet dispatched whose retry time has come, oldest first."""
+    """Committed events not yet dispatched whose retry time has come, oldest first.
+
+    Keys with an event waiting out its back-off are left out entirely: a later event of that key
+    must not overtake it.
+    """
     now = datetime.now(UTC)
+    backing_off = select(OutboxEvent.key).where(
+        and_(OutboxEvent.dispatched_at.is_(None), OutboxEvent.next_attempt_at > now)
+    )
     async with db.session() as session:
         rows = await session.execute(
             select(OutboxEvent)
             .where(
                 OutboxEvent.dispatched_at.is_(None),
                 or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
+                OutboxEvent.key.not_in(backing_off),
             )
             .order_by(OutboxEvent.id)
             .limit(limit)
@@ -90,30 +111,34 @@ async def mark_failed(db: Database, ev: PendingEvent, error: str) -> None:
 class EmbeddedBus:
     """In-process dispatcher: reads the outbox, runs each subscriber's handler, marks events done.
 
-    Per key, order is kept: once an event of a key fails, later events of that key wait for the
-    next round. Several dispatchers (processes) may run at once; the processed-events table makes
-    the repeats harmless.
+    Up to ``concurrency`` handlers run at once, never two of one key: per key, events are handled
+    in outbox order, and once one fails the later ones of its key wait for its retry. Several
+    dispatchers (processes) may run at once; the processed-events table makes repeats harmless.
     """
 
     def __init__(
-        self, db: Database, registry: Registry | None = None, *, batch: int = 100, poll_interval: float = 0.5
+        self,
+        db: Database,
+        registry: Registry | None = None,
+        *,
+        batch: int = 100,
+        poll_interval: float = 0.5,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self.db = db
         self.registry = registry or REGISTRY
         self.batch = batch
         self.poll_interval = poll_interval
+        self.concurrency = max(1, concurrency)
+        self._slots = asyncio.Semaphore(self.concurrency)
 
-    async def dispatch_once(self) -> int:
-        """One round over what is pending; returns how many events were fully dispatched."""
-        events = await pending_events(self.db, self.batch)
-        done: list[int] = []
-        blocked: set[str] = set()
-        for ev in events:
-            if ev.key in blocked:
-                continue
-            try:
-                for sub in self.registry.for_topic(ev.topic):
-                    await deliver(
+    async def _handle(self, ev: PendingEvent) -> bool:
+        """Every subscriber of ``ev`` (concurrently); False (and a retry scheduled) if any failed."""
+        subs = self.registry.for_topic(ev.topic)
+        async with self._slots:
+            results = await asyncio.gather(
+                *(
+                    deliver(
                         self.db,
                         sub,
                         event_id=ev.event_id,
@@ -123,29 +148,105 @@ class EmbeddedBus:
                         created_at=ev.created_at,
                         attempt=ev.attempts + 1,
                     )
-            except Exception as exc:
-                blocked.add(ev.key)
-                log.warning(
-                    "event handler failed; will retry", event_id=ev.event_id, topic=ev.topic, error=str(exc)
-                )
-                await mark_failed(self.db, ev, f"{type(exc).__name__}: {exc}")
-                continue
-            done.append(ev.row_id)
+                    for sub in subs
+                ),
+                return_exceptions=True,
+            )
+        errors = [r for r in results if isinstance(r, BaseException)]
+        for err in errors:
+            if isinstance(err, asyncio.CancelledError):
+                raise err
+        if not errors:
+            return True
+        exc = errors[0]
+        log.warning("event handler failed; will retry", event_id=ev.event_id, topic=ev.topic, error=str(exc))
+        try:
+            await mark_failed(self.db, ev, f"{type(exc).__name__}: {exc}")
+        except Exception:
+            log.exception("could not record the failure; the event comes again", event_id=ev.event_id)
+        return False
+
+    async def _link(self, ev: PendingEvent, before: asyncio.Task[bool] | None) -> bool:
+        """One link of a key's chain: runs after the previous event of the key, unless that one failed."""
+        if before is not None and not await before:
+            return False  # held back behind the failed one (its key is skipped until its retry)
+        return await self._handle(ev)
+
+    def _chain(
+        self, events: list[PendingEvent], tails: dict[str, asyncio.Task[bool]]
+    ) -> list[tuple[PendingEvent, asyncio.Task[bool]]]:
+        started = []
+        for ev in events:
+            task = asyncio.create_task(self._link(ev, tails.get(ev.key)))
+            tails[ev.key] = task
+
+            def forget(t: asyncio.Task[bool], key: str = ev.key) -> None:
+                if tails.get(key) is t:
+                    del tails[key]
+
+            task.add_done_callback(forget)
+            started.append((ev, task))
+        return started
+
+    async def dispatch_once(self) -> int:
+        """One round over what is pending (keys concurrently); returns how many events were dispatched."""
+        events = await pending_events(self.db, self.batch)
+        started = self._chain(events, {})
+        done: list[int] = []
+        for ev, task in started:
+            with contextlib.suppress(Exception):
+                if await task:
+                    done.append(ev.row_id)
         await mark_dispatched(self.db, done)
         return len(done)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Dispatch continuously: new events start as soon as they are committed and a slot is free."""
         wake = asyncio.Event()
         register_wakeup(wake)
+        inflight: dict[int, asyncio.Task[bool]] = {}  # row id → its task (until marked dispatched)
+        finished: list[int] = []
+        tails: dict[str, asyncio.Task[bool]] = {}
+        limit = self.concurrency * 4  # events started but not finished: enough to keep slots busy
+        last_mark = 0.0
+
+        def on_done(row_id: int) -> Callable[[asyncio.Task[bool]], None]:
+            def callback(task: asyncio.Task[bool]) -> None:
+                ok = not task.cancelled() and task.exception() is None and task.result()
+                if ok:
+                    finished.append(row_id)
+                else:
+                    inflight.pop(row_id, None)  # not done: found again by the pending query
+                wake.set()
+
+            return callback
+
         try:
             while not stop.is_set():
                 wake.clear()
                 try:
-                    n = await self.dispatch_once()
+                    now = time.monotonic()
+                    if finished and (len(finished) >= MARK_EVERY_N or now - last_mark >= MARK_EVERY_S):
+                        last_mark = now
+                        marked, finished[:] = list(finished), []
+                        try:
+                            await mark_dispatched(self.db, marked)
+                        except Exception:
+                            finished.extend(marked)
+                            raise
+                        for row_id in marked:
+                            inflight.pop(row_id, None)
+                    running = sum(1 for t in inflight.values() if not t.done())
+                    room = limit - running
+                    if room > 0:
+                        events = await pending_events(self.db, room + len(inflight))
+                        fresh = [e for e in events if e.row_id not in inflight][:room]
+                        for ev, task in self._chain(fresh, tails):
+                            inflight[ev.row_id] = task
+                            task.add_done_callback(on_done(ev.row_id))
                 except Exception:
                     log.exception("event dispatcher round failed; retrying")
-                    n = 0
-                if n >= self.batch:
+                if wake.is_set():
                     continue
                 waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
                 with contextlib.suppress(TimeoutError):
@@ -156,3 +257,11 @@ class EmbeddedBus:
                     w.cancel()
         finally:
             unregister_wakeup(wake)
+            pending = [t for t in inflight.values() if not t.done()]
+            if pending:
+                _, late = await asyncio.wait(pending, timeout=5.0)
+                for t in late:
+                    t.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await mark_dispatched(self.db, list(finished))

@@ -31,10 +31,14 @@ async def deliver(
     commit leaves neither (the event comes again), after it leaves both (a repeat is skipped).
     Handler exceptions propagate (the caller schedules a retry).
     """
+    # Checked in a short session of its own: the handler's session takes a connection only at its
+    # first statement, so a handler waiting on the network (the hub, which shares this process's
+    # pool in the embedded platform) holds none meanwhile.
+    async with db.session() as check:
+        if await _processed(check, sub.name, event_id):
+            return False
     try:
         async with db.session() as session:
-            if await _processed(session, sub.name, event_id):
-                return False
             await sub.handler(
                 Event(
                     id=event_id,

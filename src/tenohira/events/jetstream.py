@@ -19,7 +19,7 @@ from typing import Any
 import structlog
 
 from tenohira.core.db import Database
-from tenohira.events.bus import backoff, mark_dispatched, pending_events
+from tenohira.events.bus import CONCURRENCY, backoff, mark_dispatched, pending_events
 from tenohira.events.delivery import deliver
 from tenohira.events.registry import REGISTRY, Registry, Subscription
 from tenohira.events.service import register_wakeup, unregister_wakeup
@@ -32,6 +32,14 @@ PREFIX = "tenohira.events"
 
 def _durable_name(prefix: str, sub: Subscription) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", f"{prefix}__{sub.name}__{sub.topic}")
+
+
+def _key_of(msg: Any) -> str:
+    """The event's ordering key (a message that cannot be read is a key of its own)."""
+    try:
+        return str(json.loads(msg.data)["key"])
+    except Exception:
+        return f"unreadable:{id(msg)}"
 
 
 class JetStreamBus:
@@ -48,6 +56,7 @@ class JetStreamBus:
         batch: int = 100,
         poll_interval: float = 0.5,
         ack_wait: float = 30.0,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self.db = db
         self.url = url
@@ -57,6 +66,7 @@ class JetStreamBus:
         self.batch = batch
         self.poll_interval = poll_interval
         self.ack_wait = ack_wait
+        self.concurrency = max(1, concurrency)
 
     def subject(self, topic: str) -> str:
         return f"{self.prefix}.{topic}"
@@ -121,6 +131,14 @@ class JetStreamBus:
             unregister_wakeup(wake)
 
     async def _consume(self, js: Any, sub: Subscription, stop: asyncio.Event) -> None:
+        """Fetch and handle this subscription's messages: keys concurrently, one key in order.
+
+        Messages of one key form a chain (each waits for the one before it); at most
+        ``concurrency`` handlers run at once and at most ``4 × concurrency`` messages are held
+        unacknowledged (well inside ``ack_wait``). Each message is acked after its handler's
+        transaction committed, nak'ed with back-off when it failed — and a later message of the
+        same key that was already fetched is nak'ed behind it instead of overtaking it.
+        """
         from nats.errors import TimeoutError as NatsTimeout
         from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -136,17 +154,66 @@ class JetStreamBus:
                 ack_wait=self.ack_wait,
                 max_deliver=-1,
                 filter_subject=self.subject(sub.topic),
+                max_ack_pending=max(1000, self.concurrency * 8),
             ),
         )
-        while not stop.is_set():
-            try:
-                msgs = await psub.fetch(self.batch, timeout=self.poll_interval)
-            except (TimeoutError, NatsTimeout):
-                continue
-            for msg in msgs:
-                await self._handle(sub, msg)
+        slots = asyncio.Semaphore(self.concurrency)
+        tails: dict[str, asyncio.Task[float | None]] = {}
+        running: set[asyncio.Task[float | None]] = set()
+        limit = self.concurrency * 4
+        try:
+            while not stop.is_set():
+                room = limit - len(running)
+                if room <= 0:
+                    await asyncio.wait(
+                        running, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    continue
+                try:
+                    msgs = await psub.fetch(min(self.batch, room), timeout=self.poll_interval)
+                except (TimeoutError, NatsTimeout):
+                    continue
+                for msg in msgs:
+                    key = _key_of(msg)
+                    task = asyncio.create_task(self._link(sub, msg, tails.get(key), slots))
+                    tails[key] = task
+                    running.add(task)
 
-    async def _handle(self, sub: Subscription, msg: Any) -> None:
+                    def forget(t: asyncio.Task[float | None], key: str = key) -> None:
+                        running.discard(t)
+                        if tails.get(key) is t:
+                            del tails[key]
+
+                    task.add_done_callback(forget)
+        finally:
+            if running:
+                # unacked messages come again after ack_wait: waiting is a courtesy, not a need
+                _, late = await asyncio.wait(set(running), timeout=5.0)
+                for t in late:
+                    t.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+
+    async def _link(
+        self,
+        sub: Subscription,
+        msg: Any,
+        before: asyncio.Task[float | None] | None,
+        slots: asyncio.Semaphore,
+    ) -> float | None:
+        """Handle ``msg`` after the previous message of its key; the nak delay if it was not handled."""
+        if before is not None:
+            delay = await before
+            if delay is not None:
+                # behind a failed message of the same key: come again just after it
+                delay += 0.05
+                with contextlib.suppress(Exception):
+                    await msg.nak(delay=delay)
+                return delay
+        async with slots:
+            return await self._handle(sub, msg)
+
+    async def _handle(self, sub: Subscription, msg: Any) -> float | None:
+        """Run the handler, then ack; on failure nak with back-off and return the delay."""
         attempt = int(getattr(msg.metadata, "num_delivered", 1) or 1)
         try:
             doc = json.loads(msg.data)
@@ -164,10 +231,16 @@ class JetStreamBus:
             log.warning(
                 "event handler failed; will retry", subscriber=sub.name, error=str(exc), attempt=attempt
             )
+            delay = backoff(attempt)
             with contextlib.suppress(Exception):
-                await msg.nak(delay=backoff(attempt))
-            return
-        await msg.ack()
+                await msg.nak(delay=delay)
+            return delay
+        try:
+            await msg.ack()
+        except Exception:
+            # the effects committed; the redelivery after ack_wait will find them processed
+            log.warning("ack failed; the message comes again and is skipped", subscriber=sub.name)
+        return None
 
     async def run(self, stop: asyncio.Event) -> None:
         import nats
