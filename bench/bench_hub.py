@@ -38,6 +38,7 @@ from bench.report import percentile, write
 SECONDS = float(os.environ.get("BENCH_HUB_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("BENCH_HUB_CONCURRENCY", "64"))
 CLIENTS = int(os.environ.get("BENCH_HUB_CLIENTS", "2"))
+WORKERS = int(os.environ.get("BENCH_HUB_WORKERS", "2"))
 WARMUP = 20
 LATENCY_SAMPLES = int(os.environ.get("BENCH_HUB_LATENCY_SAMPLES", "1000"))
 BODY = {"child_name": "手のひら 花子", "name_kana": "てのひら はなこ", "birth_date": "2026-11-20"}
@@ -97,23 +98,27 @@ def _server_app(role: str = "all") -> Any:
 
 
 def _serve(data_dir: str, port: int, db_url: str | None, ready: Any, role: str, listen: int) -> None:
+    """One server process; several may serve the same port (SO_REUSEPORT: the kernel spreads
+    connections over them, as ``tenohira hub serve --workers N`` does with uvicorn's workers)."""
     import uvicorn
 
     _env(data_dir, port, db_url)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", listen))
+    sock.listen(4096)
     config = uvicorn.Config(
         _server_app(role),
-        host="127.0.0.1",
-        port=listen,
         log_level="warning",
         loop="uvloop",
         http="httptools",
         lifespan="off",
         access_log=False,
-        backlog=4096,
     )
     server = uvicorn.Server(config)
     ready.set()
-    server.run()
+    server.run(sockets=[sock])
 
 
 async def _prepare(data_dir: str, port: int, db_url: str | None, provider_port: int) -> str:
@@ -264,23 +269,27 @@ def _wait_for(port: int) -> None:
 
 
 def _measure(mode: str, db_url: str | None) -> dict[str, Any]:
-    """One configuration: ``embedded`` (hub, provider, echo in one process) or ``split``
-    (hub + echo in one process, the provider in another, as when deployed apart)."""
+    """One configuration: ``embedded`` (hub, provider, echo in one process, as ``tenohira run``)
+    or ``deployed`` (the hub in ``BENCH_HUB_WORKERS`` processes on one port, the echo baseline
+    in as many processes on that port, the provider in its own process, as when deployed apart)."""
     ctx = mp.get_context("spawn")
     data_dir = str(Path(tempfile.mkdtemp(prefix="bench-hub-")) / "var")
     port = _free_port()
     _env(data_dir, port, db_url)
-    provider_port = _free_port() if mode == "split" else port
+    provider_port = _free_port() if mode == "deployed" else port
     code = asyncio.run(_prepare(data_dir, port, db_url, provider_port))
-    roles = [("all", port)] if mode == "embedded" else [("hub", port), ("provider", provider_port)]
+    roles = [("all", port)]
+    if mode == "deployed":
+        roles = [("hub", port)] * WORKERS + [("provider", provider_port)]
     servers = []
     for role, listen in roles:
         ready = ctx.Event()
         proc = ctx.Process(target=_serve, args=(data_dir, port, db_url, ready, role, listen), daemon=True)
         proc.start()
         ready.wait(30)
-        _wait_for(listen)
         servers.append(proc)
+    for _, listen in roles:
+        _wait_for(listen)
     pids = [int(p.pid or 0) for p in servers]
     common = (f"http://127.0.0.1:{port}", code, data_dir, port, db_url)
     try:
@@ -302,6 +311,7 @@ def _measure(mode: str, db_url: str | None) -> dict[str, Any]:
             "added_p99_ms": round(hub_lat["p99_ms"] - echo_lat["p99_ms"], 3),
         },
         "throughput": {
+            "server_processes": {role: sum(1 for r, _ in roles if r == role) for role, _ in roles},
             "concurrency": CONCURRENCY,
             "load_processes": CLIENTS,
             "seconds": SECONDS,
@@ -317,7 +327,7 @@ def _measure(mode: str, db_url: str | None) -> dict[str, Any]:
 
 def main() -> None:
     db_url = os.environ.get("BENCH_HUB_DATABASE_URL")
-    modes = os.environ.get("BENCH_HUB_MODES", "embedded,split").split(",")
+    modes = os.environ.get("BENCH_HUB_MODES", "embedded,deployed").split(",")
     results: dict[str, Any] = {
         "cores": os.cpu_count(),
         "database": "sqlite (embedded)" if not db_url else "configured",

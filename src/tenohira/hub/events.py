@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
 import structlog
 from pydantic import BaseModel, Field
@@ -47,7 +46,7 @@ from tenohira.hub.models import (
     HubEvent,
 )
 from tenohira.hub.problems import HubRefusal
-from tenohira.hub.runtime import HubState
+from tenohira.hub.runtime import ForwardError, HubState
 from tenohira.hub.service import aware, history_entry, subject_vault_id
 from tenohira.vault import open_vault
 
@@ -389,25 +388,25 @@ async def _send(state: HubState, job: _Job, base_url: str, subscriber_key: Any, 
     sig_input, sig = hs.sign(message, params, state.credentials.private_key, label=HUB_LABEL)
     headers["signature-input"], headers["signature"] = sig_input, sig
     try:
-        response = await state.http.post(url, content=body, headers=headers, timeout=DELIVERY_TIMEOUT)
-    except httpx.HTTPError as exc:
-        raise HubRefusal.of("hub-provider-unavailable", type(exc).__name__) from exc
-    answer = hs.lower_headers(response.headers.multi_items())
+        response = await state.send("POST", url, body, headers, DELIVERY_TIMEOUT)
+    except ForwardError as exc:
+        raise HubRefusal.of("hub-provider-unavailable", str(exc)) from exc
+    answer = response.headers
     try:
         received = hs.parse_signature(answer, PROVIDER_LABEL)
         if received.params.keyid != subscriber:
             raise HubRefusal.of("hub-provider-invalid", "answer signed by another key")
         required = hs.components("@status", "content-digest", "hub-exchange-id")
         check_signature_params(received, required, state.settings.hub_clock_skew_seconds, time.time())
-        hs.verify(hs.Message(status=response.status_code, headers=answer), received, subscriber_key)
-        hs.check_content_digest(answer.get("content-digest"), response.content)
+        hs.verify(hs.Message(status=response.status, headers=answer), received, subscriber_key)
+        hs.check_content_digest(answer.get("content-digest"), response.body)
     except hs.SignatureError as exc:
         raise HubRefusal.of("hub-provider-invalid", f"subscriber answer: {exc}") from exc
     if answer.get("hub-exchange-id") != job.delivery.id:
         raise HubRefusal.of("hub-provider-invalid", "answer is for another delivery")
-    if response.status_code >= 300:
-        raise HubRefusal.of("hub-provider-unavailable", f"subscriber answered {response.status_code}")
-    return response.status_code
+    if response.status >= 300:
+        raise HubRefusal.of("hub-provider-unavailable", f"subscriber answered {response.status}")
+    return response.status
 
 
 async def _delivered(state: HubState, job: _Job, status: int) -> None:

@@ -8,7 +8,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -25,7 +24,7 @@ from tenohira.hub.gate import (
     sign_response,
 )
 from tenohira.hub.problems import HubRefusal
-from tenohira.hub.runtime import HubState, MemberInfo, ServiceInfo
+from tenohira.hub.runtime import ForwardError, HubState, MemberInfo, ServiceInfo
 from tenohira.hub.service import history_entry, subject_vault_id
 from tenohira.hub.sfv import parse_dictionary, serialize_member
 from tenohira.vault import open_vault
@@ -81,13 +80,11 @@ async def _forward(
     sig_input, sig = hs.sign(message, params, state.credentials.private_key, label=HUB_LABEL)
     headers["signature-input"], headers["signature"] = sig_input, sig
     try:
-        response = await state.http.request(
-            service.method, url, content=caller.body, headers=headers, timeout=FORWARD_TIMEOUT
-        )
-    except httpx.HTTPError as exc:
-        raise HubRefusal.of("hub-provider-unavailable", type(exc).__name__) from exc
-    body = response.content
-    answer = hs.lower_headers(response.headers.multi_items())
+        response = await state.send(service.method, url, caller.body, headers, FORWARD_TIMEOUT)
+    except ForwardError as exc:
+        raise HubRefusal.of("hub-provider-unavailable", str(exc)) from exc
+    body = response.body
+    answer = response.headers
     try:
         received = hs.parse_signature(answer, PROVIDER_LABEL)
     except hs.SignatureError as exc:
@@ -99,7 +96,7 @@ async def _forward(
         required += hs.components("content-type")
     try:
         check_signature_params(received, required, state.settings.hub_clock_skew_seconds, time.time())
-        hs.verify(hs.Message(status=response.status_code, headers=answer), received, provider.public_key)
+        hs.verify(hs.Message(status=response.status, headers=answer), received, provider.public_key)
         hs.check_content_digest(answer.get("content-digest"), body)
     except HubRefusal as exc:
         raise HubRefusal.of("hub-provider-invalid", f"provider answer: {exc.detail}") from exc
@@ -111,7 +108,7 @@ async def _forward(
         f"{PROVIDER_LABEL}={received.serialized_params}",
         _member(answer["signature"], PROVIDER_LABEL),
     )
-    return response.status_code, body, answer, passed_on
+    return response.status, body, answer, passed_on
 
 
 def _member(field_value: str, label: str) -> str:
