@@ -1,6 +1,10 @@
-"""The proof of issue 9 on a whole platform: after a full first start and the birth story, no
-seeded resident's (nor the newborn's) name or individual number is found in clear in any raw
-database file, in the data directory or in any vault site — nor, on PostgreSQL, in any table."""
+"""The proof of issue 9 on a whole platform: after a full first start, the birth story and the
+mother's conversation with the assistant (ending in a help request), no seeded resident's (nor
+the newborn's) name or individual number, no email address and none of the mother's typed words
+are found in clear in any raw database file, in the data directory or in any vault site — nor,
+on PostgreSQL, in any table. Then the mother is erased everywhere: each holder's data about
+her is unreadable, everyone else's (and the registry's, kept by law) still reads, the
+transparency log verifies, and erasing again changes nothing."""
 
 from __future__ import annotations
 
@@ -42,9 +46,50 @@ async def _columns_holding(url: str, needle: bytes) -> list[str]:
     return found
 
 
-def _start_and_tell_the_story(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+# What the mother types to the assistant (typed words, not a template: found nowhere else)
+MOTHER_WORDS = "夫の転勤で来月から北見の社宅に住む予定です"
+EMAIL = "parent@example.jp"  # the scenario's contact address
+
+
+def _talk_to_the_assistant(url: str, card_dir: Path) -> None:
+    """The mother logs in with her card, tells the assistant something, then asks for a person."""
+    import base64
+
+    import httpx
+
+    from tenohira.identity import CardSimulator
+    from tenohira.palm.scenario import PIN
+
+    card = CardSimulator.open(card_dir)
+    with httpx.Client(base_url=url, timeout=60) as http:
+        challenge = http.post("/api/auth/challenge").json()["challenge"]
+        signature = card.authenticate(PIN, base64.b64decode(challenge))
+        login = http.post(
+            "/api/auth/login",
+            json={
+                "challenge": challenge,
+                "signature": base64.b64encode(signature).decode(),
+                "certificate": card.auth_certificate_pem().decode(),
+                "session": "bearer",
+            },
+        )
+        assert login.status_code == 200, login.text
+        http.headers["Authorization"] = f"Bearer {login.json()['token']}"
+        started = http.post("/api/assistant/conversations", json={"language": "ja"})
+        assert started.status_code == 201, started.text
+        cid = started.json()["id"]
+        for text in (MOTHER_WORDS, "人と話したい"):
+            r = http.post(f"/api/assistant/conversations/{cid}/messages", json={"text": text})
+            assert r.status_code == 200, r.text
+        transcript = http.get(f"/api/assistant/conversations/{cid}").json()
+        # the API still reads what was stored sealed
+        assert MOTHER_WORDS in json.dumps(transcript, ensure_ascii=False)
+        assert transcript.get("help_request"), transcript
+
+
+def _start_and_tell_the_story(monkeypatch: pytest.MonkeyPatch, card_dir: Path) -> dict[str, Any]:
     from tenohira.cli import bootstrap_all
-    from tenohira.palm.scenario import run_story
+    from tenohira.palm.scenario import DEMO_MOTHER, _issue_card, run_story
 
     port = free_port()
     monkeypatch.setenv("TENOHIRA_PORT", str(port))
@@ -55,17 +100,22 @@ def _start_and_tell_the_story(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]
     server = LiveServer(port)
     server.start()
     try:
-        summary = run_story(server.url, data_dir=settings.data_dir, notice_wait=10.0)
+        # the card issued here (as the story would) stays for the conversation after the story
+        env = dict(os.environ) | {"TENOHIRA_DATA_DIR": str(settings.data_dir)}
+        issued = _issue_card(DEMO_MOTHER, card_dir, env)
+        assert issued.returncode == 0, issued.stderr[-2000:]
+        summary = run_story(server.url, card_dir=card_dir, data_dir=settings.data_dir, notice_wait=10.0)
+        _talk_to_the_assistant(server.url, card_dir)
     finally:
         server.stop()
     return summary
 
 
 @pytest.mark.timeout(600)
-async def test_no_name_or_individual_number_in_clear_after_first_start_and_birth(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+async def test_nothing_in_clear_after_first_start_birth_and_assistant_then_erase_everywhere(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    summary = await asyncio.to_thread(_start_and_tell_the_story, monkeypatch)
+    summary = await asyncio.to_thread(_start_and_tell_the_story, monkeypatch, tmp_path / "card")
     failed = [s for s in summary["steps"] if not s["ok"]]
     assert summary["birth_notification"] is not None, failed
     assert summary["birth_notification"]["status"] == "accepted", failed
@@ -114,5 +164,144 @@ async def test_no_name_or_individual_number_in_clear_after_first_start_and_birth
                     where = [p.name for p in files if needle in p.read_bytes()]
                     where += await _columns_holding(database_url, needle)
                     leaks.append(f"{r.id} {what} ({form}) in {where}")
+    # free text and addresses: the mother's typed words (assistant messages, dialogue state, the
+    # help request's transcript) and her email address (inbox, outbox, palm contact)
+    mailbox = settings.data_dir / "mailbox"
+    stored = [p for p in files if mailbox not in p.parents]
+    stored_blob = blob if len(stored) == len(files) else b"".join(p.read_bytes() for p in stored)
+    if not database_url.startswith("sqlite"):
+        stored_blob += await _pg_dump_bytes(database_url)
+    # the search can see it: the local mailbox stands for the mother's own mailbox (delivered mail)
+    assert any(EMAIL.encode() in p.read_bytes() for p in files if mailbox in p.parents)
+    for what, text in (("typed words", MOTHER_WORDS), ("email address", EMAIL)):
+        forms = {
+            "utf-8": text.encode(),
+            "utf-16": text.encode("utf-16-le"),
+            "json-escaped": json.dumps(text)[1:-1].encode(),
+        }
+        for form, needle in forms.items():
+            if needle in stored_blob:
+                where = [p.name for p in stored if needle in p.read_bytes()]
+                where += await _columns_holding(database_url, needle)
+                leaks.append(f"{what} ({form}) in {where}")
     assert not leaks, "\n".join(leaks)
     assert os.environ.get("TENOHIRA_DEMO_RESIDENTS") == "60"
+
+    await _erase_the_mother_everywhere(newborn.id)
+
+
+async def _erase_the_mother_everywhere(newborn_id: str) -> None:
+    """Erase-everywhere on the story's mother: her data unreadable at every holder but the registry
+    (kept by law), others' data readable, the log verifies, a second run is a no-op."""
+    from tenohira.agencies.hospital.models import BirthRecord, Patient
+    from tenohira.agencies.municipality import get_resident
+    from tenohira.assistant.models import Message
+    from tenohira.audit.keys import load_key
+    from tenohira.audit.log import produce_tree_head
+    from tenohira.audit.verify import verify_log
+    from tenohira.notify.models import InboxMessage, OutgoingEmail
+    from tenohira.palm.scenario import DEMO_MOTHER
+    from tenohira.supporters.models import HelpRequest
+    from tenohira.vault import DataShredded, open_vault
+    from tenohira.vault.erasure import RETENTION, erase_everywhere, resolve_holders
+
+    settings = get_settings()
+    db = get_database()
+    vault = await open_vault(settings)
+    keys = await resolve_holders(settings, DEMO_MOTHER)
+    for holder in ("registry", "hospital", "palm", "notify", "assistant", "supporters", "hub"):
+        assert keys[holder], (holder, keys)
+    # before: every holder's rows about her read
+    async with db.session() as s:
+        her_patient = await s.get(Patient, keys["hospital"][0])
+        assert her_patient is not None and her_patient.name
+        q = sa.select(BirthRecord).where(BirthRecord.patient_id == her_patient.id)
+        births = (await s.scalars(q)).all()
+        assert births and births[0].born_at is not None
+        others = (await s.scalars(sa.select(Patient).where(Patient.id != her_patient.id).limit(1))).all()
+        other_name = others[0].name
+        inbox_rows = (await s.scalars(sa.select(InboxMessage))).all()
+        hers = [m for m in inbox_rows if m.vault_person in keys["notify"]]
+        not_hers = [m for m in inbox_rows if m.vault_person not in keys["notify"]]
+        assert hers and all(m.subject for m in hers)
+        assert MOTHER_WORDS in [m.text for m in (await s.scalars(sa.select(Message))).all()]
+        assert any(MOTHER_WORDS in json.dumps(h.transcript, ensure_ascii=False)
+                   for h in (await s.scalars(sa.select(HelpRequest))).all())  # fmt: skip
+
+    first = await erase_everywhere(settings, DEMO_MOTHER, actor="test")
+    outcomes = {h.holder: h for h in first.holders}
+    assert first.complete, first.as_dict()
+    assert outcomes["registry"].outcome == "kept"
+    assert outcomes["registry"].legal_basis == RETENTION["registry"]
+    for holder in ("hospital", "palm", "notify", "assistant", "supporters", "hub"):
+        assert outcomes[holder].outcome == "erased" and outcomes[holder].shredded >= 1, outcomes[holder]
+    if keys["insurer"]:
+        assert outcomes["insurer"].outcome == "erased", outcomes["insurer"]
+
+    close_vaults()  # a fresh process: nothing cached
+    vault = await open_vault(settings)
+    async with db.session() as s:
+        patient = await s.get(Patient, keys["hospital"][0])
+        assert patient is not None
+        with pytest.raises(DataShredded):
+            _ = patient.name
+        birth = (await s.scalars(sa.select(BirthRecord).where(BirthRecord.patient_id == patient.id))).first()
+        assert birth is not None
+        with pytest.raises(DataShredded):
+            _ = birth.born_at
+        for m in (await s.scalars(sa.select(InboxMessage))).all():
+            if m.vault_person in keys["notify"]:
+                with pytest.raises(DataShredded):
+                    _ = m.subject
+        for e in (await s.scalars(sa.select(OutgoingEmail))).all():
+            if e.vault_person in keys["notify"]:
+                with pytest.raises(DataShredded):
+                    _ = e.body
+        texts = 0
+        for msg in (await s.scalars(sa.select(Message))).all():
+            if msg.vault_person in keys["assistant"]:
+                texts += 1
+                with pytest.raises(DataShredded):
+                    _ = msg.text
+        assert texts >= 2
+        for h in (await s.scalars(sa.select(HelpRequest))).all():
+            if h.vault_person in keys["supporters"]:
+                with pytest.raises(DataShredded):
+                    _ = h.transcript
+        # everyone else's data still reads; so does the registry's record of her (kept by law)
+        other = await s.get(Patient, others[0].id)
+        assert other is not None and other.name == other_name
+        for m in not_hers[:5]:
+            row = await s.get(InboxMessage, m.id)
+            assert row is not None and row.subject
+        mother = await get_resident(s, DEMO_MOTHER)
+        assert mother is not None and mother.name
+        child = await get_resident(s, newborn_id)
+        assert child is not None and child.name.endswith("陽葵")
+    for holder in ("palm", "hub"):
+        assert set(vault.key_states(keys[holder]).values()) == {"shredded"}, holder
+    with pytest.raises(DataShredded):
+        vault.decrypt_text(keys["palm"][0], "x", "email", b"\x01" + bytes(40))
+
+    second = await erase_everywhere(settings, DEMO_MOTHER, actor="test")
+    again = {h.holder: h for h in second.holders}
+    assert second.complete and again["registry"].outcome == "kept"
+    for holder in ("hospital", "palm", "notify", "assistant", "supporters", "hub"):
+        assert again[holder].outcome == "already erased" and again[holder].shredded == 0, again[holder]
+
+    # the log: both erasures recorded with no personal reference, and the whole log verifies
+    key = load_key(settings)
+    async with db.session() as s:
+        await produce_tree_head(s, key)
+    async with db.session() as s:
+        rows = (
+            await s.execute(
+                sa.text("SELECT subject, attributes FROM audit_entries WHERE type = 'vault:erase'")
+            )
+        ).all()
+    assert {r[0] for r in rows} == {first.erasure_id, second.erasure_id}
+    logged = " ".join(str(r[1]) for r in rows)
+    for secret in [DEMO_MOTHER, *(k for ids in keys.values() for k in ids)]:
+        assert secret.split(":")[-1] not in logged
+    report = await verify_log(db, key)
+    assert report.ok, report.problem

@@ -136,3 +136,42 @@ def shred(
         raise typer.Exit(2)
     sites = _run(shred_person(get_settings(), person, actor="cli"))
     typer.echo(f"{person}: data key destroyed at {', '.join(sites)}")
+
+
+@app.command()
+def erase(
+    person: Annotated[str, typer.Argument(help="the resident's registry id (e.g. R0000123).")],
+    everywhere: Annotated[
+        bool, typer.Option("--everywhere", help="at every holder that keeps data about them.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="confirm: this cannot be undone.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only say what would happen.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON.")] = False,
+) -> None:
+    """Erase a person at every holder (registry, insurer, hospital, palm, notify, assistant,
+    supporters, hub digests) where the law allows; report each holder's outcome; log it."""
+    from tenohira.vault.erasure import erase_everywhere
+
+    if not everywhere:
+        typer.echo(
+            "say --everywhere (every holder), or use `tenohira vault shred ID --yes` for one holder's key",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if not yes and not dry_run:
+        typer.echo("refusing without --yes: erasing cannot be undone (try --dry-run)", err=True)
+        raise typer.Exit(2)
+    report = _run(erase_everywhere(get_settings(), person, actor="cli", dry_run=dry_run))
+    if as_json:
+        _echo(report.as_dict(), True)
+    else:
+        typer.echo(f"{person}: erasure {report.erasure_id}{' (dry run)' if dry_run else ''}")
+        for h in report.holders:
+            line = f"  {h.holder:<10} {h.outcome:<15} keys: {h.keys}, shredded now: {h.shredded}"
+            if h.legal_basis and h.outcome in ("kept", "already erased"):
+                line += f"\n             legal basis: {h.legal_basis}"
+            if h.detail:
+                line += f" ({h.detail})"
+            typer.echo(line)
+    if not report.complete:
+        raise typer.Exit(1)

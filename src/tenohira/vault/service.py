@@ -296,6 +296,17 @@ class Vault:
         entry = self._resolve([person_id]).get(person_id)
         return entry is not None and entry.shredded_at is not None
 
+    def key_states(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """For each id: ``"live"`` (a data key exists), ``"shredded"`` or ``"none"`` (nothing was
+        ever encrypted for it). Reads the sites; creates nothing."""
+        ids = list(dict.fromkeys(person_ids))
+        found = self._resolve(ids) if ids else {}
+        out: dict[str, str] = {}
+        for pid in ids:
+            entry = found.get(pid)
+            out[pid] = "none" if entry is None else ("shredded" if entry.shredded_at is not None else "live")
+        return out
+
     def ensure_keys(self, person_ids: Iterable[str], *, create: bool = True) -> None:
         """Load (or create) many persons' data keys at once: one query per site instead of one per person."""
         wanted = [p for p in dict.fromkeys(person_ids) if self._cache.get(p) is None]
