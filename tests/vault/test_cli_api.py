@@ -100,3 +100,47 @@ def test_status_api(database_url: str) -> None:
     assert [s["name"] for s in body["sites"]] == ["east", "west", "north"]
     assert "path" not in body["sites"][0]
     assert body["sites"][0]["data_keys"] == {"kek-0001": 1}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_erase_everywhere_command(database_url: str) -> None:
+    """Refusals, a dry run and a real run for a person no holder knows (the whole story's erasure is
+    in test_nothing_in_clear.py)."""
+    _prepare(database_url)
+    runner = CliRunner()
+    result = runner.invoke(app, ["erase", "R0000999", "--yes"])
+    assert result.exit_code == 2 and "--everywhere" in result.output
+    result = runner.invoke(app, ["erase", "R0000999", "--everywhere"])
+    assert result.exit_code == 2 and "--yes" in result.output
+
+    result = runner.invoke(app, ["erase", "R0000999", "--everywhere", "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert [h["holder"] for h in report["holders"]] == [
+        "registry", "insurer", "hospital", "palm", "notify", "assistant", "supporters", "hub",
+    ]  # fmt: skip
+    assert {h["outcome"] for h in report["holders"]} == {"no data"} and report["complete"]
+
+    result = runner.invoke(app, ["erase", "R0000999", "--everywhere", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "registry   no data" in result.output and "hub        no data" in result.output
+    erasure_id = result.output.split("erasure ")[1].split()[0]
+    close_vaults()
+
+    async def logged() -> list[tuple[str, dict[str, str]]]:
+        import sqlalchemy as sa
+
+        from tenohira.audit.models import AuditEntry
+        from tenohira.core import get_database
+        from tenohira.core.db import dispose_databases
+
+        async with get_database().session() as s:
+            q = sa.select(AuditEntry.subject, AuditEntry.attributes).where(AuditEntry.type == "vault:erase")
+            rows = (await s.execute(q)).all()
+        await dispose_databases()
+        return [(str(r[0]), dict(r[1])) for r in rows]
+
+    ((subject, attributes),) = asyncio.run(logged())  # the dry run logged nothing
+    assert subject == erasure_id and attributes["registry"] == "no data:0/0"
+    assert attributes["complete"] == "yes"
+    assert "R0000999" not in json.dumps(attributes)

@@ -194,6 +194,7 @@ async def _erase_the_mother_everywhere(newborn_id: str) -> None:
     """Erase-everywhere on the story's mother: her data unreadable at every holder but the registry
     (kept by law), others' data readable, the log verifies, a second run is a no-op."""
     from tenohira.agencies.hospital.models import BirthRecord, Patient
+    from tenohira.agencies.insurer.models import InsuredPerson
     from tenohira.agencies.municipality import get_resident
     from tenohira.assistant.models import Message
     from tenohira.audit.keys import load_key
@@ -218,8 +219,12 @@ async def _erase_the_mother_everywhere(newborn_id: str) -> None:
         q = sa.select(BirthRecord).where(BirthRecord.patient_id == her_patient.id)
         births = (await s.scalars(q)).all()
         assert births and births[0].born_at is not None
-        others = (await s.scalars(sa.select(Patient).where(Patient.id != her_patient.id).limit(1))).all()
-        other_name = others[0].name
+        # someone else's data at a holder that erases: another insured person (the demo books one
+        # expectant mother at the hospital, enrols every household at the insurer)
+        q2 = sa.select(InsuredPerson).where(InsuredPerson.id.not_in(keys["insurer"] or ["-"])).limit(3)
+        others = (await s.scalars(q2)).all()
+        assert others
+        other_names = {o.id: o.name for o in others}
         inbox_rows = (await s.scalars(sa.select(InboxMessage))).all()
         hers = [m for m in inbox_rows if m.vault_person in keys["notify"]]
         not_hers = [m for m in inbox_rows if m.vault_person not in keys["notify"]]
@@ -269,8 +274,9 @@ async def _erase_the_mother_everywhere(newborn_id: str) -> None:
                 with pytest.raises(DataShredded):
                     _ = h.transcript
         # everyone else's data still reads; so does the registry's record of her (kept by law)
-        other = await s.get(Patient, others[0].id)
-        assert other is not None and other.name == other_name
+        for oid, name in other_names.items():
+            other = await s.get(InsuredPerson, oid)
+            assert other is not None and other.name == name
         for m in not_hers[:5]:
             row = await s.get(InboxMessage, m.id)
             assert row is not None and row.subject
