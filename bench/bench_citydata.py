@@ -352,8 +352,12 @@ class RawSqlite:
         import re
         import sqlite3
 
+        from tenohira.citydata.query import SQLITE_Q_FUNCTION, sqlite_q_match
+
         self.conn = sqlite3.connect(self.path, check_same_thread=False)
         self.conn.create_function("regexp", 2, lambda a, b: b is not None and re.search(a, b) is not None)
+        # q runs as this SQL function on SQLite (the broker's evaluator); sql_for registered the keys.
+        self.conn.create_function(SQLITE_Q_FUNCTION, 2, sqlite_q_match, deterministic=True)
         self.lock = asyncio.Lock()
 
     async def analyze(self) -> None:

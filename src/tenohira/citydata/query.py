@@ -1,11 +1,13 @@
 """The NGSI-LD query language (GS CIM 009 clause 4.9): parser, evaluator and SQL translation.
 
-``q`` is parsed once into a small tree. The tree is evaluated in Python (subscriptions,
-and queries SQL cannot answer exactly) and translated into SQL for PostgreSQL (JSONB
-operators) or SQLite (JSON1 functions) so that filtering, ``limit``/``offset`` and
-``count`` happen in the database. A term SQL cannot express exactly (a path through a
-metadata member, a name with quotes) makes the whole query fall back to the Python
-evaluator. Array values match when one element does, in both forms.
+``q`` is parsed once into a small tree. The tree is evaluated in Python (subscriptions)
+and, for queries, inside the database so that filtering, ``limit``/``offset`` and
+``count`` happen there: on PostgreSQL translated into one SQL/JSON path expression
+(``data @? '$ ? (…)'``, whose equality terms the GIN index answers); on SQLite the same
+Python evaluator runs as a SQL function over each row. A term the path language cannot
+express exactly (a path through a metadata member) makes the query fall back to the
+Python evaluator. Array values match when one element does, in every form
+(``tests/citydata/test_q_consistency.py`` checks SQL against Python).
 
 Grammar accepted (AND ``;`` binds tighter than OR ``|``; parentheses group)::
 
@@ -18,11 +20,14 @@ Grammar accepted (AND ``;`` binds tighter than OR ``|``; parentheses group)::
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tenohira.citydata import fastjson
 from tenohira.citydata.errors import bad_request
 from tenohira.citydata.jsonld import ActiveContext
 
@@ -281,10 +286,21 @@ def _targets(attrs: dict[str, Any], path: Path, ctx: ActiveContext) -> list[Any]
         else:
             continue
         for key in path.compound:
-            v = v.get(key) if isinstance(v, dict) else None
+            v = _member(v, key)
         if v is not None:
             values.append(v)
     return values
+
+
+def _member(v: Any, key: str) -> Any:
+    """``v[key]`` of a compound value; an array gives its elements' members (as SQL/JSON path
+    does in lax mode, so that ``address[city]`` also reads an array of addresses)."""
+    if isinstance(v, dict):
+        return v.get(key)
+    if isinstance(v, list):
+        found = [m for m in (e.get(key) for e in v if isinstance(e, dict)) if m is not None]
+        return found or None
+    return None
 
 
 def _same_kind(a: Any, b: Any) -> bool:
@@ -346,190 +362,156 @@ def attribute_names(node: Node, ctx: ActiveContext) -> set[str]:
     return {ctx.expand(node.path.attr)}
 
 
-# ---------------------------------------------------------------- translation to SQL
+# ---------------------------------------------------------------- q inside SQLite
+
+# SQLite stores JSON as text and has no index over it, so its query plan reads every row of the
+# entity type whatever the filter; there ``q`` runs as a SQL function over each row's ``data``
+# (``ngsild_q(data, key)``): the very evaluator subscriptions use, hence exact, and still in
+# SQL so that ``limit``, ``offset`` and ``count`` stay in the database. The key names a parsed
+# q with its @context in this process (recently used ones are kept).
+SQLITE_Q_FUNCTION = "ngsild_q"
+_SQLITE_Q_KEEP = 4096
+_sqlite_q: OrderedDict[str, tuple[Node, ActiveContext]] = OrderedDict()
+_sqlite_q_keys: dict[tuple[Node, int], str] = {}
 
 
-class SqlTranslator:
-    """Translate a parsed q into a SQL boolean fragment over the ``data`` JSON column.
+def sqlite_q_key(node: Node, ctx: ActiveContext) -> str:
+    """Register a parsed q (and its @context) for ``ngsild_q``; returns its key."""
+    ident = (node, id(ctx))
+    key = _sqlite_q_keys.get(ident)
+    if key is None or key not in _sqlite_q:
+        key = f"q{next(_sqlite_q_counter)}"
+        _sqlite_q_keys[ident] = key
+    _sqlite_q[key] = (node, ctx)
+    _sqlite_q.move_to_end(key)
+    while len(_sqlite_q) > _SQLITE_Q_KEEP:
+        _key, (old_node, old_ctx) = _sqlite_q.popitem(last=False)
+        _sqlite_q_keys.pop((old_node, id(old_ctx)), None)
+    return key
 
-    ``translate`` returns None when a term has no exact SQL form here; the caller then
-    filters in Python. Every value goes through bind parameters (``self.params``).
+
+_sqlite_q_counter = itertools.count(1)
+
+
+def sqlite_q_match(data: str | None, key: str) -> int:
+    """``ngsild_q(data, key)``: 1 when the stored attributes satisfy the registered q."""
+    found = _sqlite_q.get(key)
+    if found is None:
+        raise LookupError(f"q {key} is not registered in this process")
+    if data is None:
+        return 0
+    node, ctx = found
+    attrs = fastjson.loads(data)
+    return 1 if isinstance(attrs, dict) and evaluate(node, attrs, ctx) else 0
+
+
+# ---------------------------------------------------------------- translation to SQL/JSON path (PostgreSQL)
+
+# The members of a stored attribute instance that carry its value: each instance has exactly
+# one of them (a LanguageProperty's derived "value" holds the same strings as its languageMap),
+# so "any of these members" designates the same values as the Python evaluator's ``_targets``.
+VALUE_MEMBERS = ("value", "object", "valueList", "objectList", "vocab", "json")
+
+
+def _jp_string(text: str) -> str:
+    """A SQL/JSON path string literal (JSON escapes are valid there)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _jp_scalar(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return _jp_string(value)
+    return None
+
+
+class JsonPathTranslator:
+    """Translate a parsed q into one SQL/JSON path filter, for ``data @? '$ ? (…)'`` on PostgreSQL.
+
+    One path expression per query lets the GIN ``jsonb_path_ops`` index answer every equality
+    term of it in one scan (comparisons are checked on the rows it returns), and the path
+    language already has the semantics of NGSI-LD ``q`` (clause 4.9): in lax mode an array —
+    of values, or of the instances of a multi-attribute — matches when one element does, and
+    values of different JSON types are never equal nor ordered (``1`` is not ``"1"`` nor
+    ``true``); strings order by code point, as in Python. "Unknown" (a comparison of different
+    types) counts as no match, which ``!=`` and ``!~=`` handle with ``is unknown``.
+
+    ``translate`` returns the path text, or None when a term cannot be expressed here (the
+    caller then filters in Python).
     """
 
-    def __init__(self, dialect: str, ctx: ActiveContext, column: str = "data") -> None:
-        self.pg = dialect == "postgresql"
+    def __init__(self, ctx: ActiveContext) -> None:
         self.ctx = ctx
-        self.column = column
-        self.params: dict[str, Any] = {}
-
-    def _bind(self, value: Any) -> str:
-        name = f"q{len(self.params)}"
-        self.params[name] = value
-        return f":{name}"
 
     def translate(self, node: Node) -> str | None:
+        expr = self._node(node)
+        return None if expr is None else f"$ ? ({expr})"
+
+    def _node(self, node: Node) -> str | None:
         if isinstance(node, Bool):
-            parts = [self.translate(n) for n in node.items]
+            parts = [self._node(n) for n in node.items]
             if any(p is None for p in parts):
                 return None
-            joiner = " AND " if node.op == "and" else " OR "
+            joiner = " && " if node.op == "and" else " || "
             return "(" + joiner.join(p for p in parts if p) + ")"
         return self._term(node)
 
-    def _names(self, path: Path) -> list[str] | None:
-        names = [self.ctx.expand(path.attr)]
-        for s in path.sub:
-            names.append(s if s in ATTRIBUTE_KEYWORDS else self.ctx.expand(s))
-        if any('"' in n or "\\" in n for n in [*names, *path.compound]):
+    def _targets(self, path: Path) -> tuple[str, list[str]] | None:
+        """The path to the attribute (instances), and the paths to its values."""
+        if any(s in ATTRIBUTE_KEYWORDS for s in path.sub[:-1]):
             return None
-        return names
+        base = "@." + _jp_string(self.ctx.expand(path.attr))
+        keyword_leaf = bool(path.sub) and path.sub[-1] in ATTRIBUTE_KEYWORDS
+        for s in path.sub[:-1] if keyword_leaf else path.sub:
+            base += "." + _jp_string(self.ctx.expand(s))
+        compound = "".join("." + _jp_string(k) for k in path.compound)
+        if keyword_leaf:
+            return base, [f"{base}.{_jp_string(path.sub[-1])}{compound}"]
+        return base, [f"{base}.{_jp_string(m)}{compound}" for m in VALUE_MEMBERS]
 
     def _term(self, term: Term) -> str | None:
-        names = self._names(term.path)
-        if names is None:
+        found = self._targets(term.path)
+        if found is None:
             return None
-        if any(s in ATTRIBUTE_KEYWORDS for s in term.path.sub[:-1]):
-            return None
+        base, targets = found
         keyword_leaf = bool(term.path.sub) and term.path.sub[-1] in ATTRIBUTE_KEYWORDS
-        return self._pg(term, names, keyword_leaf) if self.pg else self._sqlite(term, names, keyword_leaf)
-
-    # PostgreSQL: JSONB operators; values compared as jsonb so numbers compare numerically.
-    def _pg(self, term: Term, names: list[str], keyword_leaf: bool) -> str | None:
-        node = self.column + "".join(f" -> {self._bind(n)}" for n in (names[:-1] if keyword_leaf else names))
-        if keyword_leaf:
-            target = f"({node} -> {self._bind(names[-1])})"
+        if keyword_leaf or term.path.compound:
+            # A null inside a compound value is no value (the Python evaluator skips None).
+            exists = "(" + " || ".join(f"exists({t} ? (@ != null))" for t in targets) + ")"
         else:
-            target = f"COALESCE({node} -> 'value', {node} -> 'object')"
-        for key in term.path.compound:
-            target = f"({target} -> {self._bind(key)})"
-        if term.op is None:
-            return f"({target if (keyword_leaf or term.path.compound) else node}) IS NOT NULL"
+            exists = f"exists({base})"
         op, value = term.op, term.value
-
-        def any_element(cmp: Any) -> str:
-            # An array value matches when one of its elements does (as in the Python evaluator).
-            elems = f"EXISTS (SELECT 1 FROM jsonb_array_elements({target}) AS el(x) WHERE {cmp('el.x')})"  # noqa: S608
-            return f"(CASE WHEN jsonb_typeof({target}) = 'array' THEN {elems} ELSE {cmp(target)} END)"
-
+        if op is None:
+            return exists
         if op in ("~=", "!~="):
-            pattern = self._bind(value.pattern)
-            match = any_element(lambda t: f"(jsonb_typeof({t}) = 'string' AND ({t} #>> '{{}}') ~ {pattern})")
-            return match if op == "~=" else f"({target} IS NOT NULL AND NOT {match})"
+            pattern = _jp_string(value.pattern)
+            match = "(" + " || ".join(f"{t} like_regex {pattern}" for t in targets) + ")"
+            return match if op == "~=" else f"({exists} && ({match} is unknown || !{match}))"
         if op in ("==", "!="):
-            eq = self._pg_eq(target, value)
+            eq = self._eq(targets, value)
             if eq is None:
                 return None
-            if op == "==" and not term.path.sub and not term.path.compound and not isinstance(value, Range):
-                # A necessary condition the GIN (jsonb_path_ops) index can answer: the attribute
-                # holds the value (as value, as object, or inside an array value).
-                eq = f"({self._pg_contains(names[0], value)} AND {eq})"
-            return eq if op == "==" else f"({target} IS NOT NULL AND NOT {eq})"
-        if not isinstance(value, bool | int | float | str):
+            return eq if op == "==" else f"({exists} && ({eq} is unknown || !{eq}))"
+        lit = _jp_scalar(value)
+        if lit is None or isinstance(value, bool):
             return None
-        return any_element(lambda t: self._pg_cmp(t, op, value) or "FALSE")
+        return "(" + " || ".join(f"{t} {op} {lit}" for t in targets) + ")"
 
-    def _pg_contains(self, name: str, value: Any) -> str:
-        values = value if isinstance(value, tuple) else (value,)
-        docs = []
-        for v in values:
-            members: list[dict[str, Any]] = [{"value": v}, {"value": [v]}]
-            if isinstance(v, str) and ":" in v:
-                members.append({"object": v})  # only a URI can be a Relationship's object
-            for member in members:
-                docs.append(f"{self.column} @> CAST({self._bind(json.dumps({name: member}))} AS jsonb)")
-        return "(" + " OR ".join(docs) + ")"
-
-    def _pg_eq(self, target: str, value: Any) -> str | None:
+    def _eq(self, targets: list[str], value: Any) -> str | None:
         if isinstance(value, Range):
-            lo, hi = self._pg_cmp(target, ">=", value.low), self._pg_cmp(target, "<=", value.high)
-            return f"({lo} AND {hi})" if lo and hi else None
-        values = value if isinstance(value, tuple) else (value,)
-        parts = []
-        for v in values:
-            lit = self._bind(json.dumps(v))
-            parts.append(
-                f"({target} = CAST({lit} AS jsonb) OR (jsonb_typeof({target}) = 'array' "
-                f"AND {target} @> jsonb_build_array(CAST({lit} AS jsonb))))"
-            )
-        return "(" + " OR ".join(parts) + ")"
-
-    def _pg_cmp(self, target: str, op: str, value: Any) -> str | None:
-        if isinstance(value, bool):
-            return "FALSE"
-        if isinstance(value, int | float):
-            lit = self._bind(json.dumps(value))
-            return f"(jsonb_typeof({target}) = 'number' AND {target} {op} CAST({lit} AS jsonb))"
-        if isinstance(value, str):
-            return (
-                f"(jsonb_typeof({target}) = 'string' AND ({target} #>> '{{}}') COLLATE \"C\" {op} "
-                f"{self._bind(value)})"
-            )
-        return None
-
-    # SQLite: JSON1 paths; json_type tells numbers, text and booleans apart.
-    def _sqlite(self, term: Term, names: list[str], keyword_leaf: bool) -> str | None:
-        base = "$" + "".join(f'."{n}"' for n in (names[:-1] if keyword_leaf else names))
-        compound = "".join(f'."{k}"' for k in term.path.compound)
-        if keyword_leaf:
-            paths = [f'{base}."{names[-1]}"{compound}']
-        else:
-            paths = [f"{base}.value{compound}", f"{base}.object{compound}"]
-        if term.op is None and not (keyword_leaf or term.path.compound):
-            return f"json_type({self.column}, {self._bind(base)}) IS NOT NULL"
-        pnames = [self._bind(p) for p in paths]
-        jtype = "COALESCE(" + ", ".join(f"json_type({self.column}, {p})" for p in pnames) + ")"
-        if len(pnames) == 1:
-            jtype = f"json_type({self.column}, {pnames[0]})"
-        val = "COALESCE(" + ", ".join(f"json_extract({self.column}, {p})" for p in pnames) + ")"
-        if len(pnames) == 1:
-            val = f"json_extract({self.column}, {pnames[0]})"
-
-        def any_element(cmp: Any) -> str:
-            # An array value matches when one of its elements does (as in the Python evaluator).
-            where = cmp("je.type", "je.value")
-            elems = " OR ".join(
-                f"EXISTS (SELECT 1 FROM json_each({self.column}, {p}) AS je WHERE {where})"  # noqa: S608
-                for p in pnames
-            )
-            return f"(CASE WHEN {jtype} = 'array' THEN ({elems}) ELSE {cmp(jtype, val)} END)"
-
-        if term.op in ("~=", "!~="):
-            # SQLAlchemy registers REGEXP (Python re.search) on every SQLite connection.
-            pattern = self._bind(term.value.pattern)
-            match = any_element(lambda t, v: f"({t} = 'text' AND {v} REGEXP {pattern})")
-            return match if term.op == "~=" else f"({jtype} IS NOT NULL AND NOT {match})"
-        if term.op is None:
-            return f"{jtype} IS NOT NULL"
-        if term.op in ("==", "!="):
-            eq = self._sqlite_eq(jtype, val, pnames, term.value)
-            if eq is None:
+            lo, hi = _jp_scalar(value.low), _jp_scalar(value.high)
+            if lo is None or hi is None:
                 return None
-            return eq if term.op == "==" else f"({jtype} IS NOT NULL AND NOT {eq})"
-        op, value = term.op, term.value
-        return any_element(lambda t, v: self._sqlite_cmp(t, v, op, value))
-
-    def _sqlite_eq(self, jtype: str, val: str, pnames: list[str], value: Any) -> str | None:
-        if isinstance(value, Range):
-            lo = self._sqlite_cmp(jtype, val, ">=", value.low)
-            hi = self._sqlite_cmp(jtype, val, "<=", value.high)
-            return f"({lo} AND {hi})" if lo and hi else None
+            # One element must lie in the range (not one above the low end and another below the high).
+            return "(" + " || ".join(f"exists({t} ? (@ >= {lo} && @ <= {hi}))" for t in targets) + ")"
         values = value if isinstance(value, tuple) else (value,)
-        parts = []
+        parts: list[str] = []
         for v in values:
-            parts.append(self._sqlite_cmp(jtype, val, "=", v))
-            elem = self._sqlite_cmp("je.type", "je.value", "=", v)
-            arrays = " OR ".join(
-                f"EXISTS (SELECT 1 FROM json_each({self.column}, {p}) AS je WHERE {elem})"  # noqa: S608
-                for p in pnames
-            )
-            parts.append(f"({jtype} = 'array' AND ({arrays}))")
-        return "(" + " OR ".join(p for p in parts if p) + ")"
-
-    def _sqlite_cmp(self, jtype: str, val: str, op: str, value: Any) -> str:
-        if isinstance(value, bool):
-            if op != "=":
-                return "0"
-            return f"({jtype} = '{'true' if value else 'false'}')"
-        if isinstance(value, int | float):
-            return f"({jtype} IN ('integer', 'real') AND {val} {op} {self._bind(value)})"
-        return f"({jtype} = 'text' AND {val} {op} {self._bind(str(value))})"
+            lit = _jp_scalar(v)
+            if lit is None:
+                return None
+            parts.extend(f"{t} == {lit}" for t in targets)
+        return "(" + " || ".join(parts) + ")"
