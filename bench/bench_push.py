@@ -119,6 +119,21 @@ async def run_variant(
             db or get_database(s), url, stream=stream, prefix=stream.lower()
         )
     baseline: list[float] = []
+    fetch_ms: list[float] = []
+
+    # time the push handler's hub questions (household, tax status, insurance) where they are made
+    from tenohira.palm.push import service as push_service
+
+    real_fetch = push_service.fetch_facts
+
+    async def timed_fetch(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return await real_fetch(*args, **kwargs)
+        finally:
+            fetch_ms.append((time.perf_counter() - t0) * 1000)
+
+    push_service.fetch_facts = timed_fetch  # type: ignore[assignment]
 
     @subscribe("bench.ping", "bench.baseline")
     async def _ping(event: Event) -> None:
@@ -141,7 +156,7 @@ async def run_variant(
     from tenohira.hub.models import HubEvent
     from tenohira.notify.models import OutgoingEmail
     from tenohira.palm.people import set_contact
-    from tenohira.palm.push.models import Notice
+    from tenohira.palm.push.models import Notice, ReceivedEvent
 
     db = get_database(settings)
     async with db.session() as s:
@@ -187,6 +202,8 @@ async def run_variant(
         await birth(-1 - n)
     await asyncio.sleep(3)
     baseline.clear()
+    fetch_ms.clear()
+    load_before = os.getloadavg()
 
     print(f"[{name}] {rate:.0f} births/s for {seconds:.0f} s…", flush=True)
     sent: list[str] = []
@@ -206,20 +223,42 @@ async def run_variant(
     # drain: wait until every birth has its notices (or give up after a while)
     drain_deadline = time.monotonic() + max(60.0, seconds)
     latencies: dict[str, float] = {}
+    # where the time goes, per birth: outbox → hub accepted (relay) → palm stored (hub delivery)
+    # → notices (the palm's dispatch + three hub questions + rules)
+    stages: dict[str, tuple[float, float, float]] = {}
     while time.monotonic() < drain_deadline:
         async with db.session() as s:
             rows = await s.execute(
-                sa.select(OutboxEvent.event_id, OutboxEvent.created_at, sa.func.min(Notice.created_at))
+                sa.select(
+                    OutboxEvent.event_id,
+                    OutboxEvent.created_at,
+                    HubEvent.received_at,
+                    ReceivedEvent.received_at,
+                    sa.func.min(Notice.created_at),
+                )
                 .join(HubEvent, HubEvent.publisher_event_id == OutboxEvent.event_id)
+                .join(ReceivedEvent, ReceivedEvent.event_id == HubEvent.id)
                 .join(Notice, Notice.event_id == HubEvent.id)
                 .where(OutboxEvent.event_id.in_(sent))
-                .group_by(OutboxEvent.event_id, OutboxEvent.created_at)
+                .group_by(
+                    OutboxEvent.event_id,
+                    OutboxEvent.created_at,
+                    HubEvent.received_at,
+                    ReceivedEvent.received_at,
+                )
             )
-            for event_id, created, noticed in rows:
-                latencies[event_id] = (_aware(noticed) - _aware(created)).total_seconds() * 1000
+            for event_id, created, accepted, stored, noticed in rows:
+                c, a, st, no = (_aware(x) for x in (created, accepted, stored, noticed))
+                latencies[event_id] = (no - c).total_seconds() * 1000
+                stages[event_id] = (
+                    (a - c).total_seconds() * 1000,
+                    (st - a).total_seconds() * 1000,
+                    (no - st).total_seconds() * 1000,
+                )
         if len(latencies) >= len(sent):
             break
         await asyncio.sleep(1)
+    load_after = os.getloadavg()
     async with db.session() as s:
         emails = await s.scalar(sa.select(sa.func.count()).select_from(OutgoingEmail))
         notices = await s.scalar(sa.select(sa.func.count()).select_from(Notice))
@@ -247,6 +286,14 @@ async def run_variant(
         "goal_p99_ms": GOAL_P99_MS,
         "goal_met": bool(values) and percentile(values, 99) < GOAL_P99_MS and len(values) == len(sent),
     }
+    for i, stage in enumerate(("relay_outbox_to_hub", "hub_delivery_to_palm", "palm_push_to_notices")):
+        part = [v[i] for v in stages.values()]
+        result[f"stage_{stage}_p50_ms"] = round(percentile(part, 50), 1)
+        result[f"stage_{stage}_p99_ms"] = round(percentile(part, 99), 1)
+    result["push_hub_questions_p50_ms"] = round(percentile(fetch_ms, 50), 1)
+    result["push_hub_questions_p99_ms"] = round(percentile(fetch_ms, 99), 1)
+    result["load_average_before"] = [round(x, 2) for x in load_before]
+    result["load_average_after"] = [round(x, 2) for x in load_after]
     if baseline and values:
         result["ratio_p50_push_vs_baseline"] = round(
             percentile(values, 50) / max(percentile(baseline, 50), 0.01), 1
