@@ -6,7 +6,7 @@ One run on this machine:
   a provider at ``/agencies/municipality`` (verifies the hub's signature, signs its answer
   with HubProvider) and, as the baseline, a bare echo at ``/echo`` — the same server stack,
   the same process, the same port. This is the embedded configuration (`tenohira run`).
-- load-generator processes (httpx, keep-alive) send either bare echo requests or full
+- load-generator processes (aiohttp keep-alive, as members' HubClient) send bare echo requests or full
   exchanges: the client signs (RFC 9421 + Content-Digest) → the hub verifies signature,
   digest, skew, nonce (reserved in the database), member, right, translates the subject
   code, logs (audit log + access history, group-committed) → forwards over HTTP → the
@@ -22,6 +22,7 @@ with ``BENCH_HUB_CLIENTS`` load processes (default 2). Database: a temporary SQL
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing as mp
 import os
 import socket
@@ -149,17 +150,21 @@ async def _prepare(data_dir: str, port: int, db_url: str | None, provider_port: 
 async def _load(
     kind: str, base: str, code: str, concurrency: int, seconds: float, max_requests: int
 ) -> dict[str, Any]:
-    import httpx
+    import aiohttp
 
     from tenohira.core import get_settings
     from tenohira.hub import HubClient, load_member_credentials
 
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # both kinds through aiohttp with keep-alive: the member's HubClient uses it, and the echo
+    # baseline gets the same client library, so neither side is handicapped by its load generator
+    client = HubClient.from_credentials(
+        load_member_credentials(get_settings(), "palm"), base + "/hub", pool=concurrency
+    )
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
+    body = json.dumps(BODY, ensure_ascii=False, separators=(",", ":")).encode()
     if kind == "hub":
-        client = HubClient.from_credentials(load_member_credentials(get_settings(), "palm"), base + "/hub")
-        client._http = httpx.AsyncClient(limits=limits, timeout=30)
 
         async def one() -> bool:
             answer = await client.call(
@@ -167,12 +172,13 @@ async def _load(
             )
             return answer.status == 200
     else:
-        http = httpx.AsyncClient(limits=limits, timeout=30)
 
         async def one() -> bool:
-            r = await http.post(base + "/echo/", json=BODY, headers={"x-subject": code})
-            r.json()
-            return r.status_code == 200
+            async with session.post(
+                base + "/echo/", data=body, headers={"x-subject": code, "content-type": "application/json"}
+            ) as r:
+                json.loads(await r.read())
+                return r.status == 200
 
     deadline = time.perf_counter() + seconds
     done = 0
@@ -193,6 +199,8 @@ async def _load(
     t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    await client.aclose()
+    await session.close()
     return {
         "requests": len(latencies),
         "errors": errors,

@@ -324,3 +324,36 @@ def admin_token() -> None:
         typer.echo("no admin token yet: run `tenohira init` first", err=True)
         raise typer.Exit(1)
     typer.echo(path.read_text().strip())
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve on.")] = 8100,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes sharing the port.")] = 1,
+) -> None:
+    """Serve the hub alone, in one or more worker processes (the hub deployed apart).
+
+    Each worker is a complete hub: the directory is a snapshot per process, nonces are
+    reserved in the shared database, exchanges are logged with group commit per process.
+    Several workers need PostgreSQL (``TENOHIRA_DATABASE_URL``): SQLite serialises their
+    writes. Members reach it at ``TENOHIRA_HUB_URL``; providers' ``base_url`` must point to
+    their own deployments. The database must be migrated and bootstrapped (``tenohira init``).
+    """
+    import uvicorn
+
+    settings = get_settings()
+    if workers > 1 and settings.resolved_database_url.startswith("sqlite"):
+        typer.echo("warning: several hub workers on SQLite contend for its single writer", err=True)
+    typer.echo(f"hub serving on http://{host}:{port}/ with {workers} worker(s)")
+    uvicorn.run(
+        "tenohira.hub.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level.lower(),
+    )

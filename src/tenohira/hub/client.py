@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -83,8 +84,80 @@ class HubResponse:
         return self
 
 
+@dataclass
+class _Raw:
+    """An HTTP answer as received: status, headers combined per RFC 9421 §2.1, body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class _Aiohttp:
+    """The default transport: aiohttp, whose C parser costs a fraction of httpx's per request.
+
+    The session belongs to the event loop that first uses it (created lazily, so a client
+    may be built outside a loop).
+    """
+
+    def __init__(self, timeout: float, pool: int) -> None:
+        self.timeout = timeout
+        self.pool = pool
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.pool, keepalive_timeout=30),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+                # exactly the signed headers go out: no guessed content type, no agent
+                skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+            )
+        return self._session
+
+    async def request(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> _Raw:
+        try:
+            async with self._open().request(method, url, data=body or None, headers=headers) as response:
+                content = await response.read()
+                combined: dict[str, str] = {}
+                for name, value in response.raw_headers:
+                    key = name.decode("latin-1").lower()
+                    text = value.decode("latin-1").strip()
+                    combined[key] = f"{combined[key]}, {text}" if key in combined else text
+                return _Raw(response.status, combined, content)
+        except TimeoutError as exc:
+            raise httpx.TimeoutException(f"{method} {url}: timed out") from exc
+        except aiohttp.ClientError as exc:
+            raise httpx.TransportError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class _Httpx:
+    """httpx, for an injected transport (tests in-process through ``httpx.ASGITransport``)."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport, timeout: float) -> None:
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+
+    async def request(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> _Raw:
+        response = await self._http.request(method, url, content=body, headers=headers)
+        return _Raw(response.status_code, hs.lower_headers(response.headers.multi_items()), response.content)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
 class HubClient:
-    """A member's client of the hub (one keep-alive connection pool per client)."""
+    """A member's client of the hub (one keep-alive connection pool per client).
+
+    Transport errors surface as ``httpx.TransportError`` / ``httpx.TimeoutException`` whichever
+    transport carries the request, so callers handle one family of exceptions.
+    """
 
     def __init__(
         self,
@@ -98,6 +171,7 @@ class HubClient:
         transport: httpx.AsyncBaseTransport | None = None,
         verify_provider: bool = True,
         timeout: float = 20.0,
+        pool: int = 100,
     ) -> None:
         self.member_id = member_id
         self.private_key = private_key
@@ -106,7 +180,9 @@ class HubClient:
         self.hub_certificate = hub_certificate
         self.member_ca = member_ca
         self.verify_provider = verify_provider and member_ca is not None
-        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._http: _Aiohttp | _Httpx = (
+            _Httpx(transport, timeout) if transport is not None else _Aiohttp(timeout, pool)
+        )
         self._provider_keys: dict[str, ec.EllipticCurvePublicKey] = {}
         self._hub_public: tuple[x509.Certificate, ec.EllipticCurvePublicKey] | None = None
 
@@ -163,8 +239,8 @@ class HubClient:
     async def _hub_key(self) -> ec.EllipticCurvePublicKey:
         if self.hub_certificate is None:
             # trust on first use; prefer giving the client the hub certificate from its credentials
-            answer = await self._http.get(f"{self.hub_url}/certificate.pem")
-            self.hub_certificate = load_cert(answer.content)
+            answer = await self._http.request("GET", f"{self.hub_url}/certificate.pem", b"", {})
+            self.hub_certificate = load_cert(answer.body)
         if self._hub_public is None or self._hub_public[0] is not self.hub_certificate:
             self._hub_public = (self.hub_certificate, public_key(self.hub_certificate))
         return self._hub_public[1]
@@ -172,10 +248,11 @@ class HubClient:
     async def _provider_key(self, member_id: str) -> ec.EllipticCurvePublicKey:
         key = self._provider_keys.get(member_id)
         if key is None:
-            answer = await self._http.get(f"{self.hub_url}/members/{member_id}/certificate.pem")
-            if answer.status_code != 200:
+            url = f"{self.hub_url}/members/{member_id}/certificate.pem"
+            answer = await self._http.request("GET", url, b"", {})
+            if answer.status != 200:
                 raise HubResponseError(f"no certificate for provider {member_id}")
-            cert = load_cert(answer.content)
+            cert = load_cert(answer.body)
             assert self.member_ca is not None
             try:
                 verify_issued_by(cert, self.member_ca)
@@ -184,9 +261,9 @@ class HubClient:
             key = self._provider_keys[member_id] = public_key(cert)
         return key
 
-    async def _check(self, request: hs.Message, response: httpx.Response) -> HubResponse:
-        headers = hs.lower_headers(response.headers.multi_items())
-        body = response.content
+    async def _check(self, request: hs.Message, response: _Raw) -> HubResponse:
+        headers = response.headers
+        body = response.body
         try:
             received = hs.parse_signature(headers, "hub")
             if received.params.keyid != "hub" or received.params.alg != hs.ALG:
@@ -195,7 +272,7 @@ class HubClient:
                 received,
                 (*hs.components("@status", "content-digest"), hs.Component("signature", req=True, key="sig")),
             )
-            message = hs.Message(status=response.status_code, headers=headers, request=request)
+            message = hs.Message(status=response.status, headers=headers, request=request)
             hs.verify(message, received, await self._hub_key())
             hs.check_content_digest(headers.get("content-digest"), body)
             provider = headers.get("hub-provider")
@@ -204,14 +281,14 @@ class HubClient:
                 if signed.params.keyid != provider:
                     raise HubResponseError("the provider signature names another member")
                 hs.verify(
-                    hs.Message(status=response.status_code, headers=headers),
+                    hs.Message(status=response.status, headers=headers),
                     signed,
                     await self._provider_key(provider),
                 )
         except hs.SignatureError as exc:
             raise HubResponseError(f"the hub's answer failed verification: {exc}") from exc
         return HubResponse(
-            status=response.status_code,
+            status=response.status,
             headers=headers,
             content=body,
             exchange_id=headers.get("hub-exchange-id"),
@@ -234,7 +311,7 @@ class HubClient:
         url = self.hub_url + path + ("?" + urlencode(params) if params else "")
         signed = self.signed_headers(method, url, body, headers or {})
         request = hs.Message.request_from_url(method, url, signed)
-        response = await self._http.request(method, url, content=body, headers=signed)
+        response = await self._http.request(method, url, body, signed)
         return await self._check(request, response)
 
     # --- what members do --------------------------------------------------------------
