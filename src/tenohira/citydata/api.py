@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.citydata import entities as ent
-from tenohira.citydata import service
+from tenohira.citydata import fastjson, service
 from tenohira.citydata import subscriptions as subs
 from tenohira.citydata.errors import NgsiError, bad_request, invalid_request, not_found
 from tenohira.citydata.jsonld import (
@@ -53,9 +53,7 @@ class NgsiRoute(APIRoute):
             try:
                 return await original(request)
             except NgsiError as err:
-                return Response(
-                    json.dumps(err.body(), ensure_ascii=False), status_code=err.status, media_type=JSON
-                )
+                return Response(fastjson.dumps(err.body()), status_code=err.status, media_type=JSON)
 
         return handler
 
@@ -82,6 +80,14 @@ async def _reading() -> AsyncIterator[AsyncSession]:
         auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
         async with AsyncSession(bind=auto) as session:
             yield session
+
+
+@asynccontextmanager
+async def _lazy_reading() -> AsyncIterator[AsyncSession]:
+    """A read session that connects only when used: on PostgreSQL the query path reads
+    through its own pool (``pgread``) and most queries never touch the session."""
+    async with AsyncSession(bind=get_database().engine) as session:
+        yield session
 
 
 # ---------------------------------------------------------------- request helpers
@@ -211,7 +217,7 @@ def _respond(
             data = {**data, "@context": ctx.response_context()}
     else:
         hdrs["Link"] = link_header(ctx.link_url())
-    return Response(json.dumps(data, ensure_ascii=False), status_code=status, media_type=media, headers=hdrs)
+    return Response(fastjson.dumps(data), status_code=status, media_type=media, headers=hdrs)
 
 
 def _options(request: Request) -> set[str]:
@@ -354,7 +360,7 @@ async def query_entities(request: Request) -> Response:
     media = _accept(request, geo=True)
     limit, offset, count = _pagination(request)
     p = request.query_params
-    async with _reading() as session:
+    async with _lazy_reading() as session:
         ctx = await _context(session, _get_context_source(request))
         opts = _render_options(request, ctx)
         q = service.EntityQuery(limit=limit, offset=offset, count=count)
@@ -438,7 +444,7 @@ def _geojson(
         props = {k: v for k, v in d.items() if k != "id"}
         features.append({"id": e.id, "type": "Feature", "geometry": geometry, "properties": props})
     body = {"type": "FeatureCollection", "features": features, "@context": ctx.response_context()}
-    return Response(json.dumps(body, ensure_ascii=False), media_type=GEOJSON, headers=headers)
+    return Response(fastjson.dumps(body), media_type=GEOJSON, headers=headers)
 
 
 @router.get("/entities/{entity_id}", summary="Retrieve entity")
@@ -496,7 +502,7 @@ def _update_response(result: service.UpdateResult) -> Response:
     if not result.not_updated:
         return Response(status_code=204)
     body = {"updated": result.updated, "notUpdated": result.not_updated}
-    return Response(json.dumps(body, ensure_ascii=False), status_code=207, media_type=JSON)
+    return Response(fastjson.dumps(body), status_code=207, media_type=JSON)
 
 
 @_route("/entities/{entity_id}/attrs", ["PATCH"], status_code=204, summary="Update attributes")
@@ -592,10 +598,10 @@ async def _batch_contexts(
 def _batch_response(result: service.BatchResult, *, ok_status: int, ok_body: Any = None) -> Response:
     if result.errors:
         body = {"success": result.success, "errors": result.errors}
-        return Response(json.dumps(body, ensure_ascii=False), status_code=207, media_type=JSON)
+        return Response(fastjson.dumps(body), status_code=207, media_type=JSON)
     if ok_body is None:
         return Response(status_code=ok_status)
-    return Response(json.dumps(ok_body, ensure_ascii=False), status_code=ok_status, media_type=JSON)
+    return Response(fastjson.dumps(ok_body), status_code=ok_status, media_type=JSON)
 
 
 @_route("/entityOperations/create", ["POST"], summary="Batch create")
@@ -665,7 +671,7 @@ async def batch_query(request: Request) -> Response:
     limit, offset, count = _pagination(request)
     if not isinstance(body, dict) or body.get("type") != "Query":
         raise bad_request("the body must be a Query object (type 'Query')")
-    async with _reading() as session:
+    async with _lazy_reading() as session:
         ctx = await _context(session, _context_source(request, body, media))
         opts = _render_options(request, ctx)
         q = service.EntityQuery(limit=limit, offset=offset, count=count)

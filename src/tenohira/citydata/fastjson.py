@@ -9,21 +9,22 @@ standard library, and an object orjson cannot write is written by it too.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-_LONG_DIGITS = re.compile(r"\d{19}")
+# Digits to "0": a run of 19 zeros then marks a long number (bytes.translate is far faster
+# than a regular expression search here).
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 19
 
 
 def loads(text: str | bytes) -> Any:
     """Parse JSON text; integers of any size stay exact."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
-    if _LONG_DIGITS.search(text):
-        return json.loads(text)
-    return orjson.loads(text)
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if _LONG_RUN in raw.translate(_DIGITS):
+        return json.loads(raw)
+    return orjson.loads(raw)
 
 
 def dumps(obj: Any) -> bytes:

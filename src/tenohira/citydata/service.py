@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.citydata import entities as ent
-from tenohira.citydata import fastjson
+from tenohira.citydata import fastjson, pgread
 from tenohira.citydata.errors import NgsiError, already_exists, bad_request, not_found
 from tenohira.citydata.geo import GeoQuery
 from tenohira.citydata.jsonld import NGSI_LD, ActiveContext
@@ -137,15 +138,20 @@ _TEXT_COLUMNS = (
 )
 
 
+_TEXT_SELECT = "id, CAST(types AS TEXT), CAST(data AS TEXT), created_at, modified_at, CAST(scope AS TEXT)"
+
+
 def _stored_text(row: Any) -> StoredEntity:
-    scope = row.scope
+    """An entity from a row of ``_TEXT_COLUMNS`` (a SQLAlchemy row or an asyncpg record)."""
+    # types and scope are validated lists of strings: no long numbers in them.
+    scope = row[5]
     return StoredEntity(
-        row.id,
-        fastjson.loads(row.types),
-        fastjson.loads(row.data),
-        row.created_at,
-        row.modified_at,
-        None if scope is None or scope == "null" else fastjson.loads(scope),
+        row[0],
+        orjson.loads(row[1]),
+        fastjson.loads(row[2]),
+        row[3],
+        row[4],
+        None if scope is None or scope == "null" else orjson.loads(scope),
     )
 
 
@@ -648,10 +654,13 @@ class _Where:
             return f"jsonb_exists(types, {p})"
         return f"EXISTS (SELECT 1 FROM json_each(types) WHERE json_each.value = {p})"  # noqa: S608
 
+    def sql(self) -> str:
+        return " AND ".join(f"({p})" for p in self.parts) if self.parts else "TRUE"
+
     def clause(self) -> Any:
         if not self.parts:
             return sa.true()
-        return sa.text(" AND ".join(f"({p})" for p in self.parts)).bindparams(**self.params)
+        return sa.text(self.sql()).bindparams(**self.params)
 
 
 def _has_attr_sql(w: _Where, iri: str) -> str:
@@ -674,10 +683,27 @@ class QueryPlan:
     python_q: Node | None
     dialect: str = "postgresql"
     by_type: bool = False
+    where_sql: str = "TRUE"  # the same filter as text with :name parameters
+    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def in_python(self) -> bool:
         return self.python_q is not None
+
+    def paged_in_sql(self, query: EntityQuery) -> bool:
+        return not (self.in_python or query.geo is not None or query.scope_q is not None)
+
+    def driver_page(self, query: EntityQuery) -> tuple[str, list[Any]]:
+        """``page_statement`` for asyncpg (PostgreSQL): ``$n`` placeholders and their values."""
+        sql = f"SELECT {_TEXT_SELECT} FROM citydata_entities WHERE {self.where_sql} ORDER BY id"  # noqa: S608
+        params = dict(self.params)
+        if self.paged_in_sql(query):
+            sql += " LIMIT :page_limit OFFSET :page_offset"
+            params.update(page_limit=query.limit + 1, page_offset=query.offset)
+        return pgread.numbered(sql, params)
+
+    def driver_count(self) -> tuple[str, list[Any]]:
+        return pgread.numbered(f"SELECT count(*) FROM citydata_entities WHERE {self.where_sql}", self.params)  # noqa: S608
 
     def page_statement(self, query: EntityQuery) -> Any:
         """The SELECT of one page (one row more than asked: it tells whether a next page exists)."""
@@ -687,7 +713,7 @@ class QueryPlan:
             # type's rows; it then reads the type index and sorts the (few) matches.
             order = sa.text("+citydata_entities.id")
         stmt = sa.select(*_TEXT_COLUMNS).where(self.where).order_by(order)
-        if self.in_python or query.geo is not None or query.scope_q is not None:
+        if not self.paged_in_sql(query):
             return stmt  # candidates; the exact filter and the paging happen in Python
         return stmt.limit(query.limit + 1).offset(query.offset)
 
@@ -733,13 +759,13 @@ def plan_query(query: EntityQuery, ctx: ActiveContext, dialect: str) -> QueryPla
             # Points (the common case) have min = max, so their corner must lie in the box: a
             # two-sided range the min_lat index answers. Shapes with an extent are few and
             # found through the geo_extended index, then tested for overlap.
-            x0, y0, x1, y1 = (w.bind("g", v) for v in box)
+            x0, y0, x1, y1 = (w.bind("g", float(v)) for v in box)
             w.parts.append(
                 f"(min_lat >= {y0} AND min_lat <= {y1} AND min_lon >= {x0} AND min_lon <= {x1}) OR "
                 f"(geo_extended = TRUE AND min_lon <= {x1} AND max_lon >= {x0} "
                 f"AND min_lat <= {y1} AND max_lat >= {y0})"
             )
-    return QueryPlan(w.clause(), python_q, dialect, w.by_type)
+    return QueryPlan(w.clause(), python_q, dialect, w.by_type, w.sql(), dict(w.params))
 
 
 _SQLITE_READY: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -755,27 +781,48 @@ def _install_sqlite_q(sync_conn: Any) -> None:
     _SQLITE_READY.add(driver)
 
 
+async def _pg_fetch(pool: Any, statement: tuple[str, list[Any]]) -> list[Any]:
+    sql, args = statement
+    return list(await pool.fetch(sql, *args))
+
+
+async def _pg_fetchval(pool: Any, statement: tuple[str, list[Any]]) -> Any:
+    sql, args = statement
+    return await pool.fetchval(sql, *args)
+
+
 async def query_entities(
     session: AsyncSession, query: EntityQuery, ctx: ActiveContext
 ) -> tuple[list[StoredEntity], int | None, bool]:
     """One page of matching entities in id order, the total when ``count``, and whether more follow."""
     plan = plan_query(query, ctx, dialect_of(session))
+    pool = await pgread.pool_for(session.bind) if plan.dialect == "postgresql" else None
     if plan.dialect == "sqlite" and query.q is not None:
         await (await session.connection()).run_sync(_install_sqlite_q)
-    where, python_q = plan.where, plan.python_q
-    in_python = python_q is not None or query.geo is not None or query.scope_q is not None
-    if not in_python:
-        stmt = plan.page_statement(query)
-        rows = [_stored_text(r) for r in await session.execute(stmt)] if query.limit > 0 else []
-        total = None
-        if query.count:
-            total = int(
-                (await session.execute(sa.select(sa.func.count()).select_from(_T).where(where))).scalar_one()
-            )
+    if plan.paged_in_sql(query):
+        rows: list[StoredEntity] = []
+        total: int | None = None
+        if pool is not None:
+            if query.limit > 0:
+                rows = [_stored_text(r) for r in await _pg_fetch(pool, plan.driver_page(query))]
+            if query.count:
+                total = int(await _pg_fetchval(pool, plan.driver_count()))
+        else:
+            if query.limit > 0:
+                rows = [_stored_text(r) for r in await session.execute(plan.page_statement(query))]
+            if query.count:
+                count = sa.select(sa.func.count()).select_from(_T).where(plan.where)
+                total = int((await session.execute(count)).scalar_one())
         more = len(rows) > query.limit or (total is not None and total > query.offset + query.limit)
         return rows[: query.limit], total, more
+    python_q = plan.python_q
+    candidates = (
+        await _pg_fetch(pool, plan.driver_page(query))
+        if pool is not None
+        else await session.execute(plan.page_statement(query))
+    )
     matched: list[StoredEntity] = []
-    for r in await session.execute(plan.page_statement(query)):
+    for r in candidates:
         e = _stored_text(r)
         if python_q is not None and not evaluate(python_q, e.data, ctx):
             continue
