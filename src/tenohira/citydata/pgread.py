@@ -45,7 +45,11 @@ async def pool_for(bind: AsyncEngine | AsyncConnection | None) -> Any | None:
         dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         try:
             pool = await asyncpg.create_pool(
-                dsn, min_size=0, max_size=POOL_SIZE, max_inactive_connection_lifetime=60
+                dsn,
+                min_size=0,
+                max_size=POOL_SIZE,
+                max_inactive_connection_lifetime=60,
+                reset=_keep_session,
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
             log.warning("citydata read pool unavailable; using the engine", error=str(exc))
@@ -59,6 +63,11 @@ async def pool_for(bind: AsyncEngine | AsyncConnection | None) -> Any | None:
 
             event.listen(engine, "engine_disposed", close)
         return pool
+
+
+async def _keep_session(_connection: Any) -> None:
+    """Release without asyncpg's reset query (``RESET ALL``, ``UNLISTEN *``…, one more round
+    trip per query): this pool only ever runs single SELECTs outside transactions."""
 
 
 def numbered(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:

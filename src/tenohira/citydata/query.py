@@ -437,7 +437,7 @@ class JsonPathTranslator:
     of values, or of the instances of a multi-attribute — matches when one element does, and
     values of different JSON types are never equal nor ordered (``1`` is not ``"1"`` nor
     ``true``); strings order by code point, as in Python. "Unknown" (a comparison of different
-    types) counts as no match, which ``!=`` and ``!~=`` handle with ``is unknown``.
+    types) counts as no match inside ``exists``, so ``!=`` and ``!~=`` negate an exact test.
 
     ``translate`` returns the path text, or None when a term cannot be expressed here (the
     caller then filters in Python).
@@ -460,7 +460,11 @@ class JsonPathTranslator:
         return self._term(node)
 
     def _targets(self, path: Path) -> tuple[str, list[str]] | None:
-        """The path to the attribute (instances), and the paths to its values."""
+        """The path to the attribute's instances, and the paths from an instance to its values.
+
+        Each term becomes ``exists(<instances> ? (<test of the values>))``: the long attribute
+        IRI is looked up once per row, the members within the (small) instance.
+        """
         if any(s in ATTRIBUTE_KEYWORDS for s in path.sub[:-1]):
             return None
         base = "@." + _jp_string(self.ctx.expand(path.attr))
@@ -469,44 +473,48 @@ class JsonPathTranslator:
             base += "." + _jp_string(self.ctx.expand(s))
         compound = "".join("." + _jp_string(k) for k in path.compound)
         if keyword_leaf:
-            return base, [f"{base}.{_jp_string(path.sub[-1])}{compound}"]
-        return base, [f"{base}.{_jp_string(m)}{compound}" for m in VALUE_MEMBERS]
+            return base, [f"@.{_jp_string(path.sub[-1])}{compound}"]
+        return base, [f"@.{_jp_string(m)}{compound}" for m in VALUE_MEMBERS]
 
     def _term(self, term: Term) -> str | None:
         found = self._targets(term.path)
         if found is None:
             return None
         base, targets = found
+
+        def within(tests: list[str]) -> str:
+            return f"exists({base} ? ({' || '.join(tests)}))"
+
         keyword_leaf = bool(term.path.sub) and term.path.sub[-1] in ATTRIBUTE_KEYWORDS
         if keyword_leaf or term.path.compound:
             # A null inside a compound value is no value (the Python evaluator skips None).
-            exists = "(" + " || ".join(f"exists({t} ? (@ != null))" for t in targets) + ")"
+            exists = within([f"exists({t} ? (@ != null))" for t in targets])
         else:
             exists = f"exists({base})"
         op, value = term.op, term.value
         if op is None:
             return exists
+        # exists(...) is true or false, never unknown: "!" of it is exact for != and !~=.
         if op in ("~=", "!~="):
-            pattern = _jp_string(value.pattern)
-            match = "(" + " || ".join(f"{t} like_regex {pattern}" for t in targets) + ")"
-            return match if op == "~=" else f"({exists} && ({match} is unknown || !{match}))"
+            match = within([f"{t} like_regex {_jp_string(value.pattern)}" for t in targets])
+            return match if op == "~=" else f"({exists} && !{match})"
         if op in ("==", "!="):
-            eq = self._eq(targets, value)
-            if eq is None:
+            tests = self._eq(targets, value)
+            if tests is None:
                 return None
-            return eq if op == "==" else f"({exists} && ({eq} is unknown || !{eq}))"
+            return within(tests) if op == "==" else f"({exists} && !{within(tests)})"
         lit = _jp_scalar(value)
         if lit is None or isinstance(value, bool):
             return None
-        return "(" + " || ".join(f"{t} {op} {lit}" for t in targets) + ")"
+        return within([f"{t} {op} {lit}" for t in targets])
 
-    def _eq(self, targets: list[str], value: Any) -> str | None:
+    def _eq(self, targets: list[str], value: Any) -> list[str] | None:
         if isinstance(value, Range):
             lo, hi = _jp_scalar(value.low), _jp_scalar(value.high)
             if lo is None or hi is None:
                 return None
             # One element must lie in the range (not one above the low end and another below the high).
-            return "(" + " || ".join(f"exists({t} ? (@ >= {lo} && @ <= {hi}))" for t in targets) + ")"
+            return [f"exists({t} ? (@ >= {lo} && @ <= {hi}))" for t in targets]
         values = value if isinstance(value, tuple) else (value,)
         parts: list[str] = []
         for v in values:
@@ -514,4 +522,4 @@ class JsonPathTranslator:
             if lit is None:
                 return None
             parts.extend(f"{t} == {lit}" for t in targets)
-        return "(" + " || ".join(parts) + ")"
+        return parts
