@@ -295,6 +295,10 @@ def _pick_language(lm: dict[str, Any], lang: str) -> tuple[Any, str | None]:
     return None, None
 
 
+_VALUE_KEYS = frozenset({"type", *VALUE_MEMBER.values()})
+_SYS_KEYS = frozenset({"createdAt", "modifiedAt"})
+
+
 def _render_instance(a: dict[str, Any], ctx: ActiveContext, opts: RenderOptions) -> Any:
     atype = a.get("type", "Property")
     member = VALUE_MEMBER.get(atype, "value")
@@ -314,9 +318,9 @@ def _render_instance(a: dict[str, Any], ctx: ActiveContext, opts: RenderOptions)
             return value
         out = {"type": atype, member: value}
     for key, sub in a.items():
-        if key in ("type", "value", "object", "languageMap", "valueList", "objectList", "json", "vocab"):
+        if key in _VALUE_KEYS:
             continue
-        if key in ("createdAt", "modifiedAt"):
+        if key in _SYS_KEYS:
             if opts.sys_attrs:
                 out[key] = sub
             continue
