@@ -77,7 +77,12 @@ async def _drop_pg(admin_url: str, url: str) -> None:
 
 
 async def run_variant(
-    name: str, seconds: float, database_url: str | None, nats_url: str | None, rate: float = RATE
+    name: str,
+    seconds: float,
+    database_url: str | None,
+    nats_url: str | None,
+    rate: float = RATE,
+    combined: bool = True,
 ) -> dict[str, Any]:
     import sqlalchemy as sa
     import uvicorn
@@ -158,6 +163,19 @@ async def run_variant(
     from tenohira.palm.people import set_contact
     from tenohira.palm.push.models import Notice, ReceivedEvent
 
+    if combined:
+        # the combined municipal facts service, registered as an operator would (hub admin API)
+        import httpx
+
+        from tenohira.agencies.municipality.eligibility import register
+        from tenohira.hub.runtime import admin_token_path
+
+        token = admin_token_path(settings).read_text().strip()
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
+        ) as admin:
+            await register(admin)
+
     db = get_database(settings)
     async with db.session() as s:
         residents = [
@@ -204,6 +222,8 @@ async def run_variant(
     baseline.clear()
     fetch_ms.clear()
     load_before = os.getloadavg()
+    # CPU the platform spends (this process: the event loop's thread, and all threads)
+    cpu_loop0, cpu_all0 = time.thread_time(), time.process_time()
 
     print(f"[{name}] {rate:.0f} births/s for {seconds:.0f} s…", flush=True)
     sent: list[str] = []
@@ -259,6 +279,8 @@ async def run_variant(
             break
         await asyncio.sleep(1)
     load_after = os.getloadavg()
+    cpu_loop, cpu_all = time.thread_time() - cpu_loop0, time.process_time() - cpu_all0
+    busy_s = time.perf_counter() - start
     async with db.session() as s:
         emails = await s.scalar(sa.select(sa.func.count()).select_from(OutgoingEmail))
         notices = await s.scalar(sa.select(sa.func.count()).select_from(Notice))
@@ -272,6 +294,7 @@ async def run_variant(
     await dispose_databases()
     values = list(latencies.values())
     result = {
+        "municipal_questions": "one combined exchange" if combined else "two separate exchanges",
         "births": len(sent),
         "offered_rate_per_s": round(offered, 1),
         "publisher_max_lag_ms": round(lag_max * 1000, 1),
@@ -292,6 +315,13 @@ async def run_variant(
         result[f"stage_{stage}_p99_ms"] = round(percentile(part, 99), 1)
     result["push_hub_questions_p50_ms"] = round(percentile(fetch_ms, 50), 1)
     result["push_hub_questions_p99_ms"] = round(percentile(fetch_ms, 99), 1)
+    # what one birth costs in CPU, and what the event loop's one thread can therefore carry
+    if values:
+        per_birth = cpu_loop / len(values) * 1000
+        result["cpu_event_loop_ms_per_birth"] = round(per_birth, 1)
+        result["cpu_process_ms_per_birth"] = round(cpu_all / len(values) * 1000, 1)
+        result["event_loop_busy_share"] = round(cpu_loop / busy_s, 2)
+        result["births_per_s_one_thread_can_carry"] = round(1000 / per_birth, 1) if per_birth else None
     result["load_average_before"] = [round(x, 2) for x in load_before]
     result["load_average_after"] = [round(x, 2) for x in load_after]
     if baseline and values:
@@ -307,12 +337,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "60")))
     parser.add_argument("--only", choices=["embedded", "postgres-nats"], default=None)
     parser.add_argument("--rate", type=float, default=RATE, help="births per second (default 20)")
+    parser.add_argument(
+        "--separate",
+        action="store_true",
+        help="do not register municipality.eligibility-facts: household and tax status asked apart",
+    )
     args = parser.parse_args(argv if argv is not None else [])
     results: dict[str, Any] = {"rate_per_s": args.rate, "seconds": args.seconds}
 
     async def go() -> None:
         if args.only in (None, "embedded"):
-            results["embedded_sqlite"] = await run_variant("embedded", args.seconds, None, None, args.rate)
+            results["embedded_sqlite"] = await run_variant(
+                "embedded", args.seconds, None, None, args.rate, not args.separate
+            )
         admin = os.environ.get("TENOHIRA_BENCH_DATABASE_URL") or os.environ.get("TENOHIRA_TEST_DATABASE_URL")
         nats_url = os.environ.get("TENOHIRA_BENCH_NATS_URL") or os.environ.get("TENOHIRA_TEST_NATS_URL")
         if args.only in (None, "postgres-nats"):
@@ -324,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
             url = await _create_pg(admin)
             try:
                 results["postgres_nats"] = await run_variant(
-                    "postgres-nats", args.seconds, url, nats_url, args.rate
+                    "postgres-nats", args.seconds, url, nats_url, args.rate, not args.separate
                 )
             finally:
                 await _drop_pg(admin, url)

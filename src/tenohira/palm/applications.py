@@ -43,6 +43,7 @@ from tenohira.identity import SignerInfo, TrustStore, verify_document_signature
 from tenohira.palm import prefill as pf
 from tenohira.palm.models import Application, Bundle, HistoryEntry, Person
 from tenohira.palm.people import ensure_person, hub_unavailable, palm_client, recipient_for
+from tenohira.palm.push.service import close_for_filing
 from tenohira.palm.validation import field_errors
 from tenohira.procedures import Procedure, UnknownProcedure, deadline_for, load_catalogue
 
@@ -220,6 +221,11 @@ async def _record(
     if before:
         attributes["from"] = before
     await append_event(session, type=f"application:{to}", actor=actor, subject=app.id, attributes=attributes)
+    if to == SUBMITTED:
+        # filed (alone or in a set): the notices announcing this procedure are done, in this transaction
+        await close_for_filing(
+            session, owner_code=app.owner_code, procedure_id=app.procedure_id, application_id=app.id
+        )
 
 
 @dataclass

@@ -57,6 +57,17 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
         record = await service.resident_for_code(db, settings, hub.subject_code)
         return await service.resident_tax_status(db, settings, record.id, fiscal_year)
 
+    @router.get("/eligibility-facts", response_model=schemas.EligibilityFacts)
+    async def eligibility_facts(
+        hub: Hub, db: Session, fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+    ) -> dict[str, object]:
+        """Household and 住民税の課税・非課税 in one answer (eligibility.py; reveals third parties)."""
+        record = await service.resident_for_code(db, settings, hub.subject_code)
+        return {
+            "household": await service.household_composition(db, settings, record.id),
+            "resident_tax_status": await service.resident_tax_status(db, settings, record.id, fiscal_year),
+        }
+
     @router.get("/presentation-nonce", response_model=schemas.PresentationNonce)
     async def presentation_nonce(hub: Hub) -> dict[str, object]:
         """A nonce (and the audience) for presenting a credential to the municipality."""

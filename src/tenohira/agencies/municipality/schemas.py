@@ -48,6 +48,13 @@ class ResidentTaxStatus(BaseModel):
     legal_basis: str
 
 
+class EligibilityFacts(BaseModel):
+    """What an eligibility check needs from the municipality, in one answer."""
+
+    household: Household
+    resident_tax_status: ResidentTaxStatus
+
+
 class PresentationNonce(BaseModel):
     nonce: str
     audience: str = Field(description="the aud the Key Binding JWT must carry")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.core.db import session_dependency
@@ -37,8 +37,10 @@ class NoticeOut(BaseModel):
     amount_period: str | None
     explanation: dict[str, str]
     legal_basis: list[dict[str, Any]]
-    status: str
+    status: str = Field(description="new | dismissed | filed (closed when the procedure was filed)")
     created_at: datetime
+    application_id: str | None = Field(default=None, description="the application that filed it")
+    filed_at: datetime | None = None
 
 
 class NoticeList(BaseModel):
@@ -65,6 +67,8 @@ def _out(n: Notice) -> NoticeOut:
         legal_basis=list(n.legal_basis or []),
         status=n.status,
         created_at=n.created_at,
+        application_id=n.application_id,
+        filed_at=n.filed_at,
     )
 
 
@@ -79,7 +83,11 @@ def _not_found() -> Problem:
 
 @router.get("", response_model=NoticeList, summary="My notices, most urgent first")
 async def list_notices(
-    session: Session, me: Me, include_dismissed: Annotated[bool, Query()] = False
+    session: Session,
+    me: Me,
+    include_dismissed: Annotated[
+        bool, Query(description="also the closed ones (dismissed, or filed through the palm)")
+    ] = False,
 ) -> NoticeList:
     code = await code_of(session, me)
     notices = await svc.notices_of(session, code, include_dismissed=include_dismissed)

@@ -51,9 +51,12 @@ class Notice(Base):
     explanation_en: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)  # what the decision rested on (sources, dates)
-    status: Mapped[str] = mapped_column(String(16))  # new | dismissed
+    status: Mapped[str] = mapped_column(String(16))  # new | dismissed | filed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     dismissed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # closed by filing: the application that filed the procedure, and when
+    application_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 __all__ = ["Notice", "ReceivedEvent"]

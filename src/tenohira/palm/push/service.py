@@ -22,6 +22,7 @@ inbox always, email if the palm has an address — only "you have N new notices"
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -54,6 +55,10 @@ LIFE_EVENTS = {"birth.registered": ("birth", "birth_notification")}
 
 _PARENT_RELATIONS = {"head", "spouse"}
 
+NEW, DISMISSED, FILED = "new", "dismissed", "filed"
+# application states in which the procedure has been filed (the agency has it)
+FILED_STATES = ("submitted", "queued", "decided", "notified")
+
 
 class FactsUnavailable(Exception):
     """The household could not be fetched through the hub (the event is retried later)."""
@@ -80,20 +85,57 @@ async def _ask(client: HubClient, service: str, code: str, out: list[str]) -> di
     return data if isinstance(data, dict) else None
 
 
+# one exchange for household + tax status, when the hub lists it among the palm's services
+COMBINED = "municipality.eligibility-facts"
+SERVICES_TTL = 60.0  # seconds a listing of the palm's services is trusted
+_listings: dict[int, tuple[float, bool]] = {}
+
+
+async def combined_available(client: HubClient) -> bool:
+    """Whether the palm may ask :data:`COMBINED` for this purpose (the hub's listing, cached briefly)."""
+    now = time.monotonic()
+    cached = _listings.get(id(client))
+    if cached is not None and now - cached[0] < SERVICES_TTL:
+        return cached[1]
+    try:
+        services = await client.services()
+    except Exception as exc:  # the listing is an optimisation: without it, ask separately
+        log.info("push: services listing unavailable", error=str(exc))
+        return False
+    ok = any(
+        s.get("id") == COMBINED and any(p.get("purpose") == PURPOSE for p in s.get("purposes", []))
+        for s in services
+    )
+    _listings[id(client)] = (now, ok)
+    return ok
+
+
 async def fetch_facts(client: HubClient, code: str) -> HouseholdFacts:
-    """The three answers, asked concurrently (no database write may be pending: SQLite is shared)."""
+    """The municipality's and the insurer's answers, asked concurrently.
+
+    Two exchanges (``municipality.eligibility-facts`` + ``insurer.insurance-type``) when the
+    combined service is there, three otherwise. No database write may be pending: SQLite is shared.
+    """
     exchanges: list[str] = []
     try:
-        household, tax, insurance = await asyncio.gather(
-            _ask(client, "municipality.household", code, exchanges),
-            _ask(client, "municipality.resident-tax-status", code, exchanges),
-            _ask(client, "insurer.insurance-type", code, exchanges),
-        )
+        if await combined_available(client):
+            both, insurance = await asyncio.gather(
+                _ask(client, COMBINED, code, exchanges),
+                _ask(client, "insurer.insurance-type", code, exchanges),
+            )
+            household = (both or {}).get("household")
+            tax = (both or {}).get("resident_tax_status")
+        else:
+            household, tax, insurance = await asyncio.gather(
+                _ask(client, "municipality.household", code, exchanges),
+                _ask(client, "municipality.resident-tax-status", code, exchanges),
+                _ask(client, "insurer.insurance-type", code, exchanges),
+            )
     except (HubResponseError, OSError) as exc:
         raise FactsUnavailable(str(exc)) from exc
-    if household is None:
+    if not isinstance(household, dict):
         raise FactsUnavailable("the municipality did not answer with the household")
-    return HouseholdFacts(household, tax, insurance, exchanges)
+    return HouseholdFacts(household, tax if isinstance(tax, dict) else None, insurance, exchanges)
 
 
 def build_household(facts: HouseholdFacts, municipality: str) -> Household:
@@ -236,6 +278,7 @@ async def notices_for_event(
     existing = set(
         (await session.scalars(sa.select(Notice.procedure_id).where(Notice.event_id == event_id))).all()
     )
+    already_filed = await _filed_since(session, code, [p.procedure.id for p in proposals], event_date)
     now = datetime.now(UTC)
     common_facts = {
         "event_date": event_date.isoformat(),
@@ -262,26 +305,81 @@ async def notices_for_event(
             explanation_en=proposal.explanation_en,
             legal_basis=proposal.legal_basis,
             facts=common_facts,
-            status="new",
+            status=NEW,
             created_at=now,
         )
+        filed = already_filed.get(proposal.procedure.id) if proposal.kind == "procedure" else None
+        if filed is not None:  # filed by the resident before this event was worked out
+            notice.status, notice.application_id, notice.filed_at = FILED, filed[0], filed[1]
         session.add(notice)
         created.append(notice)
     person = await ensure_person(session, code, now)
     crash_point("palm.push.after_notices")
-    actionable = sum(1 for n in created if n.kind == "procedure")
-    if created:
+    actionable = sum(1 for n in created if n.kind == "procedure" and n.status == NEW)
+    if any(n.status == NEW for n in created):
         await send(
             session,
             recipient=recipient_for(code),
             template=TEMPLATE,
             language=person.language if person.language in ("ja", "en") else "ja",
-            params={"count": actionable, "information": len(created) - actionable},
+            params={"count": actionable, "information": sum(1 for n in created if n.kind != "procedure")},
             email=person.email,
         )
     crash_point("palm.push.after_notify")
     log.info("push notices", event_id=event_id, notices=len(created), email=person.email is not None)
     return created
+
+
+async def _filed_since(
+    session: AsyncSession, code: str, procedure_ids: list[str], since: date
+) -> dict[str, tuple[str, datetime]]:
+    """Procedures the person already filed through the palm on or after ``since`` (JST day)."""
+    if not procedure_ids:
+        return {}
+    from tenohira.palm.models import Application
+
+    start = datetime.combine(since, datetime.min.time(), JST).astimezone(UTC)
+    rows = await session.execute(
+        sa.select(Application.procedure_id, Application.id, Application.submitted_at)
+        .where(
+            Application.owner_code == code,
+            Application.procedure_id.in_(procedure_ids),
+            Application.state.in_(FILED_STATES),
+            Application.submitted_at >= start,
+        )
+        .order_by(Application.submitted_at)
+    )
+    out: dict[str, tuple[str, datetime]] = {}
+    for procedure_id, application_id, submitted_at in rows:
+        if submitted_at is not None:
+            out.setdefault(procedure_id, (application_id, submitted_at))
+    return out
+
+
+async def close_for_filing(
+    session: AsyncSession, *, owner_code: str, procedure_id: str, application_id: str
+) -> list[Notice]:
+    """The procedure was filed (alone or in a "do them for me" set): close its open notices.
+
+    Called in the filing's own transaction, so the notice is closed if and only if the filing is
+    recorded. Information notices (nothing to file) and dismissed ones are left as they are.
+    """
+    notices = (
+        await session.scalars(
+            sa.select(Notice).where(
+                Notice.owner_code == owner_code,
+                Notice.procedure_id == procedure_id,
+                Notice.kind == "procedure",
+                Notice.status == NEW,
+            )
+        )
+    ).all()
+    now = datetime.now(UTC)
+    for notice in notices:
+        notice.status, notice.application_id, notice.filed_at = FILED, application_id, now
+    if notices:
+        log.info("notices closed by filing", procedure=procedure_id, notices=len(notices))
+    return list(notices)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -290,7 +388,7 @@ async def notices_for_event(
 def urgency_key(n: Notice) -> tuple[int, int, date, str]:
     """Most urgent first: open procedures by deadline, then those without one, then information."""
     return (
-        0 if n.status == "new" else 1,
+        0 if n.status == NEW else 1,
         0 if n.kind == "procedure" else 1,
         n.deadline or date.max,
         n.procedure_id,
@@ -298,10 +396,10 @@ def urgency_key(n: Notice) -> tuple[int, int, date, str]:
 
 
 async def notices_of(session: AsyncSession, code: str, *, include_dismissed: bool = False) -> list[Notice]:
-    """The person's notices, most urgent first."""
+    """The person's open notices, most urgent first (``include_dismissed``: also dismissed and filed)."""
     query = sa.select(Notice).where(Notice.owner_code == code)
     if not include_dismissed:
-        query = query.where(Notice.status != "dismissed")
+        query = query.where(Notice.status == NEW)
     return sorted((await session.scalars(query)).all(), key=urgency_key)
 
 
@@ -313,7 +411,7 @@ async def notice_of(session: AsyncSession, code: str, notice_id: str) -> Notice 
 
 async def dismiss(session: AsyncSession, notice: Notice) -> Notice:
     """Hide a notice from the list (it stays in the record)."""
-    if notice.status != "dismissed":
-        notice.status = "dismissed"
+    if notice.status == NEW:
+        notice.status = DISMISSED
         notice.dismissed_at = datetime.now(UTC)
     return notice
