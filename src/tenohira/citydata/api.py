@@ -51,11 +51,28 @@ class NgsiRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
+                _check_tenant(request)
                 return await original(request)
             except NgsiError as err:
                 return Response(fastjson.dumps(err.body()), status_code=err.status, media_type=JSON)
 
         return handler
+
+
+def _check_tenant(request: Request) -> None:
+    """NGSILD-Tenant (clause 6.3.14): this broker has the default tenant only.
+
+    No header (or an empty one) addresses the default tenant. Any other tenant does not
+    exist here and is never created implicitly, so every operation on it is 404
+    NonexistentTenant rather than silently acting on the default tenant's data.
+    """
+    tenant = request.headers.get("ngsild-tenant")
+    if tenant is not None and tenant.strip():
+        raise NgsiError(
+            "NonexistentTenant",
+            f"tenant {tenant.strip()!r} does not exist: this broker serves only the default tenant "
+            "(send no NGSILD-Tenant header)",
+        )
 
 
 router = APIRouter(prefix=PREFIX, tags=["ngsi-ld"], route_class=NgsiRoute)

@@ -31,6 +31,11 @@ _ERRORS: dict[str, tuple[int, str, str]] = {
         "The referred resource has not been found",
         "指定されたリソースが見つかりません",
     ),
+    "NonexistentTenant": (
+        404,
+        "The addressed tenant does not exist",
+        "指定されたテナントは存在しません",
+    ),
     "InternalError": (
         500,
         "There has been an error during the operation execution",

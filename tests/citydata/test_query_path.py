@@ -1,0 +1,71 @@
+"""The lean query path: exact JSON (big integers), the PostgreSQL read pool, tenants."""
+
+from typing import Any
+
+import httpx
+
+from tenohira.citydata import fastjson, pgread
+from tests.citydata.conftest import BASE
+
+ERR = "https://uri.etsi.org/ngsi-ld/errors/"
+BIG = 123456789012345678901234567890
+
+
+def test_fastjson_keeps_big_integers_and_unicode() -> None:
+    text = '{"a": 123456789012345678901234567890, "b": 1.5, "c": "避難所", "d": [1, 2]}'
+    assert fastjson.loads(text) == {"a": BIG, "b": 1.5, "c": "避難所", "d": [1, 2]}
+    assert fastjson.loads(text.encode()) == fastjson.loads(text)
+    assert fastjson.loads(fastjson.dumps({"x": BIG, "y": "é"})) == {"x": BIG, "y": "é"}
+    assert fastjson.dumps({"y": "é"}) == '{"y":"é"}'.encode()
+
+
+def test_numbered_placeholders() -> None:
+    sql, args = pgread.numbered(
+        "a = :t0 AND b IN (:t1, :t0) AND c @? CAST(:jp2 AS jsonpath) LIMIT :page_limit",
+        {"t0": "x", "t1": "y", "jp2": "$", "page_limit": 21},
+    )
+    assert sql == "a = $1 AND b IN ($2, $1) AND c @? CAST($3 AS jsonpath) LIMIT $4"
+    assert args == ["x", "y", "$", 21]
+
+
+async def test_query_returns_big_integers_exactly(client: httpx.AsyncClient, migrated_db: Any) -> None:
+    e = {"id": "urn:ngsi-ld:Meter:1", "type": "Meter", "reading": {"type": "Property", "value": BIG}}
+    assert (await client.post(f"{BASE}/entities", json=e)).status_code == 201
+    r = await client.get(f"{BASE}/entities", params={"type": "Meter", "q": "reading>1"})
+    assert r.status_code == 200
+    assert r.json()[0]["reading"]["value"] == BIG
+    r = await client.get(f"{BASE}/entities/urn:ngsi-ld:Meter:1")
+    assert r.json()["reading"]["value"] == BIG
+    if migrated_db.engine.dialect.name == "postgresql":
+        # The query went through the read pool of this engine, which closes with the engine.
+        pool = await pgread.pool_for(migrated_db.engine)
+        assert pool is not None
+        assert pgread._pools.get(migrated_db.engine.sync_engine) is pool
+        await migrated_db.engine.dispose()
+        assert migrated_db.engine.sync_engine not in pgread._pools
+        assert pool.is_closing()
+    else:
+        assert await pgread.pool_for(migrated_db.engine) is None
+
+
+async def test_tenants_other_than_the_default_do_not_exist(client: httpx.AsyncClient) -> None:
+    e = {"id": "urn:ngsi-ld:T:1", "type": "T", "n": 1}
+    r = await client.post(f"{BASE}/entities", json=e, headers={"NGSILD-Tenant": "openiot"})
+    assert r.status_code == 404
+    assert r.json()["type"] == ERR + "NonexistentTenant"
+    assert "openiot" in r.json()["detail"]
+    # nothing was created in the default tenant
+    assert (await client.get(f"{BASE}/entities/urn:ngsi-ld:T:1")).status_code == 404
+    r = await client.post(f"{BASE}/entities", json=e, headers={"NGSILD-Tenant": ""})
+    assert r.status_code == 201  # an empty header is the default tenant
+    for method, path in (
+        ("GET", "/entities?type=T"),
+        ("GET", "/entities/urn:ngsi-ld:T:1"),
+        ("DELETE", "/entities/urn:ngsi-ld:T:1"),
+        ("GET", "/types"),
+        ("GET", "/subscriptions"),
+    ):
+        r = await client.request(method, BASE + path, headers={"NGSILD-Tenant": "other"})
+        assert r.status_code == 404, (method, path)
+        assert r.json()["type"] == ERR + "NonexistentTenant"
+    assert (await client.get(f"{BASE}/entities/urn:ngsi-ld:T:1")).status_code == 200
