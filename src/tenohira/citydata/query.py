@@ -405,6 +405,51 @@ def sqlite_q_match(data: str | None, key: str) -> int:
     return 1 if isinstance(attrs, dict) and evaluate(node, attrs, ctx) else 0
 
 
+def _json_texts(value: Any) -> list[str]:
+    """How a scalar can appear in stored JSON text (ASCII-escaped as json.dumps writes it, or raw)."""
+    out = [json.dumps(value), json.dumps(value, ensure_ascii=False)]
+    return list(dict.fromkeys(out))
+
+
+def _needles(value: Any) -> list[str] | None:
+    """Substrings one of which the JSON text of an attribute equal to ``value`` must contain."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return _json_texts(value)
+    if isinstance(value, int | float) and abs(value) < 1e15:
+        if float(value).is_integer():
+            return [str(int(value))]  # 5 also finds 5.0 and 5.5e… : only a necessary condition
+        return [repr(float(value))]
+    return None
+
+
+def sqlite_prefilter(node: Node, ctx: ActiveContext, bind: Any) -> str | None:
+    """A cheap necessary condition for ``node`` on SQLite's JSON text (``instr``), or None.
+
+    Every term needs its attribute's IRI in the text, and ``==`` one of its values; rows
+    failing it are skipped before ``ngsild_q`` parses them. ``bind(value)`` returns a
+    placeholder for a bound value.
+    """
+
+    def contains(texts: list[str]) -> str:
+        return "(" + " OR ".join(f"instr(data, {bind(t)}) > 0" for t in texts) + ")"
+
+    if isinstance(node, Bool):
+        parts = [sqlite_prefilter(n, ctx, bind) for n in node.items]
+        if node.op == "and":
+            kept = [p for p in parts if p]
+            return "(" + " AND ".join(kept) + ")" if kept else None
+        if any(p is None for p in parts):
+            return None
+        return "(" + " OR ".join(p for p in parts if p) + ")"
+    conds = [contains(_json_texts(ctx.expand(node.path.attr)))]
+    if node.op == "==" and not isinstance(node.value, Range):
+        values = node.value if isinstance(node.value, tuple) else (node.value,)
+        found = [_needles(v) for v in values]
+        if all(n is not None for n in found):
+            conds.append(contains([t for n in found if n for t in n]))
+    return "(" + " AND ".join(conds) + ")"
+
+
 # ---------------------------------------------------------------- translation to SQL/JSON path (PostgreSQL)
 
 # The members of a stored attribute instance that carry its value: each instance has exactly

@@ -29,6 +29,7 @@ from tenohira.citydata.query import (
     JsonPathTranslator,
     Node,
     evaluate,
+    sqlite_prefilter,
     sqlite_q_key,
     sqlite_q_match,
 )
@@ -752,6 +753,9 @@ def plan_query(query: EntityQuery, ctx: ActiveContext, dialect: str) -> QueryPla
             # One SQL/JSON path for the whole q: the GIN index answers its equality terms in one scan.
             w.parts.append(f"data @? CAST({w.bind('jp', path)} AS jsonpath)")
     elif query.q is not None:
+        pre = sqlite_prefilter(query.q, ctx, lambda v: w.bind("n", v))
+        if pre is not None:
+            w.parts.append(pre)
         w.parts.append(f"{SQLITE_Q_FUNCTION}(data, {w.bind('qk', sqlite_q_key(query.q, ctx))})")
     if query.geo is not None and query.geo.geoproperty == LOCATION_IRI:
         box = query.geo.bbox()
