@@ -115,6 +115,9 @@ class Server:
                 "--log-level",
                 "warning",
                 "--no-access-log",
+                # idle connections survive the ANALYZE between sizes (default: closed after 5 s)
+                "--timeout-keep-alive",
+                "600",
                 *(["--workers", str(WORKERS)] if WORKERS > 1 else []),
             ],
             cwd=Path(__file__).resolve().parent.parent,
@@ -175,7 +178,15 @@ class LeanClient:
         reader, writer = await self.idle.get()
         try:
             writer.write(raw)
-            head = await reader.readuntil(b"\r\n\r\n")
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                # the server closed an idle connection: reconnect and send again
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                self.opened.append(writer)
+                writer.write(raw)
+                head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             length = 0
             for line in head.split(b"\r\n")[1:]:
