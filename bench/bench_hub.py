@@ -137,8 +137,9 @@ async def _prepare(data_dir: str, port: int, db_url: str | None, provider_port: 
     await bootstrap(settings, no_progress)
     async with get_database(settings).session() as session:
         code_m = await svc.register_subject(session, "municipality")
-        await svc.link_card(session, "municipality", code_m, "BENCH-CARD")
-        code_p = await svc.resolve_card(session, "palm", "BENCH-CARD")
+        card = f"BENCH-CARD-{os.urandom(6).hex()}"  # a configured database outlives one mode
+        await svc.link_card(session, "municipality", code_m, card)
+        code_p = await svc.resolve_card(session, "palm", card)
         # split mode: the provider answers from its own process and port
         member = await repo.get_member(session, "municipality")
         assert member is not None
@@ -276,11 +277,33 @@ def _wait_for(port: int) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
+def _fresh_database(db_url: str | None) -> str | None:
+    """A new, empty PostgreSQL database per configuration (the vault's catalogue in a reused one
+    would not match a new data directory's sites); SQLite is a new file anyway."""
+    if not db_url or not db_url.startswith("postgresql"):
+        return db_url
+    import asyncpg
+
+    base, _, _ = db_url.rpartition("/")
+    name = f"bench_hub_{os.urandom(4).hex()}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(db_url.replace("+asyncpg", ""))
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return f"{base}/{name}"
+
+
 def _measure(mode: str, db_url: str | None) -> dict[str, Any]:
     """One configuration: ``embedded`` (hub, provider, echo in one process, as ``tenohira run``)
     or ``deployed`` (the hub in ``BENCH_HUB_WORKERS`` processes on one port, the echo baseline
     in as many processes on that port, the provider in its own process, as when deployed apart)."""
     ctx = mp.get_context("spawn")
+    db_url = _fresh_database(db_url)
     data_dir = str(Path(tempfile.mkdtemp(prefix="bench-hub-")) / "var")
     port = _free_port()
     _env(data_dir, port, db_url)
@@ -346,6 +369,16 @@ def main() -> None:
         results[mode] = _measure(mode, db_url)
     results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     write("hub", results)
+    failed = {
+        f"{mode}/{part}/{kind}": results[mode][part][kind]["errors"]
+        for mode in modes
+        for part in ("latency_concurrency_1", "throughput")
+        for kind in ("echo", "hub")
+        if results[mode][part][kind]["errors"]
+    }
+    if failed:
+        # a number measured over failing requests is not a measurement
+        raise SystemExit(f"requests failed during the benchmark: {failed}")
 
 
 if __name__ == "__main__":

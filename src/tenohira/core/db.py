@@ -123,7 +123,7 @@ class Database:
 
 # One engine per URL and event loop: async drivers bind connections to the loop that made
 # them, and a test may run a server in another thread (another loop) beside its own.
-_databases: dict[tuple[str, int], Database] = {}
+_databases: dict[tuple[str, int, bool], Database] = {}
 
 
 def _loop_key() -> int:
@@ -133,12 +133,20 @@ def _loop_key() -> int:
         return 0
 
 
-def get_database(settings: Settings | None = None) -> Database:
-    """The database for these settings, shared by everything on the current event loop."""
-    key = ((settings or get_settings()).resolved_database_url, _loop_key())
+def get_database(settings: Settings | None = None, *, hot_path: bool = False) -> Database:
+    """The database for these settings, shared by everything on the current event loop.
+
+    ``hot_path``: a separate pool without pre-ping for group-committed writes on a hot path
+    (the hub's nonces and exchange log): pre-ping costs a round trip per checkout, which at
+    low load doubles a batch's round trips. A connection that died (server restarted) fails
+    that one batch; SQLAlchemy then invalidates the pool and the next batch reconnects.
+    """
+    url = (settings or get_settings()).resolved_database_url
+    hot_path = hot_path and not url.startswith("sqlite")  # SQLite: one writer, no ping anyway
+    key = (url, _loop_key(), hot_path)
     db = _databases.get(key)
     if db is None:
-        db = _databases[key] = Database(key[0])
+        db = _databases[key] = Database(url, **({"pool_pre_ping": False} if hot_path else {}))
     return db
 
 

@@ -27,7 +27,6 @@ from tenohira.hub.problems import HubRefusal
 from tenohira.hub.runtime import ForwardError, HubState, MemberInfo, ServiceInfo
 from tenohira.hub.service import history_entry, subject_vault_id
 from tenohira.hub.sfv import parse_dictionary, serialize_member
-from tenohira.vault import open_vault
 
 FORWARD_TIMEOUT = 15.0
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
@@ -174,7 +173,7 @@ async def handle_exchange(state: HubState, service_id: str, request: Request) ->
     if full and subject_id is not None:
         # about a person: a digest keyed by the subject's vault key, so that once the subject is
         # erased (key shredded) a guessed body can no longer be linked to this entry
-        vault = await open_vault(state.settings)
+        vault = await state.vault()
         person = subject_vault_id(subject_id)
         request_digest = base64.b64encode(vault.person_digest(person, caller.body)).decode()
         response_digest = base64.b64encode(vault.person_digest(person, body)).decode()

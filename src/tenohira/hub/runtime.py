@@ -35,6 +35,7 @@ from tenohira.hub import service
 from tenohira.hub.models import AccessHistoryEntry
 from tenohira.hub.pki import MemberCredentials, hub_dir, load_cert, load_hub_credentials, public_key
 from tenohira.hub.service import TicketKey, aware
+from tenohira.vault import Vault, open_vault
 
 log = structlog.get_logger("tenohira.hub")
 
@@ -336,8 +337,10 @@ class HubState:
         self.credentials: MemberCredentials = load_hub_credentials(settings)
         self.admin_token = ensure_admin_token(settings)
         self.ticket_key = ensure_ticket_key(settings)
-        self.nonces = NonceStore(self.db, settings.hub_clock_skew_seconds)
-        self.recorder = ExchangeRecorder(self.db)
+        # group-committed writes of every exchange: a pool without pre-ping (see get_database)
+        writer = get_database(settings, hot_path=True)
+        self.nonces = NonceStore(writer, settings.hub_clock_skew_seconds)
+        self.recorder = ExchangeRecorder(writer)
         self.subjects = LRU()  # (member, code) -> subject id
         self.codes = LRU()  # (member, subject id) -> code
         self._directory = Directory()
@@ -345,6 +348,13 @@ class HubState:
         self._stamp_path = str(directory_stamp_path(settings))
         self._seen_stamp = self._stamp()
         self._http: aiohttp.ClientSession | None = None
+        self._vault: Vault | None = None
+
+    async def vault(self) -> Vault:
+        """The process's vault (``open_vault`` returns one per settings; kept to skip its lookup)."""
+        if self._vault is None:
+            self._vault = await open_vault(self.settings)
+        return self._vault
 
     @property
     def http(self) -> aiohttp.ClientSession:
