@@ -9,8 +9,10 @@ registry       ``R0000123`` (the resident id)                  the request itsel
 insurer        ``I00000001`` … (insured person / dependant)    ``ins_persons.hub_code``
 hospital       ``P000001`` (patient; her birth records too)    ``hosp_patients.hub_code``
 palm           the palm code                                   the hub's code for member ``palm``
-notify         ``notify:<recipient>``                          ``palm:<code>``, ``card:<serial>``
-assistant      ``assistant:<owner>``                           ``palm:<code>``, ``card:<serial>``
+notify         ``notify:<recipient>``                          ``palm:<code>``, the registry id,
+                                                               ``card:<serial>`` (their cards)
+assistant      ``assistant:<owner>``                           ``palm:<code>``, ``holder:<id>``,
+                                                               ``card:<serial>``
 supporters     ``supporters:<code>``                           the palm code
 hub            ``hub-subject:<subject>`` (log digests)         the hub's subject
 =============  ==============================================  ===================================
@@ -109,43 +111,61 @@ async def _column(settings: Settings, sql: str, **params: Any) -> list[str]:
 
 
 async def resolve_holders(settings: Settings, resident_id: str) -> dict[str, list[str]]:
-    """Every holder's key ids for the resident ``resident_id``, found through the hub's mapping."""
+    """Every holder's key ids for the resident ``resident_id``, found through the hub's mapping
+    (and, for the palm side's references, the cards issued to them)."""
     keys: dict[str, list[str]] = {h: [] for h in HOLDERS}
     keys["registry"] = await _column(settings, "SELECT id FROM muni_residents WHERE id = :r", r=resident_id)
-    muni = await _column(settings, "SELECT code FROM muni_hub_codes WHERE resident_id = :r", r=resident_id)
-    if not muni:
-        return keys  # never introduced to the hub: no other holder can know them
-    subjects = await _column(
+    # the cards issued to them (identity knows the holder by the registry id): a session of such a
+    # card may be addressed as ``card:<serial>`` or by the registry id where the palm cannot resolve it
+    cards = await _column(
         settings,
-        "SELECT subject_id FROM hub_agency_codes WHERE member_id = :m AND code = :c",
-        m=MUNICIPALITY,
-        c=muni[0],
+        "SELECT serial FROM identity_certificates WHERE holder_ref = :r AND kind = 'auth'",
+        r=resident_id,
     )
-    if not subjects:
-        return keys
-    subject = subjects[0]
-    keys["hub"] = [f"hub-subject:{subject}"]
-
-    async def code_of(member: str) -> list[str]:
-        return await _column(
+    palm_codes: list[str] = []
+    muni = await _column(settings, "SELECT code FROM muni_hub_codes WHERE resident_id = :r", r=resident_id)
+    subjects = (
+        await _column(
             settings,
-            "SELECT code FROM hub_agency_codes WHERE member_id = :m AND subject_id = :s",
-            m=member,
-            s=subject,
+            "SELECT subject_id FROM hub_agency_codes WHERE member_id = :m AND code = :c",
+            m=MUNICIPALITY,
+            c=muni[0],
         )
+        if muni
+        else []
+    )
+    if subjects:  # introduced to the hub: the other members may know them
+        subject = subjects[0]
+        keys["hub"] = [f"hub-subject:{subject}"]
 
-    cards = await _column(settings, "SELECT card_serial FROM hub_card_links WHERE subject_id = :s", s=subject)
-    for code in await code_of(INSURER):
-        keys["insurer"] += await _column(settings, "SELECT id FROM ins_persons WHERE hub_code = :c", c=code)
-    for code in await code_of(HOSPITAL):
-        keys["hospital"] += await _column(
-            settings, "SELECT id FROM hosp_patients WHERE hub_code = :c", c=code
+        async def code_of(member: str) -> list[str]:
+            return await _column(
+                settings,
+                "SELECT code FROM hub_agency_codes WHERE member_id = :m AND subject_id = :s",
+                m=member,
+                s=subject,
+            )
+
+        linked = await _column(
+            settings, "SELECT card_serial FROM hub_card_links WHERE subject_id = :s", s=subject
         )
-    palm_codes = await code_of(PALM)
+        cards = list(dict.fromkeys([*cards, *linked]))
+        for code in await code_of(INSURER):
+            keys["insurer"] += await _column(
+                settings, "SELECT id FROM ins_persons WHERE hub_code = :c", c=code
+            )
+        for code in await code_of(HOSPITAL):
+            keys["hospital"] += await _column(
+                settings, "SELECT id FROM hosp_patients WHERE hub_code = :c", c=code
+            )
+        palm_codes = await code_of(PALM)
     keys["palm"] = list(palm_codes)
-    refs = [f"palm:{c}" for c in palm_codes] + [f"card:{s}" for s in cards]
-    keys["notify"] = [f"notify:{r}" for r in refs]
-    keys["assistant"] = [f"assistant:{r}" for r in refs]
+    # notify's recipients: palm:<code>, the card, the registry id (identity's holder reference);
+    # the assistant's owners: palm:<code>, holder:<registry id>, card:<serial>
+    cards_refs = [f"card:{s}" for s in cards]
+    palm_refs = [f"palm:{c}" for c in palm_codes]
+    keys["notify"] = [f"notify:{r}" for r in [*palm_refs, resident_id, *cards_refs]]
+    keys["assistant"] = [f"assistant:{r}" for r in [*palm_refs, f"holder:{resident_id}", *cards_refs]]
     keys["supporters"] = [f"supporters:{c}" for c in palm_codes]
     return keys
 
