@@ -69,3 +69,33 @@ async def test_tenants_other_than_the_default_do_not_exist(client: httpx.AsyncCl
         assert r.status_code == 404, (method, path)
         assert r.json()["type"] == ERR + "NonexistentTenant"
     assert (await client.get(f"{BASE}/entities/urn:ngsi-ld:T:1")).status_code == 200
+
+
+def test_plain_rendering_equals_the_general_path() -> None:
+    from tenohira.citydata import entities as ent
+    from tenohira.citydata.jsonld import core_context
+    from tests.citydata.test_q_consistency import WEIRD
+
+    ctx = core_context()
+    opts = ent.RenderOptions()
+    extra = {
+        "speed": {
+            "type": "Property",
+            "value": 3,
+            "observedAt": "2026-11-26T09:00:00Z",
+            "accuracy": {"type": "Property", "value": 0.1, "unitCode": "C"},
+            "by": {"type": "Relationship", "object": "urn:ngsi-ld:Device:1"},
+        },
+        "category": {"type": "VocabProperty", "vocab": "Property"},
+        "label": {"type": "LanguageProperty", "languageMap": {"ja": "駅", "en": "station"}},
+    }
+    checked = 0
+    for attrs in [*WEIRD, extra]:
+        stored = ent.expand_attributes(attrs, ctx, "2026-11-26T00:00:00.000Z")
+        fast = ent.render_entity("urn:x:1", ["urn:t:T"], stored, ctx, opts)
+        general = {"id": "urn:x:1", "type": "urn:t:T"}
+        general.update({ctx.compact(k): ent._render_attribute(v, ctx, opts) for k, v in stored.items()})
+        assert fast == general
+        assert list(fast) == list(general)
+        checked += 1
+    assert checked == len(WEIRD) + 1

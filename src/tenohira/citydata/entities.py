@@ -373,12 +373,31 @@ def render_entity(
             out["createdAt"] = iso(created_at)
         if modified_at is not None:
             out["modifiedAt"] = iso(modified_at)
+    plain = opts.fmt == "normalized" and not opts.sys_attrs and opts.lang is None
     for iri, a in attrs.items():
         if opts.attrs is not None and iri not in opts.attrs:
             continue
         if iri in opts.omit:
             continue
-        out[ctx.compact(iri)] = _render_attribute(a, ctx, opts)
+        out[ctx.compact(iri)] = _render_plain(a, ctx, opts) if plain else _render_attribute(a, ctx, opts)
+    return out
+
+
+def _render_plain(a: Any, ctx: ActiveContext, opts: RenderOptions) -> Any:
+    """Normalized form without system attributes: the stored instance minus createdAt and
+    modifiedAt, sub-attribute names compacted (the common case, without the general path's
+    per-key dispatch; the same output, key order included)."""
+    if isinstance(a, list):
+        return [_render_plain(i, ctx, opts) for i in a]
+    if a.get("type") in ("LanguageProperty", "VocabProperty"):
+        return _render_instance(a, ctx, opts)  # derived value to drop / vocabulary to compact
+    out: dict[str, Any] = {}
+    for key, sub in a.items():
+        if key in ATTRIBUTE_KEYWORDS:
+            if key not in _SYS_KEYS:
+                out[key] = sub
+        else:
+            out[ctx.compact(key)] = _render_plain(sub, ctx, opts)
     return out
 
 

@@ -20,6 +20,7 @@ Grammar accepted (AND ``;`` binds tighter than OR ``|``; parentheses group)::
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -458,6 +459,7 @@ def sqlite_prefilter(node: Node, ctx: ActiveContext, bind: Any) -> str | None:
 VALUE_MEMBERS = ("value", "object", "valueList", "objectList", "vocab", "json")
 
 
+@functools.lru_cache(maxsize=4096)
 def _jp_string(text: str) -> str:
     """A SQL/JSON path string literal (JSON escapes are valid there)."""
     return json.dumps(text, ensure_ascii=False)

@@ -658,11 +658,6 @@ class _Where:
     def sql(self) -> str:
         return " AND ".join(f"({p})" for p in self.parts) if self.parts else "TRUE"
 
-    def clause(self) -> Any:
-        if not self.parts:
-            return sa.true()
-        return sa.text(self.sql()).bindparams(**self.params)
-
 
 def _has_attr_sql(w: _Where, iri: str) -> str:
     if w.pg:
@@ -680,12 +675,18 @@ def _json_key(name: str) -> str:
 class QueryPlan:
     """The SQL side of an entity query: the filter, and what is left for Python to check."""
 
-    where: Any
     python_q: Node | None
     dialect: str = "postgresql"
     by_type: bool = False
-    where_sql: str = "TRUE"  # the same filter as text with :name parameters
+    where_sql: str = "TRUE"  # the filter as text with :name parameters
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def where(self) -> Any:
+        """The filter as a SQLAlchemy clause (the engine path; the lean path uses the text)."""
+        if self.where_sql == "TRUE":
+            return sa.true()
+        return sa.text(self.where_sql).bindparams(**self.params)
 
     @property
     def in_python(self) -> bool:
@@ -769,7 +770,7 @@ def plan_query(query: EntityQuery, ctx: ActiveContext, dialect: str) -> QueryPla
                 f"(geo_extended = TRUE AND min_lon <= {x1} AND max_lon >= {x0} "
                 f"AND min_lat <= {y1} AND max_lat >= {y0})"
             )
-    return QueryPlan(w.clause(), python_q, dialect, w.by_type, w.sql(), dict(w.params))
+    return QueryPlan(python_q, dialect, w.by_type, w.sql(), dict(w.params))
 
 
 _SQLITE_READY: weakref.WeakSet[Any] = weakref.WeakSet()
