@@ -234,6 +234,7 @@ async def _erase_the_mother_everywhere(newborn_id: str) -> None:
                    for h in (await s.scalars(sa.select(HelpRequest))).all())  # fmt: skip
 
     first = await erase_everywhere(settings, DEMO_MOTHER, actor="test")
+    print(json.dumps(first.as_dict(), ensure_ascii=False))  # shown with -s (docs/vault.md's example)
     outcomes = {h.holder: h for h in first.holders}
     assert first.complete, first.as_dict()
     assert outcomes["registry"].outcome == "kept"
