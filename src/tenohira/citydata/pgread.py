@@ -51,7 +51,7 @@ async def pool_for(bind: AsyncEngine | AsyncConnection | None) -> Any | None:
                 max_inactive_connection_lifetime=60,
                 reset=_keep_session,
             )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError, TypeError) as exc:
             log.warning("citydata read pool unavailable; using the engine", error=str(exc))
             pool = None
         _pools[engine] = pool
