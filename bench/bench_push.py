@@ -6,15 +6,21 @@ municipality, hub, palm, the event dispatcher (or JetStream), notify. Births are
 municipality's outbox exactly as its registration does (``birth.registered`` with its own code
 for the parent) at ``RATE`` per second for ``--seconds``. Each birth then travels: outbox →
 relay (signed hub call) → hub (right check, code translation, log, delivery) → palm intake
-(signed, stored, published locally) → push subscriber (three hub exchanges for household, tax
-status, insurance; rules; catalogue) → notices + inbox + email row, one transaction.
+(signed, stored, published locally) → push subscriber (two hub exchanges: the municipality's
+combined eligibility facts and the insurer's insurance type — three with ``--separate``; rules;
+catalogue) → notices + inbox + email row, one transaction.
 
 Latency = the notices' ``created_at`` minus the outbox row's ``created_at`` (both stamped by this
 process's clock just before their commits). Baseline in the same run: a bare subscriber of a
 ``bench.ping`` event published in the same transaction as every birth (outbox → subscriber, no
 hub, no rules) — what the event machinery alone costs under the same load.
 
+Also reported: the latency of each stage (outbox → hub accepted, → palm stored, → notices), the
+push handler's hub questions alone, the CPU one birth costs (the event loop's thread and the
+whole process) and so how many births per second one event-loop thread could carry at most.
+
     python bench/bench_push.py --seconds 60          # both variants (PG + NATS if reachable)
+    python bench/bench_push.py --rate 4 --seconds 30 --only embedded [--separate]
     BENCH_SECONDS=10 python -m bench push
 """
 
