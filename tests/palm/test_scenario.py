@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 
 def test_scenario_birth_end_to_end() -> None:
@@ -62,3 +64,33 @@ def test_scenario_reports_a_failed_step_and_exits_non_zero(tmp_path: object) -> 
     assert done.returncode == 1 and summary["ok"] is False
     failed = [s for s in summary["steps"] if not s["ok"]]
     assert failed and failed[0]["step"] == "card" and "--card" in failed[0]["error"]
+
+
+def test_scenario_against_a_running_instance(live_server: Any) -> None:
+    # `--url` + `--data-dir`: the counter's card issue must link the card at *that* instance's
+    # hub, even when the caller's environment does not name its port
+    env = {k: v for k, v in os.environ.items() if k not in ("TENOHIRA_PORT", "TENOHIRA_BASE_URL")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from tenohira.cli import main; main()",
+            "scenario",
+            "birth",
+            "--url",
+            live_server.url,
+            "--data-dir",
+            os.environ["TENOHIRA_DATA_DIR"],
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        env=env,
+    )
+    summary = json.loads(done.stdout)
+    failed = [s for s in summary["steps"] if not s["ok"]]
+    assert done.returncode == 0 and summary["ok"], failed
+    assert summary["birth_notification"]["status"] == "accepted"
+    assert summary["applications"] and summary["access_history_entries"] > 0

@@ -239,8 +239,10 @@ def run_story(
         with report.step("instance") as d:
             if url:
                 env = dict(os.environ)
+                # the counter's `tenohira card issue` links the card at this instance's hub
+                env.setdefault("TENOHIRA_BASE_URL", url.rstrip("/"))
                 if data_dir:
-                    env["TENOHIRA_DATA_DIR"] = str(data_dir)
+                    env["TENOHIRA_DATA_DIR"] = str(Path(data_dir).resolve())
                 instance = Instance(url.rstrip("/"), env, data_dir)
             else:
                 instance = start_embedded(workdir, residents, progress)
