@@ -40,6 +40,22 @@ async def test_query_returns_big_integers_exactly(client: httpx.AsyncClient, mig
         # The query went through the read pool of this engine, which closes with the engine.
         pool = await pgread.pool_for(migrated_db.engine)
         assert pool is not None
+        # Connections the server drops (a restart) are replaced: the next query still answers.
+        import asyncpg  # type: ignore[import-untyped]
+
+        dsn = migrated_db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        admin = await asyncpg.connect(dsn)
+        try:
+            killed = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        assert killed >= 1
+        r = await client.get(f"{BASE}/entities", params={"type": "Meter", "q": "reading>1"})
+        assert r.status_code == 200, r.text
+        assert r.json()[0]["reading"]["value"] == BIG
         assert pgread._pools.get(migrated_db.engine.sync_engine) is pool
         await migrated_db.engine.dispose()
         assert migrated_db.engine.sync_engine not in pgread._pools

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -68,6 +69,20 @@ async def pool_for(bind: AsyncEngine | AsyncConnection | None) -> Any | None:
 async def _keep_session(_connection: Any) -> None:
     """Release without asyncpg's reset query (``RESET ALL``, ``UNLISTEN *``…, one more round
     trip per query): this pool only ever runs single SELECTs outside transactions."""
+
+
+# A pooled connection the server has closed (restart, idle timeout) fails once, then leaves
+# the pool: a read is safe to run again on another connection.
+_STALE = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError)
+
+
+async def retrying(fetch: Callable[..., Awaitable[Any]], sql: str, *args: Any) -> Any:
+    """``fetch(sql, *args)``, once more if the connection turned out to be dead."""
+    try:
+        return await fetch(sql, *args)
+    except _STALE as exc:
+        log.info("citydata read pool: retrying on a fresh connection", error=str(exc))
+        return await fetch(sql, *args)
 
 
 def numbered(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
