@@ -115,3 +115,43 @@ def test_plain_rendering_equals_the_general_path() -> None:
         assert list(fast) == list(general)
         checked += 1
     assert checked == len(WEIRD) + 1
+
+
+async def test_discovery_is_aggregated_exactly(client: httpx.AsyncClient) -> None:
+    entities = [
+        {"id": "urn:ngsi-ld:D:1", "type": ["Dock", "Pier"], "depth": 3, "owner": {"object": "urn:x:o"}},
+        {
+            "id": "urn:ngsi-ld:D:2",
+            "type": "Dock",
+            "depth": [
+                {"type": "Property", "value": 4},
+                {"type": "Property", "value": 5, "datasetId": "urn:ds:b"},
+            ],
+            "name": {"type": "LanguageProperty", "languageMap": {"ja": "桟橋"}},
+        },
+        {"id": "urn:ngsi-ld:D:3", "type": "Buoy"},  # no attributes at all
+        {"id": "urn:ngsi-ld:D:4", "type": "Buoy", "owner": {"type": "Property", "value": "city"}},
+    ]
+    assert (await client.post(f"{BASE}/entityOperations/create", json=entities)).status_code == 201
+    r = await client.get(f"{BASE}/types")
+    assert r.json()["typeList"] == ["Buoy", "Dock", "Pier"]
+    r = await client.get(f"{BASE}/types", params={"details": "true"})
+    assert {t["typeName"]: t["attributeNames"] for t in r.json()} == {
+        "Buoy": ["owner"],
+        "Dock": ["depth", "name", "owner"],
+        "Pier": ["depth", "owner"],
+    }
+    r = await client.get(f"{BASE}/types/Dock")
+    assert r.json()["entityCount"] == 2
+    details = {a["attributeName"]: a["attributeTypes"] for a in r.json()["attributeDetails"]}
+    assert details == {"depth": ["Property"], "name": ["LanguageProperty"], "owner": ["Relationship"]}
+    assert (await client.get(f"{BASE}/types/Buoy")).json()["entityCount"] == 2
+    r = await client.get(f"{BASE}/attributes", params={"details": "true"})
+    by_name = {a["attributeName"]: a for a in r.json()}
+    assert by_name["owner"]["attributeCount"] == 2
+    assert by_name["owner"]["attributeTypes"] == ["Property", "Relationship"]
+    assert by_name["owner"]["typeNames"] == ["Buoy", "Dock", "Pier"]
+    assert by_name["depth"]["attributeCount"] == 2  # entities, not instances
+    r = await client.get(f"{BASE}/attributes/depth")
+    assert r.json()["attributeCount"] == 2 and r.json()["typeNames"] == ["Dock", "Pier"]
+    assert (await client.get(f"{BASE}/attributes/nothing")).status_code == 404

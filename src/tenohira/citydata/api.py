@@ -812,10 +812,6 @@ async def delete_subscription(sid: str) -> Response:
 # ---------------------------------------------------------------- discovery
 
 
-def _attribute_types(a: Any) -> set[str]:
-    return {str(i.get("type", "Property")) for i in ent.instances(a)}
-
-
 @_route("/types", ["GET"], summary="Available entity types")
 async def list_types(request: Request) -> Response:
     """Retrieve Available Entity Types (clause 5.7.5), details=true for EntityType objects."""
@@ -823,11 +819,10 @@ async def list_types(request: Request) -> Response:
     details = request.query_params.get("details", "false").lower() == "true"
     async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
-        everything = await service.all_entities(session)
-    by_type: dict[str, set[str]] = {}
-    for e in everything:
-        for t in e.types:
-            by_type.setdefault(t, set()).update(e.data)
+        found = await service.discovery(session)
+    by_type: dict[str, set[str]] = {t: set() for t in found.type_counts}
+    for t, attr in found.attr_types:
+        by_type.setdefault(t, set()).add(attr)
     if details:
         data: Any = [
             {
@@ -853,26 +848,32 @@ async def type_info(type_name: str, request: Request) -> Response:
     media = _accept(request)
     async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
-        everything = await service.all_entities(session)
-    iri = ctx.expand(type_name)
-    matching = [e for e in everything if iri in e.types]
-    if not matching:
+        iri = ctx.expand(type_name)
+        found = await service.discovery(session, entity_type=iri)
+    count = found.type_counts.get(iri, 0)
+    if not count:
         raise not_found(f"no entity of type {type_name}")
-    attrs: dict[str, set[str]] = {}
-    for e in matching:
-        for name, a in e.data.items():
-            attrs.setdefault(name, set()).update(_attribute_types(a))
+    attrs = {a: ts for (t, a), ts in found.attr_types.items() if t == iri}
     data = {
         "id": iri,
         "type": "EntityTypeInfo",
         "typeName": ctx.compact(iri),
-        "entityCount": len(matching),
+        "entityCount": count,
         "attributeDetails": [
             {"id": a, "type": "Attribute", "attributeName": ctx.compact(a), "attributeTypes": sorted(ts)}
             for a, ts in sorted(attrs.items())
         ],
     }
     return _respond(data, ctx, media)
+
+
+def _attribute_details(found: service.Discovery) -> dict[str, dict[str, Any]]:
+    info: dict[str, dict[str, Any]] = {}
+    for (t, a), ts in found.attr_types.items():
+        d = info.setdefault(a, {"count": found.attr_counts.get(a, 0), "types": set(), "entity_types": set()})
+        d["types"].update(ts)
+        d["entity_types"].add(t)
+    return info
 
 
 @_route("/attributes", ["GET"], summary="Available attributes")
@@ -882,14 +883,7 @@ async def list_attributes(request: Request) -> Response:
     details = request.query_params.get("details", "false").lower() == "true"
     async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
-        everything = await service.all_entities(session)
-    info: dict[str, dict[str, Any]] = {}
-    for e in everything:
-        for name, a in e.data.items():
-            d = info.setdefault(name, {"count": 0, "types": set(), "entity_types": set()})
-            d["count"] += 1
-            d["types"].update(_attribute_types(a))
-            d["entity_types"].update(e.types)
+        info = _attribute_details(await service.discovery(session))
     if details:
         data: Any = [_attribute_info(a, d, ctx) for a, d in sorted(info.items())]
     else:
@@ -918,17 +912,11 @@ async def attribute_info(attr: str, request: Request) -> Response:
     media = _accept(request)
     async with _reading() as session:
         ctx = await _context(session, _get_context_source(request))
-        everything = await service.all_entities(session)
-    iri = ctx.expand(attr)
-    d: dict[str, Any] = {"count": 0, "types": set(), "entity_types": set()}
-    for e in everything:
-        if iri in e.data:
-            d["count"] += 1
-            d["types"].update(_attribute_types(e.data[iri]))
-            d["entity_types"].update(e.types)
-    if not d["count"]:
+        iri = ctx.expand(attr)
+        info = _attribute_details(await service.discovery(session, attribute=iri))
+    if iri not in info or not info[iri]["count"]:
         raise not_found(f"no attribute {attr}")
-    return _respond(_attribute_info(iri, d, ctx), ctx, media)
+    return _respond(_attribute_info(iri, info[iri], ctx), ctx, media)
 
 
 def _digest(items: list[str]) -> str:

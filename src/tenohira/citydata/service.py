@@ -869,9 +869,74 @@ async def entities_by_id(session: AsyncSession, ids: list[str]) -> list[StoredEn
     return [_stored(r) for r in rows]
 
 
-async def all_entities(session: AsyncSession) -> list[StoredEntity]:
-    """Every entity (type and attribute discovery: small city data sets only)."""
-    return [_stored(r) for r in await session.execute(sa.select(*_COLUMNS).order_by(_T.c.id))]
+@dataclass
+class Discovery:
+    """What ``/types`` and ``/attributes`` report, aggregated in the database (clauses 5.7.5–5.7.10)."""
+
+    type_counts: dict[str, int]  # entity type IRI -> entities of that type
+    attr_counts: dict[str, int]  # attribute IRI -> entities having it
+    attr_types: dict[tuple[str, str], set[str]]  # (entity type, attribute) -> attribute types
+
+
+# Every (entity type, attribute, attribute type) present: one row per combination, made by the
+# database from the JSON documents (instances of a multi-attribute each count their type).
+_DISCOVERY_SQL = {
+    "postgresql": (
+        "SELECT t.v, a.key, COALESCE(i.x ->> 'type', 'Property') FROM citydata_entities e "
+        "CROSS JOIN LATERAL jsonb_array_elements_text(e.types) AS t(v) "
+        "CROSS JOIN LATERAL jsonb_each(e.data) AS a(key, value) "
+        "CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(a.value) = 'array' "
+        "THEN a.value ELSE jsonb_build_array(a.value) END) AS i(x) {where} GROUP BY 1, 2, 3",
+        "SELECT t.v, count(*) FROM citydata_entities e "
+        "CROSS JOIN LATERAL jsonb_array_elements_text(e.types) AS t(v) {where} GROUP BY 1",
+        "SELECT a.key, count(*) FROM citydata_entities e "
+        "CROSS JOIN LATERAL jsonb_object_keys(e.data) AS a(key) {where} GROUP BY 1",
+        ("t.v", "a.key"),
+    ),
+    "sqlite": (
+        "SELECT t.value, a.key, COALESCE(json_extract(i.value, '$.type'), 'Property') "
+        "FROM citydata_entities e, json_each(e.types) t, json_each(e.data) a, "
+        "json_each(CASE WHEN a.type = 'array' THEN a.value ELSE json_array(json(a.value)) END) i "
+        "{where} GROUP BY 1, 2, 3",
+        "SELECT t.value, count(*) FROM citydata_entities e, json_each(e.types) t {where} GROUP BY 1",
+        "SELECT a.key, count(*) FROM citydata_entities e, json_each(e.data) a {where} GROUP BY 1",
+        ("t.value", "a.key"),
+    ),
+}
+
+
+async def discovery(
+    session: AsyncSession, *, entity_type: str | None = None, attribute: str | None = None
+) -> Discovery:
+    """Types, attributes and their counts, optionally for one entity type or one attribute."""
+    combos_sql, types_sql, attrs_sql, (type_col, attr_col) = _DISCOVERY_SQL[dialect_of(session)]
+    conds, params = [], {}
+    if entity_type is not None:
+        conds.append(f"{type_col} = :etype")
+        params["etype"] = entity_type
+    if attribute is not None:
+        conds.append(f"{attr_col} = :attr")
+        params["attr"] = attribute
+
+    def where(allowed: tuple[str, ...]) -> str:
+        usable = [c for c in conds if c.split(" ")[0] in allowed]
+        return ("WHERE " + " AND ".join(usable)) if usable else ""
+
+    async def rows(sql: str, cols: tuple[str, ...]) -> list[Any]:
+        text = sql.format(where=where(cols))
+        used = {k: v for k, v in params.items() if f":{k}" in text}
+        return list(await session.execute(sa.text(text).bindparams(**used)))
+
+    attr_types: dict[tuple[str, str], set[str]] = {}
+    for t, a, at in await rows(combos_sql, (type_col, attr_col)):
+        attr_types.setdefault((t, a), set()).add(str(at))
+    if attribute is not None:
+        # entities having the attribute, by type; and the attribute's own count
+        type_counts = {t: 0 for (t, _a) in attr_types}
+    else:
+        type_counts = {t: int(n) for t, n in await rows(types_sql, (type_col,))}
+    attr_counts = {a: int(n) for a, n in await rows(attrs_sql, (attr_col,))}
+    return Discovery(type_counts, attr_counts, attr_types)
 
 
 # ---------------------------------------------------------------- subscriptions
