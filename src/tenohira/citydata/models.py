@@ -37,7 +37,7 @@ class Entity(Base):
     modified_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     # Bounding box of the ``location`` GeoProperty (None without one): geo-query pre-filter.
     min_lon: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
-    min_lat: Mapped[float | None] = mapped_column(sa.Float, nullable=True, index=True)
+    min_lat: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     max_lon: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     max_lat: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     # True when that box has an extent (not a point): such rows are pre-filtered by overlap.
@@ -45,6 +45,10 @@ class Entity(Base):
         sa.Boolean, default=False, server_default=sa.false(), index=True
     )
 
+
+# Geo-query pre-filter: a point's corner must lie in the query's box, a two-sided range on
+# min_lat and on min_lon that this index answers without reading the rows outside the box.
+sa.Index("ix_citydata_entities_lat_lon", Entity.min_lat, Entity.min_lon)
 
 # Containment (@>) index for equality terms of q on PostgreSQL. SQLite has no such index
 # type: there the index is declared partial with an always-false predicate, so it stays
