@@ -246,3 +246,42 @@ async def test_keys_run_concurrently_and_each_key_in_order(
     assert elapsed < 6.0, elapsed
     for key, ns in order.items():
         assert ns == sorted(ns), (key, ns)  # per key, publication order
+
+
+async def test_a_failed_event_holds_back_its_key_while_running(
+    effects_db: Any, registry: Registry, bus_factory: Callable[[Any, Registry], EventBus]
+) -> None:
+    """Continuous dispatch: a later event of the key never overtakes one that failed; other keys go on."""
+    import tenohira.events.bus as bus_module
+    import tenohira.events.jetstream as js_module
+
+    order: list[str] = []
+    failed = {"a1": 1}
+
+    @subscribe("held.back", "ordered", registry=registry)
+    async def handler(event: Event) -> None:
+        n = event.payload["n"]
+        if failed.get(n):
+            failed[n] -= 1
+            raise RuntimeError("once")
+        order.append(n)
+
+    original = bus_module.backoff
+    bus_module.backoff = lambda attempts: 0.3
+    js_module.backoff = bus_module.backoff
+    try:
+        async with effects_db.session() as s:
+            for n, k in [("a1", "A"), ("b1", "B"), ("a2", "A"), ("b2", "B"), ("a3", "A")]:
+                await publish(s, "held.back", {"n": n}, key=k)
+        async with running(bus_factory(effects_db, registry)):
+
+            async def all_done() -> bool:
+                return len(order) == 5
+
+            await wait_until(all_done)
+    finally:
+        bus_module.backoff = original
+        js_module.backoff = original
+    assert [n for n in order if n.startswith("a")] == ["a1", "a2", "a3"]
+    assert [n for n in order if n.startswith("b")] == ["b1", "b2"]
+    assert order.index("b2") < order.index("a1")  # B did not wait for A's retry

@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import json
 import re
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +34,21 @@ PREFIX = "tenohira.events"
 
 def _durable_name(prefix: str, sub: Subscription) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", f"{prefix}__{sub.name}__{sub.topic}")
+
+
+@dataclass
+class _Hold:
+    """A key whose message failed: ``seqs`` (stream sequences) go first, in this order."""
+
+    until: float  # when the first one is due back
+    seqs: list[int]
+
+
+def _seq_of(msg: Any) -> int:
+    try:
+        return int(msg.metadata.sequence.stream)
+    except Exception:
+        return -id(msg)
 
 
 def _key_of(msg: Any) -> str:
@@ -159,6 +176,7 @@ class JetStreamBus:
         )
         slots = asyncio.Semaphore(self.concurrency)
         tails: dict[str, asyncio.Task[float | None]] = {}
+        held: dict[str, _Hold] = {}
         running: set[asyncio.Task[float | None]] = set()
         limit = self.concurrency * 4
         try:
@@ -175,7 +193,7 @@ class JetStreamBus:
                     continue
                 for msg in msgs:
                     key = _key_of(msg)
-                    task = asyncio.create_task(self._link(sub, msg, tails.get(key), slots))
+                    task = asyncio.create_task(self._link(sub, msg, key, tails.get(key), slots, held))
                     tails[key] = task
                     running.add(task)
 
@@ -197,20 +215,52 @@ class JetStreamBus:
         self,
         sub: Subscription,
         msg: Any,
+        key: str,
         before: asyncio.Task[float | None] | None,
         slots: asyncio.Semaphore,
+        held: dict[str, _Hold],
     ) -> float | None:
-        """Handle ``msg`` after the previous message of its key; the nak delay if it was not handled."""
+        """Handle ``msg`` in its key's order; the nak delay if it was not handled now.
+
+        Within a fetch, a message waits for the previous one of its key (``before``). Across
+        fetches, a key whose message failed is *held*: its later messages are nak'ed to come back
+        after it, in stream order, until it succeeded (or the hold outlived ``ack_wait`` past its
+        retry time: the failed message may have gone to another process sharing the consumer).
+        """
+        seq = _seq_of(msg)
+        now = time.monotonic()
+        hold = held.get(key)
+        if hold is not None and now > hold.until + self.ack_wait:
+            held.pop(key, None)
+            hold = None
         if before is not None:
             delay = await before
             if delay is not None:
-                # behind a failed message of the same key: come again just after it
-                delay += 0.05
-                with contextlib.suppress(Exception):
-                    await msg.nak(delay=delay)
-                return delay
+                hold = held.setdefault(key, _Hold(time.monotonic() + delay, []))
+        if hold is not None and hold.seqs and seq != hold.seqs[0]:
+            if seq not in hold.seqs:
+                hold.seqs.append(seq)
+            wait = max(0.0, hold.until - time.monotonic()) + 0.05 * hold.seqs.index(seq)
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=wait)
+            return wait
         async with slots:
-            return await self._handle(sub, msg)
+            delay = await self._handle(sub, msg)
+        hold = held.get(key)
+        if delay is None:
+            if hold is not None:
+                if seq in hold.seqs:
+                    hold.seqs.remove(seq)
+                if not hold.seqs:
+                    held.pop(key, None)
+        else:
+            if hold is None:
+                hold = held[key] = _Hold(0.0, [])
+            if seq in hold.seqs:
+                hold.seqs.remove(seq)
+            hold.seqs.insert(0, seq)
+            hold.until = time.monotonic() + delay
+        return delay
 
     async def _handle(self, sub: Subscription, msg: Any) -> float | None:
         """Run the handler, then ack; on failure nak with back-off and return the delay."""

@@ -109,7 +109,11 @@ async def dismiss_notice(notice_id: str, session: Session, me: Me) -> NoticeOut:
     notice = await svc.notice_of(session, code, notice_id)
     if notice is None:
         raise _not_found()
-    return _out(await svc.dismiss(session, notice))
+    out = _out(await svc.dismiss(session, notice))
+    # committed before answering: the request's session otherwise commits after the response is
+    # sent, and a list asked for right after could still show the notice
+    await session.commit()
+    return out
 
 
 all_routers = APIRouter()
