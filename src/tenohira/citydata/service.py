@@ -762,13 +762,16 @@ def plan_query(query: EntityQuery, ctx: ActiveContext, dialect: str) -> QueryPla
         box = query.geo.bbox()
         if box is not None:
             # Points (the common case) have min = max, so their corner must lie in the box: a
-            # two-sided range the min_lat index answers. Shapes with an extent are few and
-            # found through the geo_extended index, then tested for overlap.
+            # two-sided range the (min_lat, min_lon) index answers. Shapes with an extent are
+            # few and found through the geo_extended index, then tested for overlap. On SQLite
+            # "+" keeps the planner from factoring "min_lat <= y1" out of both branches into a
+            # one-sided scan of half the index (it reads the type's rows instead: 3-4x faster).
             x0, y0, x1, y1 = (w.bind("g", float(v)) for v in box)
+            plus = "" if w.pg else "+"
             w.parts.append(
                 f"(min_lat >= {y0} AND min_lat <= {y1} AND min_lon >= {x0} AND min_lon <= {x1}) OR "
-                f"(geo_extended = TRUE AND min_lon <= {x1} AND max_lon >= {x0} "
-                f"AND min_lat <= {y1} AND max_lat >= {y0})"
+                f"(geo_extended = TRUE AND {plus}min_lon <= {x1} AND max_lon >= {x0} "
+                f"AND {plus}min_lat <= {y1} AND max_lat >= {y0})"
             )
     return QueryPlan(python_q, dialect, w.by_type, w.sql(), dict(w.params))
 
