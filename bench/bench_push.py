@@ -89,6 +89,7 @@ async def run_variant(
     nats_url: str | None,
     rate: float = RATE,
     combined: bool = True,
+    concurrency: int = 16,
 ) -> dict[str, Any]:
     import sqlalchemy as sa
     import uvicorn
@@ -127,7 +128,13 @@ async def run_variant(
     if nats_url:
         url = nats_url
         tasks.make_bus = lambda s, db=None: jetstream.JetStreamBus(  # type: ignore[assignment]
-            db or get_database(s), url, stream=stream, prefix=stream.lower()
+            db or get_database(s), url, stream=stream, prefix=stream.lower(), concurrency=concurrency
+        )
+    else:
+        from tenohira.events import EmbeddedBus
+
+        tasks.make_bus = lambda s, db=None: EmbeddedBus(  # type: ignore[assignment]
+            db or get_database(s), concurrency=concurrency
         )
     baseline: list[float] = []
     fetch_ms: list[float] = []
@@ -301,6 +308,7 @@ async def run_variant(
     values = list(latencies.values())
     result = {
         "municipal_questions": "one combined exchange" if combined else "two separate exchanges",
+        "dispatch_concurrency": concurrency,
         "births": len(sent),
         "offered_rate_per_s": round(offered, 1),
         "publisher_max_lag_ms": round(lag_max * 1000, 1),
@@ -344,6 +352,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", choices=["embedded", "postgres-nats"], default=None)
     parser.add_argument("--rate", type=float, default=RATE, help="births per second (default 20)")
     parser.add_argument(
+        "--concurrency", type=int, default=16, help="handlers at once in the event bus (1: one at a time)"
+    )
+    parser.add_argument(
         "--separate",
         action="store_true",
         help="do not register municipality.eligibility-facts: household and tax status asked apart",
@@ -354,7 +365,7 @@ def main(argv: list[str] | None = None) -> None:
     async def go() -> None:
         if args.only in (None, "embedded"):
             results["embedded_sqlite"] = await run_variant(
-                "embedded", args.seconds, None, None, args.rate, not args.separate
+                "embedded", args.seconds, None, None, args.rate, not args.separate, args.concurrency
             )
         admin = os.environ.get("TENOHIRA_BENCH_DATABASE_URL") or os.environ.get("TENOHIRA_TEST_DATABASE_URL")
         nats_url = os.environ.get("TENOHIRA_BENCH_NATS_URL") or os.environ.get("TENOHIRA_TEST_NATS_URL")
@@ -367,7 +378,13 @@ def main(argv: list[str] | None = None) -> None:
             url = await _create_pg(admin)
             try:
                 results["postgres_nats"] = await run_variant(
-                    "postgres-nats", args.seconds, url, nats_url, args.rate, not args.separate
+                    "postgres-nats",
+                    args.seconds,
+                    url,
+                    nats_url,
+                    args.rate,
+                    not args.separate,
+                    args.concurrency,
                 )
             finally:
                 await _drop_pg(admin, url)
