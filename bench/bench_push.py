@@ -176,18 +176,21 @@ async def run_variant(
     from tenohira.palm.people import set_contact
     from tenohira.palm.push.models import Notice, ReceivedEvent
 
-    if combined:
-        # the combined municipal facts service, registered as an operator would (hub admin API)
+    if not combined:
+        # the two separate municipal questions: withdraw the palm's right to the combined service
+        # (granted by the hub's bootstrap) as an operator would, through the hub admin API
         import httpx
 
-        from tenohira.agencies.municipality.eligibility import register
+        from tenohira.agencies.municipality.eligibility import SERVICE_ID
         from tenohira.hub.runtime import admin_token_path
 
         token = admin_token_path(settings).read_text().strip()
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
         ) as admin:
-            await register(admin)
+            for right in (await admin.get("/hub/admin/rights")).raise_for_status().json():
+                if right["service_id"] == SERVICE_ID and not right.get("revoked_at"):
+                    (await admin.delete(f"/hub/admin/rights/{right['id']}")).raise_for_status()
 
     db = get_database(settings)
     async with db.session() as s:

@@ -123,6 +123,17 @@ BIRTH_STORY_SERVICES = (
     ),
     ServiceSpec(
         "municipality",
+        "eligibility-facts",
+        "GET",
+        "/services/eligibility-facts",
+        "住民基本台帳法 第7条 / 地方税法 第22条の例外としての番号法 第19条第8号 "
+        "（児童手当法 第7条等の認定に必要な世帯・課税情報） (check)",
+        "受給資格の確認に必要な事実（世帯構成と住民税の課税・非課税）を一度に",
+        reveals_third_party=True,
+        openapi=_subject_op("Household composition and resident-tax status in one answer", _OBJ),
+    ),
+    ServiceSpec(
+        "municipality",
         "birth-notification",
         "POST",
         "/services/birth-notifications",
@@ -280,6 +291,13 @@ BIRTH_STORY_RIGHTS = (
     ("palm", "municipality.basic-facts", "prefill", "本人の求め（番号法 第19条第16号 相当） (check)", False),
     ("palm", "municipality.household", "eligibility-check", "本人の求め（児童手当法 第7条） (check)", True),
     ("palm", "municipality.resident-tax-status", "eligibility-check", "本人の求め (check)", False),
+    (
+        "palm",
+        "municipality.eligibility-facts",
+        "eligibility-check",
+        "本人の求め（児童手当法 第7条 / 番号法 第19条第16号 相当） (check)",
+        True,
+    ),
     ("palm", "municipality.birth-notification", "birth-notification", "戸籍法 第49条", False),
     ("palm", "hospital.birth-certificate", "birth-notification", "戸籍法 第49条第3項", False),
     ("palm", "insurer.insurance-type", "prefill", "本人の求め (check)", False),

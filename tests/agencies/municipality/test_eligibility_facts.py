@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from tenohira.agencies.membership import close_member_clients
-from tenohira.agencies.municipality.eligibility import PURPOSE, SERVICE_ID, register
+from tenohira.agencies.municipality.eligibility import PURPOSE, SERVICE_ID
 from tenohira.core import get_settings
 from tenohira.core.db import dispose_databases
 from tenohira.hub.runtime import admin_token_path
@@ -20,15 +20,22 @@ def admin_client(url: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"})
 
 
+async def withdraw_combined(admin: httpx.AsyncClient) -> int:
+    """Revoke the palm's right to the combined service through the hub's admin API (as an operator
+    would); returns how many rights were revoked."""
+    rights = (await admin.get("/hub/admin/rights")).raise_for_status().json()
+    revoked = 0
+    for right in rights:
+        if right["service_id"] == SERVICE_ID and right["client_id"] == "palm" and not right.get("revoked_at"):
+            (await admin.delete(f"/hub/admin/rights/{right['id']}")).raise_for_status()
+            revoked += 1
+    return revoked
+
+
 async def test_one_exchange_answers_what_the_two_answer(live_server: Any) -> None:
     palm, father = await _palm_code_for("R0000001")
     try:
-        # not registered yet: the hub refuses it like any service without a right
-        refused = await palm.call(SERVICE_ID, subject_code=father, purpose=PURPOSE)
-        assert refused.status in (403, 404)
-        async with admin_client(live_server.url) as admin:
-            assert await register(admin) is True
-            assert await register(admin) is False  # idempotent
+        # published and granted by the hub's bootstrap
         listed = {s["id"]: s for s in await palm.services()}
         assert PURPOSE in {p["purpose"] for p in listed[SERVICE_ID]["purposes"]}
 
@@ -54,6 +61,11 @@ async def test_one_exchange_answers_what_the_two_answer(live_server: Any) -> Non
 
         # another purpose is refused before the municipality sees anything
         assert (await palm.call(SERVICE_ID, subject_code=father, purpose="prefill")).status == 403
+        # an operator withdraws the right: refused at once, no longer listed
+        async with admin_client(live_server.url) as admin:
+            assert await withdraw_combined(admin) == 1
+        assert (await palm.call(SERVICE_ID, subject_code=father, purpose=PURPOSE)).status == 403
+        assert SERVICE_ID not in {s["id"] for s in await palm.services()}
     finally:
         await palm.aclose()
         await close_member_clients()
