@@ -82,6 +82,14 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
                     t.cancel()
                 except Exception:
                     log.exception("background task failed on shutdown", task=t.get_name())
+            # mounted apps get no lifespan of their own: let them close their pools here
+            for route in app.routes:
+                close = getattr(getattr(getattr(route, "app", None), "state", None), "on_shutdown", None)
+                if close is not None:
+                    await close()
+            from tenohira.hub import close_pooled_clients
+
+            await close_pooled_clients()
             await dispose_databases()
 
     app = FastAPI(

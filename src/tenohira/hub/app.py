@@ -46,6 +46,15 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     )
     app.state.settings = settings
     app.state.hub_states = {}
+
+    async def close_states() -> None:
+        """Close the forwarding pools of this event loop's hub state (a mounting app calls this
+        at shutdown: a mounted app's own lifespan does not run)."""
+        state = app.state.hub_states.pop(id(asyncio.get_running_loop()), None)
+        if state is not None:
+            await state.aclose()
+
+    app.state.on_shutdown = close_states
     install_problem_handlers(app)
 
     async def signed_problem(request: Request, exc: Exception) -> Response:
