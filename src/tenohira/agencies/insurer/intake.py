@@ -39,6 +39,7 @@ from tenohira.agencies.membership import (
     parse_intake,
     same_person,
     signer_not_subject,
+    store_once,
     verify_filing,
 )
 from tenohira.core.config import Settings
@@ -271,7 +272,8 @@ async def receive(
         answer = await _lump_sum(session, insured, body.procedure == "childbirth_lump_sum_remainder")
     reference = "IA" + secrets.token_hex(8)
     answer = {"reference": reference, "procedure": body.procedure, **answer}
-    session.add(
+    replayed = await store_once(
+        session,
         ReceivedApplication(
             id=reference,
             client_member=hub.client_member,
@@ -286,23 +288,10 @@ async def receive(
             answer=answer,
             received_at=now,
             decided_at=None if answer["status"] == "queued" else now,
-        )
+        ),
     )
-    try:
-        await session.flush()
-    except sa.exc.IntegrityError:
-        # the same filing arrived twice at once and the other one was stored first: undo this
-        # one's effects and give the stored answer
-        await session.rollback()
-        stored = (
-            await session.execute(
-                sa.select(ReceivedApplication).where(
-                    ReceivedApplication.client_member == hub.client_member,
-                    ReceivedApplication.client_reference == body.application_id,
-                )
-            )
-        ).scalar_one()
-        return {**stored.answer, "replayed": True}
+    if replayed is not None:
+        return replayed
     log.info("application received", reference=reference, procedure=body.procedure, status=answer["status"])
     return answer
 

@@ -19,6 +19,7 @@ from tenohira.agencies.membership.filing import (
     parse_intake,
     same_person,
     signer_not_subject,
+    store_once,
     verify_filing,
 )
 from tenohira.core.config import Settings
@@ -97,5 +98,6 @@ __all__ = [
     "parse_intake",
     "same_person",
     "signer_not_subject",
+    "store_once",
     "verify_filing",
 ]

@@ -12,7 +12,9 @@ import binascii
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.signed_documents import EnvelopeError, check_envelope
@@ -156,3 +158,29 @@ def signer_not_subject() -> Problem:
 async def fetch_trust(base_url: str) -> TrustStore:
     """The CA chain and current CRLs from the platform's ``/pki/`` (fresh: a revocation counts at once)."""
     return await TrustStore.fetch(base_url)
+
+
+async def store_once(session: AsyncSession, received: Any) -> dict[str, Any] | None:
+    """Store a received application (a row with ``client_member``, ``client_reference`` and
+    ``answer``, unique on the first two); ``None`` when stored.
+
+    When the same filing arrived twice at once and the other request stored it first, this
+    one's effects are rolled back and the stored answer comes back, marked ``replayed`` — an
+    agency never decides one filing twice.
+    """
+    session.add(received)
+    try:
+        await session.flush()
+    except sa.exc.IntegrityError:
+        await session.rollback()
+        model = type(received)
+        stored = (
+            await session.execute(
+                sa.select(model).where(
+                    model.client_member == received.client_member,
+                    model.client_reference == received.client_reference,
+                )
+            )
+        ).scalar_one()
+        return {**stored.answer, "replayed": True}
+    return None
