@@ -22,7 +22,7 @@ from .conftest import effects
 from .test_outbox import delete_stream
 
 WORKER = Path(__file__).with_name("crash_worker.py")
-EVENTS = 150
+EVENTS = 600  # enough work that the kills land mid-way even with 16 handlers at once
 KILLS = 8
 
 
