@@ -121,11 +121,7 @@ class _Aiohttp:
         try:
             async with self._open().request(method, url, data=body or None, headers=headers) as response:
                 content = await response.read()
-                combined: dict[str, str] = {}
-                for name, value in response.raw_headers:
-                    key = name.decode("latin-1").lower()
-                    text = value.decode("latin-1").strip()
-                    combined[key] = f"{combined[key]}, {text}" if key in combined else text
+                combined = hs.lower_raw_headers(response.raw_headers)
                 return _Raw(response.status, combined, content)
         except TimeoutError as exc:
             raise httpx.TimeoutException(f"{method} {url}: timed out") from exc

@@ -32,6 +32,7 @@ from tenohira.core.config import Settings
 from tenohira.core.db import Database, get_database
 from tenohira.hub import repository as repo
 from tenohira.hub import service
+from tenohira.hub import signatures as hs
 from tenohira.hub.models import AccessHistoryEntry
 from tenohira.hub.pki import MemberCredentials, hub_dir, load_cert, load_hub_credentials, public_key
 from tenohira.hub.service import TicketKey, aware
@@ -384,11 +385,7 @@ class HubState:
                 method, url, data=body or None, headers=headers, timeout=aiohttp.ClientTimeout(total=seconds)
             ) as response:
                 content = await response.read()
-                combined: dict[str, str] = {}
-                for name, value in response.raw_headers:
-                    key = name.decode("latin-1").lower()
-                    text = value.decode("latin-1").strip()
-                    combined[key] = f"{combined[key]}, {text}" if key in combined else text
+                combined = hs.lower_raw_headers(response.raw_headers)
                 return Answer(response.status, combined, content)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise ForwardError(type(exc).__name__) from exc

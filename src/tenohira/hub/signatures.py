@@ -118,6 +118,11 @@ def lower_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
+def lower_raw_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """:func:`lower_headers` for raw (bytes) field lines, as aiohttp's ``raw_headers`` gives them."""
+    return lower_headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
+
+
 @dataclass(frozen=True)
 class Component:
     """A component identifier: a name with optional ``req`` and ``key`` parameters."""

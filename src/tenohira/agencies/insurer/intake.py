@@ -22,7 +22,6 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 import structlog
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +39,7 @@ from tenohira.agencies.membership import (
     same_person,
     signer_not_subject,
     store_once,
+    stored_answer,
     verify_filing,
 )
 from tenohira.core.config import Settings
@@ -238,16 +238,9 @@ async def receive(
 ) -> dict[str, Any]:
     """Verify, store and decide one filed application; a retry returns the stored answer."""
     now = now or datetime.now(UTC)
-    existing = (
-        await session.execute(
-            sa.select(ReceivedApplication).where(
-                ReceivedApplication.client_member == hub.client_member,
-                ReceivedApplication.client_reference == body.application_id,
-            )
-        )
-    ).scalar_one_or_none()
-    if existing is not None:
-        return {**existing.answer, "replayed": True}
+    replayed = await stored_answer(session, ReceivedApplication, hub.client_member, body.application_id)
+    if replayed is not None:
+        return replayed
     if body.procedure not in HANDLED:
         raise not_handled(body.procedure)
     filing = verify_filing(body, agency=MEMBER_ID, trust=await trust(), now=now)

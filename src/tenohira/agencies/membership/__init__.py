@@ -20,6 +20,7 @@ from tenohira.agencies.membership.filing import (
     same_person,
     signer_not_subject,
     store_once,
+    stored_answer,
     verify_filing,
 )
 from tenohira.core.config import Settings
@@ -99,5 +100,6 @@ __all__ = [
     "same_person",
     "signer_not_subject",
     "store_once",
+    "stored_answer",
     "verify_filing",
 ]

@@ -160,6 +160,22 @@ async def fetch_trust(base_url: str) -> TrustStore:
     return await TrustStore.fetch(base_url)
 
 
+async def stored_answer(
+    session: AsyncSession, model: Any, client_member: str, client_reference: str
+) -> dict[str, Any] | None:
+    """The answer already given to this filing (``model``: an agency's received-applications
+    table, unique on client member + client reference), marked ``replayed``; None if new."""
+    stored = (
+        await session.execute(
+            sa.select(model).where(
+                model.client_member == client_member,
+                model.client_reference == client_reference,
+            )
+        )
+    ).scalar_one_or_none()
+    return None if stored is None else {**stored.answer, "replayed": True}
+
+
 async def store_once(session: AsyncSession, received: Any) -> dict[str, Any] | None:
     """Store a received application (a row with ``client_member``, ``client_reference`` and
     ``answer``, unique on the first two); ``None`` when stored.
@@ -173,14 +189,9 @@ async def store_once(session: AsyncSession, received: Any) -> dict[str, Any] | N
         await session.flush()
     except sa.exc.IntegrityError:
         await session.rollback()
-        model = type(received)
-        stored = (
-            await session.execute(
-                sa.select(model).where(
-                    model.client_member == received.client_member,
-                    model.client_reference == received.client_reference,
-                )
-            )
-        ).scalar_one()
-        return {**stored.answer, "replayed": True}
+        answer = await stored_answer(
+            session, type(received), received.client_member, received.client_reference
+        )
+        assert answer is not None, "a unique violation names a stored filing"
+        return answer
     return None
