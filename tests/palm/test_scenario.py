@@ -10,16 +10,24 @@ import time
 from typing import Any
 
 
-def test_scenario_birth_end_to_end() -> None:
-    started = time.monotonic()
+def _scenario(
+    *args: str, timeout: float = 240, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """``tenohira scenario birth --json ARGS`` in a subprocess: the process and its JSON summary."""
     done = subprocess.run(
-        [sys.executable, "-c", "from tenohira.cli import main; main()", "scenario", "birth", "--json"],
+        [sys.executable, "-c", "from tenohira.cli import main; main()", "scenario", "birth", "--json", *args],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=timeout,
         check=False,
+        env=env,
     )
-    summary = json.loads(done.stdout)
+    return done, json.loads(done.stdout)
+
+
+def test_scenario_birth_end_to_end() -> None:
+    started = time.monotonic()
+    done, summary = _scenario()
     failed = [s for s in summary["steps"] if not s["ok"]]
     assert done.returncode == 0 and summary["ok"], (failed, summary.get("server_log_tail"))
     assert summary["birth_notification"]["status"] == "accepted"
@@ -44,23 +52,7 @@ def test_scenario_birth_end_to_end() -> None:
 
 def test_scenario_reports_a_failed_step_and_exits_non_zero(tmp_path: object) -> None:
     # a running instance without a card or its data directory: the counter step cannot be done
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from tenohira.cli import main; main()",
-            "scenario",
-            "birth",
-            "--url",
-            "http://127.0.0.1:9",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    summary = json.loads(done.stdout)
+    done, summary = _scenario("--url", "http://127.0.0.1:9", timeout=120)
     assert done.returncode == 1 and summary["ok"] is False
     failed = [s for s in summary["steps"] if not s["ok"]]
     assert failed and failed[0]["step"] == "card" and "--card" in failed[0]["error"]
@@ -70,26 +62,8 @@ def test_scenario_against_a_running_instance(live_server: Any) -> None:
     # `--url` + `--data-dir`: the counter's card issue must link the card at *that* instance's
     # hub, even when the caller's environment does not name its port
     env = {k: v for k, v in os.environ.items() if k not in ("TENOHIRA_PORT", "TENOHIRA_BASE_URL")}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from tenohira.cli import main; main()",
-            "scenario",
-            "birth",
-            "--url",
-            live_server.url,
-            "--data-dir",
-            os.environ["TENOHIRA_DATA_DIR"],
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-        env=env,
-    )
-    summary = json.loads(done.stdout)
+    data_dir = os.environ["TENOHIRA_DATA_DIR"]
+    done, summary = _scenario("--url", live_server.url, "--data-dir", data_dir, env=env)
     failed = [s for s in summary["steps"] if not s["ok"]]
     assert done.returncode == 0 and summary["ok"], failed
     assert summary["birth_notification"]["status"] == "accepted"
