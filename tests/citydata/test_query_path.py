@@ -1,5 +1,6 @@
 """The lean query path: exact JSON (big integers), the PostgreSQL read pool, tenants."""
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -40,8 +41,15 @@ async def test_query_returns_big_integers_exactly(client: httpx.AsyncClient, mig
         # The query went through the read pool of this engine, which closes with the engine.
         pool = await pgread.pool_for(migrated_db.engine)
         assert pool is not None
-        # Connections the server drops (a restart) are replaced: the next query still answers.
+        # Connections the server drops (a restart) are replaced: the next query still answers,
+        # even when several idle connections of the pool are all dead at once.
         import asyncpg  # type: ignore[import-untyped]
+
+        async def hold() -> None:
+            async with pool.acquire() as conn:
+                await conn.fetchval("SELECT pg_sleep(0.05)")
+
+        await asyncio.gather(*(hold() for _ in range(4)))  # four connections in the pool
 
         dsn = migrated_db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         admin = await asyncpg.connect(dsn)

@@ -71,17 +71,27 @@ async def _keep_session(_connection: Any) -> None:
     trip per query): this pool only ever runs single SELECTs outside transactions."""
 
 
-# A pooled connection the server has closed (restart, idle timeout) fails once, then leaves
-# the pool: a read is safe to run again on another connection.
-_STALE = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError)
+# A pooled connection the server has closed (restart, idle timeout) fails. When the server
+# restarted, every idle connection of the pool is dead, and a dead one's protocol may report
+# an internal state error instead: the pool's connections are all replaced, and the read (safe
+# to repeat) runs once more on a fresh one.
+_STALE = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions._base.InternalClientError,
+    ConnectionError,
+)
 
 
-async def retrying(fetch: Callable[..., Awaitable[Any]], sql: str, *args: Any) -> Any:
-    """``fetch(sql, *args)``, once more if the connection turned out to be dead."""
+async def retrying(pool: Any, method: str, sql: str, *args: Any) -> Any:
+    """``pool.<method>(sql, *args)`` (fetch, fetchval…), once more on fresh connections if the
+    connection turned out to be dead."""
+    fetch: Callable[..., Awaitable[Any]] = getattr(pool, method)
     try:
         return await fetch(sql, *args)
     except _STALE as exc:
-        log.info("citydata read pool: retrying on a fresh connection", error=str(exc))
+        log.info("citydata read pool: replacing its connections and retrying", error=str(exc))
+        await pool.expire_connections()
         return await fetch(sql, *args)
 
 

@@ -791,12 +791,12 @@ def _install_sqlite_q(sync_conn: Any) -> None:
 
 async def _pg_fetch(pool: Any, statement: tuple[str, list[Any]]) -> list[Any]:
     sql, args = statement
-    return list(await pgread.retrying(pool.fetch, sql, *args))
+    return list(await pgread.retrying(pool, "fetch", sql, *args))
 
 
 async def _pg_fetchval(pool: Any, statement: tuple[str, list[Any]]) -> Any:
     sql, args = statement
-    return await pgread.retrying(pool.fetchval, sql, *args)
+    return await pgread.retrying(pool, "fetchval", sql, *args)
 
 
 async def query_entities(
