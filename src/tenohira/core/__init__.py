@@ -4,7 +4,7 @@ Other modules import only from this package's public face (this file).
 """
 
 from tenohira.core.config import Settings, get_settings, reset_settings
-from tenohira.core.db import Base, Database, get_database, migrate, session_dependency
+from tenohira.core.db import Base, Database, get_database, in_migrated_session, migrate, session_dependency
 from tenohira.core.health import ReadinessCheck, register_readiness_check
 from tenohira.core.identifiers import (
     InvalidIdentifier,
@@ -28,6 +28,7 @@ __all__ = [
     "corporate_number_check_digit",
     "get_database",
     "get_settings",
+    "in_migrated_session",
     "individual_number_check_digit",
     "local_government_code_check_digit",
     "migrate",

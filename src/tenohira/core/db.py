@@ -8,16 +8,18 @@ Alembic branch, so modules migrate independently and ``upgrade heads`` brings al
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 from tenohira.core.config import Settings, get_settings
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -186,6 +188,20 @@ def _migrate_sync(url: str) -> None:
 async def migrate(url: str | None = None) -> None:
     """Bring the database at ``url`` (default: the configured one) to every head."""
     await asyncio.to_thread(_migrate_sync, url or get_settings().resolved_database_url)
+
+
+async def in_migrated_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """For a CLI command: migrate the configured database, run ``work`` in one unit of work,
+    close the engine (the command's event loop ends with it)."""
+    settings = get_settings()
+    settings.ensure_data_dir()
+    await migrate(settings.resolved_database_url)
+    db = get_database(settings)
+    try:
+        async with db.session() as session:
+            return await work(session)
+    finally:
+        await db.dispose()
 
 
 def head_revisions() -> set[str]:

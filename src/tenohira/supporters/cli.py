@@ -9,21 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
+from tenohira.core import in_migrated_session
+
 app = typer.Typer(help="Digital supporters, staff and administrators (roles).", no_args_is_help=True)
-
-
-async def _with_session(work: Any) -> Any:
-    from tenohira.core import get_database, get_settings, migrate
-
-    settings = get_settings()
-    settings.ensure_data_dir()
-    await migrate(settings.resolved_database_url)
-    db = get_database(settings)
-    try:
-        async with db.session() as session:
-            return await work(session)
-    finally:
-        await db.dispose()
 
 
 @app.command("roles")
@@ -45,7 +33,7 @@ def roles(
             for r in await list_roles(session, kind)
         ]
 
-    typer.echo(json.dumps(asyncio.run(_with_session(work)), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(asyncio.run(in_migrated_session(work)), ensure_ascii=False, indent=2))
 
 
 @app.command("add")
@@ -71,7 +59,7 @@ def add(
         return row.id
 
     try:
-        typer.echo(asyncio.run(_with_session(work)))
+        typer.echo(asyncio.run(in_migrated_session(work)))
     except Problem as exc:
         for e in exc.errors:
             typer.echo(f"{e.field}: {e.message_ja} / {e.message}", err=True)
@@ -88,7 +76,7 @@ def end(role_id: str) -> None:
         await end_role(session, role_id, actor="cli")
 
     try:
-        asyncio.run(_with_session(work))
+        asyncio.run(in_migrated_session(work))
     except Problem as exc:
         typer.echo("not found / 見つかりません", err=True)
         raise typer.Exit(1) from exc

@@ -13,17 +13,9 @@ app = typer.Typer(help="The demo municipality's resident registry.", no_args_is_
 
 async def _list(limit: int, offset: int) -> list[dict[str, Any]]:
     from tenohira.agencies.municipality import list_residents
-    from tenohira.core import get_database, get_settings, migrate
+    from tenohira.core import in_migrated_session
 
-    settings = get_settings()
-    settings.ensure_data_dir()
-    await migrate(settings.resolved_database_url)
-    db = get_database(settings)
-    try:
-        async with db.session() as session:
-            records = await list_residents(session, limit=limit, offset=offset)
-    finally:
-        await db.dispose()
+    records = await in_migrated_session(lambda session: list_residents(session, limit=limit, offset=offset))
     return [
         {
             "id": r.id,

@@ -5,23 +5,11 @@ from typing import Annotated, Any
 
 import typer
 
+from tenohira.core import in_migrated_session
+
 app = typer.Typer(
     help="Address-protection measures (住民票の閲覧制限等 / DV等支援措置).", no_args_is_help=True
 )
-
-
-async def _run(work: Any) -> Any:
-    from tenohira.core import get_database, get_settings, migrate
-
-    settings = get_settings()
-    settings.ensure_data_dir()
-    await migrate(settings.resolved_database_url)
-    db = get_database(settings)
-    try:
-        async with db.session() as session:
-            return await work(session)
-    finally:
-        await db.dispose()
 
 
 @app.command("place")
@@ -44,7 +32,7 @@ def place(
             raise typer.Exit(1)
         await place_measure(session, resident, kind=kind)
 
-    asyncio.run(_run(work))
+    asyncio.run(in_migrated_session(work))
     typer.echo("placed")
 
 
@@ -56,7 +44,7 @@ def lift(resident: str) -> None:
     async def work(session: Any) -> int:
         return await lift_measures(session, resident)
 
-    typer.echo(f"lifted {asyncio.run(_run(work))}")
+    typer.echo(f"lifted {asyncio.run(in_migrated_session(work))}")
 
 
 @app.command("status")
@@ -67,4 +55,4 @@ def status(resident: str) -> None:
     async def work(session: Any) -> bool:
         return await is_protected(session, resident)
 
-    typer.echo("protected" if asyncio.run(_run(work)) else "not protected")
+    typer.echo("protected" if asyncio.run(in_migrated_session(work)) else "not protected")
