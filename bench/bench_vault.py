@@ -16,11 +16,13 @@ Environment: ``BENCH_VAULT_RECORDS`` (default 5,000), ``BENCH_VAULT_READS`` (def
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -216,12 +218,23 @@ async def _run() -> dict[str, Any]:
     return results
 
 
-def _story() -> dict[str, Any]:
-    """The birth story end to end (live platform, real hub, real signatures), with the time spent
-    inside the vault (encrypt, decrypt, blind indexes, key loads) summed on every thread."""
+_TIMED = ("encrypt", "decrypt", "blind_index", "ensure_keys", "person_digest")
+
+
+class _VaultTime:
+    """Time spent inside the vault (outermost calls only), summed on every thread."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+
+
+@contextlib.contextmanager
+def _live_platform_timing_the_vault(prefix: str) -> Iterator[tuple[Any, _VaultTime]]:
+    """A bootstrapped live platform in this process (small demo city), with every vault call timed;
+    yields the server and the running total, restores the vault's methods afterwards."""
     import threading
 
-    from tests.agencies.test_birth_story import test_birth_certificate_then_birth_notification as story
     from tests.conftest import LiveServer, free_port
 
     from tenohira.cli import bootstrap_all
@@ -229,15 +242,14 @@ def _story() -> dict[str, Any]:
     from tenohira.core.progress import no_progress
     from tenohira.vault import Vault
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-vault-story-"))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     os.environ.update(
         {"TENOHIRA_DATA_DIR": str(tmp / "var"), "TENOHIRA_PORT": str(port), "TENOHIRA_DEMO_RESIDENTS": "200"}
     )
     reset_settings()
     asyncio.run(bootstrap_all(get_settings(), no_progress))
-    spent = [0.0]
-    calls = [0]
+    spent = _VaultTime()
     depth = threading.local()
     lock = threading.Lock()
 
@@ -252,8 +264,8 @@ def _story() -> dict[str, Any]:
                 depth.n -= 1
                 if outer:
                     with lock:
-                        spent[0] += time.perf_counter() - s
-                        calls[0] += 1
+                        spent.seconds += time.perf_counter() - s
+                        spent.calls += 1
 
         return wrapper
 
@@ -263,22 +275,28 @@ def _story() -> dict[str, Any]:
     server = LiveServer(port)
     server.start()
     try:
-        t0 = time.perf_counter()
-        asyncio.run(story(server))
-        total = time.perf_counter() - t0
+        yield server, spent
     finally:
         server.stop()
         for name, fn in originals.items():
             setattr(Vault, name, fn)
+
+
+def _story() -> dict[str, Any]:
+    """The birth story end to end (live platform, real hub, real signatures), with the time spent
+    inside the vault (encrypt, decrypt, blind indexes, key loads) summed on every thread."""
+    from tests.agencies.test_birth_story import test_birth_certificate_then_birth_notification as story
+
+    with _live_platform_timing_the_vault("bench-vault-story-") as (server, spent):
+        t0 = time.perf_counter()
+        asyncio.run(story(server))
+        total = time.perf_counter() - t0
     return {
         "birth_story_ms": round(total * 1000, 1),
-        "birth_story_vault_ms": round(spent[0] * 1000, 2),
-        "birth_story_vault_calls": calls[0],
-        "birth_story_vault_overhead": round(spent[0] / (total - spent[0]), 4),
+        "birth_story_vault_ms": round(spent.seconds * 1000, 2),
+        "birth_story_vault_calls": spent.calls,
+        "birth_story_vault_overhead": round(spent.seconds / (total - spent.seconds), 4),
     }
-
-
-_TIMED = ("encrypt", "decrypt", "blind_index", "ensure_keys", "person_digest")
 
 
 def _scenario() -> dict[str, Any]:
@@ -286,66 +304,23 @@ def _scenario() -> dict[str, Any]:
     personal data sealed: registry, insurer, hospital, palm, intakes, hub log digests), with the
     time spent inside the vault summed on every thread. The card is issued by a ``tenohira``
     subprocess (as an operator would): its vault calls are in the total, not in the vault's share."""
-    import threading
-
-    from tests.conftest import LiveServer, free_port
-
-    from tenohira.cli import bootstrap_all
-    from tenohira.core import get_settings, reset_settings
-    from tenohira.core.progress import no_progress
+    from tenohira.core import get_settings
     from tenohira.palm.scenario import run_story
-    from tenohira.vault import Vault
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-vault-scenario-"))
-    port = free_port()
-    os.environ.update(
-        {"TENOHIRA_DATA_DIR": str(tmp / "var"), "TENOHIRA_PORT": str(port), "TENOHIRA_DEMO_RESIDENTS": "200"}
-    )
-    reset_settings()
-    asyncio.run(bootstrap_all(get_settings(), no_progress))
-    spent, calls = [0.0], [0]
-    depth = threading.local()
-    lock = threading.Lock()
-
-    def timed(fn: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            outer = not getattr(depth, "n", 0)
-            depth.n = getattr(depth, "n", 0) + 1
-            s = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                depth.n -= 1
-                if outer:
-                    with lock:
-                        spent[0] += time.perf_counter() - s
-                        calls[0] += 1
-
-        return wrapper
-
-    originals = {name: getattr(Vault, name) for name in _TIMED}
-    for name, fn in originals.items():
-        setattr(Vault, name, timed(fn))
-    server = LiveServer(port)
-    server.start()
-    try:
+    with _live_platform_timing_the_vault("bench-vault-scenario-") as (server, spent):
         summary = run_story(server.url, data_dir=get_settings().data_dir)
-    finally:
-        server.stop()
-        for name, fn in originals.items():
-            setattr(Vault, name, fn)
     total = sum(step["ms"] for step in summary["steps"]) / 1000
     without_card = total - sum(step["ms"] for step in summary["steps"] if step["step"] == "card") / 1000
     return {
         "scenario_ok": summary["ok"],
         "scenario_ms": round(total * 1000, 1),
         "scenario_ms_without_card_step": round(without_card * 1000, 1),
-        "scenario_vault_ms": round(spent[0] * 1000, 2),
-        "scenario_vault_calls": calls[0],
+        "scenario_vault_ms": round(spent.seconds * 1000, 2),
+        "scenario_vault_calls": spent.calls,
         # share of the end-to-end time, and against the time outside the vault (the baseline)
-        "scenario_vault_share": round(spent[0] / total, 4),
-        "scenario_vault_share_without_card_step": round(spent[0] / without_card, 4),
-        "scenario_vault_overhead": round(spent[0] / (total - spent[0]), 4),
+        "scenario_vault_share": round(spent.seconds / total, 4),
+        "scenario_vault_share_without_card_step": round(spent.seconds / without_card, 4),
+        "scenario_vault_overhead": round(spent.seconds / (total - spent.seconds), 4),
     }
 
 
