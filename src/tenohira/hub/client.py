@@ -28,6 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tenohira.hub import signatures as hs
+from tenohira.hub.http import signed_session
 from tenohira.hub.pki import MemberCredentials, load_cert, public_key, verify_issued_by
 
 REQUEST_LABEL = "sig"
@@ -107,14 +108,7 @@ class _Aiohttp:
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self.pool, keepalive_timeout=30),
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-                cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,
-                # exactly the signed headers go out: no guessed content type, no agent
-                skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
-            )
+            self._session = signed_session(limit=self.pool, total=self.timeout)
         return self._session
 
     async def request(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> _Raw:

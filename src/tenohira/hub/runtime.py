@@ -33,6 +33,7 @@ from tenohira.core.db import Database, get_database
 from tenohira.hub import repository as repo
 from tenohira.hub import service
 from tenohira.hub import signatures as hs
+from tenohira.hub.http import signed_session
 from tenohira.hub.models import AccessHistoryEntry
 from tenohira.hub.pki import MemberCredentials, hub_dir, load_cert, load_hub_credentials, public_key
 from tenohira.hub.service import TicketKey, aware
@@ -363,17 +364,10 @@ class HubState:
 
         aiohttp rather than httpx here: the hub forwards every exchange, and aiohttp's C
         parser costs about a third of httpx's pure-Python stack per request (measured in
-        bench/bench_hub.py's profile). Members' own clients stay on httpx.
+        bench/bench_hub.py's profile). Members' clients use the same kind of session.
         """
         if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=30),
-                timeout=aiohttp.ClientTimeout(total=15.0, connect=5.0),
-                cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,
-                # send exactly the signed headers: no content type guessed for bytes, no agent
-                skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
-            )
+            self._http = signed_session(limit=200, limit_per_host=100, total=15.0, connect=5.0)
         return self._http
 
     async def send(
