@@ -241,6 +241,18 @@ async def run_variant(
     # CPU the platform spends (this process: the event loop's thread, and all threads)
     cpu_loop0, cpu_all0 = time.thread_time(), time.process_time()
 
+    # how late the event loop wakes a 5 ms sleeper: long stalls (one slow piece of work holding
+    # the loop) hurt the p99 more than the average load does
+    lateness: list[float] = []
+    watching = True
+
+    async def watch_loop() -> None:
+        while watching:
+            t0 = time.perf_counter()
+            await asyncio.sleep(0.005)
+            lateness.append((time.perf_counter() - t0 - 0.005) * 1000)
+
+    watcher = asyncio.create_task(watch_loop())
     print(f"[{name}] {rate:.0f} births/s for {seconds:.0f} s…", flush=True)
     sent: list[str] = []
     start = time.perf_counter()
@@ -294,6 +306,8 @@ async def run_variant(
         if len(latencies) >= len(sent):
             break
         await asyncio.sleep(1)
+    watching = False
+    await watcher
     load_after = os.getloadavg()
     cpu_loop, cpu_all = time.thread_time() - cpu_loop0, time.process_time() - cpu_all0
     busy_s = time.perf_counter() - start
@@ -339,6 +353,9 @@ async def run_variant(
         result["cpu_process_ms_per_birth"] = round(cpu_all / len(values) * 1000, 1)
         result["event_loop_busy_share"] = round(cpu_loop / busy_s, 2)
         result["births_per_s_one_thread_can_carry"] = round(1000 / per_birth, 1) if per_birth else None
+    result["loop_lateness_p99_ms"] = round(percentile(lateness, 99), 1)
+    result["loop_lateness_max_ms"] = round(max(lateness), 1) if lateness else None
+    result["loop_stalls_over_100ms"] = sum(1 for x in lateness if x > 100)
     result["load_average_before"] = [round(x, 2) for x in load_before]
     result["load_average_after"] = [round(x, 2) for x in load_after]
     if baseline and values:

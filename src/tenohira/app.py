@@ -10,6 +10,7 @@ from typing import Any, cast
 import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tenohira import __version__
 from tenohira.core.config import Settings, get_settings
@@ -103,7 +104,46 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     app.include_router(health_router())
     for path in ROUTERS:
         app.include_router(cast(APIRouter, resolve(path)))
+    mounted: list[tuple[str, ASGIApp]] = []
     for mount, factory in SUBAPPS:
         sub = cast(Callable[..., Any], resolve(factory))(settings)
         app.mount(mount, sub)
+        mounted.append((mount, sub))
+    # added last, so it runs first: a mounted app's request goes straight to it
+    app.add_middleware(SubAppsFirst, mounted=mounted)
     return app
+
+
+class SubAppsFirst:
+    """Requests under a mounted app's prefix (``/hub/``, ``/agencies/…/``) go straight to it.
+
+    The hub and the agencies are separately deployable apps, mounted here for the embedded
+    default; their traffic is machine to machine (signed requests, signed answers). Without this
+    every such request first walked the palm's middleware and its whole route table before
+    reaching the mount — about a fifth of the CPU a birth costs (bench/bench_push.py's
+    profile). The scope is exactly what Starlette's ``Mount`` gives the app, so the app cannot
+    tell the difference; the mounts stay registered for everything else (OpenAPI, shutdown).
+    Browser security headers do not apply to these answers, as when the hub is served apart.
+    """
+
+    def __init__(self, app: ASGIApp, mounted: list[tuple[str, ASGIApp]]) -> None:
+        self.app = app
+        self.mounted = [(prefix.rstrip("/") + "/", prefix.rstrip("/"), sub) for prefix, sub in mounted]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            root_path = scope.get("root_path", "")
+            path = scope["path"]
+            route_path = path[len(root_path) :] if root_path and path.startswith(root_path) else path
+            for slash_prefix, prefix, sub in self.mounted:
+                if route_path.startswith(slash_prefix):
+                    child = {
+                        **scope,
+                        "path_params": dict(scope.get("path_params", {})),
+                        "app_root_path": scope.get("app_root_path", root_path),
+                        "root_path": root_path + prefix,
+                        "endpoint": sub,
+                    }
+                    await sub(child, receive, send)
+                    return
+        await self.app(scope, receive, send)

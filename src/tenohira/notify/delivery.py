@@ -61,30 +61,38 @@ async def claim(db: Database, limit: int = 20, lease: timedelta = LEASE) -> list
         and_(OutgoingEmail.state == CREATED, OutgoingEmail.next_attempt_at <= now),
         and_(OutgoingEmail.state == SENDING, OutgoingEmail.lease_until < now),
     )
-    claimed: list[OutgoingEmail] = []
     async with db.session() as session:
         ids = list(
             await session.scalars(
                 select(OutgoingEmail.id).where(due).order_by(OutgoingEmail.next_attempt_at).limit(limit)
             )
         )
-    for email_id in ids:
-        async with db.session() as session:
-            result = await session.execute(
+        if not ids:
+            return []
+        # one conditional UPDATE for the lot: a row another worker took meanwhile no longer
+        # matches ``due`` and is not returned
+        taken = list(
+            await session.scalars(
                 update(OutgoingEmail)
-                .where(OutgoingEmail.id == email_id, due)
+                .where(OutgoingEmail.id.in_(ids), due)
                 .values(
                     state=SENDING,
                     lease_until=now + lease,
                     attempts=OutgoingEmail.attempts + 1,
                     updated_at=now,
                 )
+                .returning(OutgoingEmail.id)
             )
-            if getattr(result, "rowcount", 0) == 1:
-                row = await session.get(OutgoingEmail, email_id, populate_existing=True)
-                if row is not None:
-                    claimed.append(row)
-    return claimed
+        )
+        if not taken:
+            return []
+        rows = await session.scalars(
+            select(OutgoingEmail)
+            .where(OutgoingEmail.id.in_(taken))
+            .order_by(OutgoingEmail.next_attempt_at)
+            .execution_options(populate_existing=True)
+        )
+        return list(rows)
 
 
 def _scrub(error: str, row: OutgoingEmail) -> str:

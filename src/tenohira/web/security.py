@@ -13,12 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenohira.core.config import Settings
 from tenohira.core.problems import Problem
@@ -32,27 +30,50 @@ CSRF_COOKIE = "tenohira_csrf"
 CSRF_FIELD = "csrf_token"
 
 
-class SecurityHeadersMiddleware(BaseHTTPMiddleware):
-    """Adds the security headers to every response."""
+_DEFAULT_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+_HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https":
-            h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        content_type = h.get("content-type", "")
-        if content_type.startswith("text/html") and "cache-control" not in h:
-            h["Cache-Control"] = "no-store"
-            h["Pragma"] = "no-cache"
-        return response
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every response (those the endpoint did not set itself).
+
+    Pure ASGI (it only edits the ``http.response.start`` message): Starlette's
+    ``BaseHTTPMiddleware`` runs every request in a task group of its own, which costs more than
+    the rest of a small API request's framework work (bench/bench_push.py's profile).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tls = scope.get("scheme") == "https" or any(
+            k == b"x-forwarded-proto" and v == b"https" for k, v in scope["headers"]
+        )
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {k.lower() for k, _ in headers}
+                extra = [h for h in _DEFAULT_HEADERS if h[0] not in present]
+                if tls and _HSTS[0] not in present:
+                    extra.append(_HSTS)
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if content_type.startswith(b"text/html") and b"cache-control" not in present:
+                    extra += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+                message = {**message, "headers": headers + extra}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _secret(settings: Settings) -> bytes:
