@@ -253,6 +253,19 @@ async def run_variant(
             lateness.append((time.perf_counter() - t0 - 0.005) * 1000)
 
     watcher = asyncio.create_task(watch_loop())
+    # garbage-collector pauses, by generation (a full collection walks every object in the process)
+    import gc
+
+    gc_pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            gc_pauses[info["generation"]].append((time.perf_counter() - gc_started[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
     print(f"[{name}] {rate:.0f} births/s for {seconds:.0f} s…", flush=True)
     sent: list[str] = []
     start = time.perf_counter()
@@ -308,6 +321,7 @@ async def run_variant(
         await asyncio.sleep(1)
     watching = False
     await watcher
+    gc.callbacks.remove(on_gc)
     load_after = os.getloadavg()
     cpu_loop, cpu_all = time.thread_time() - cpu_loop0, time.process_time() - cpu_all0
     busy_s = time.perf_counter() - start
@@ -356,6 +370,9 @@ async def run_variant(
     result["loop_lateness_p99_ms"] = round(percentile(lateness, 99), 1)
     result["loop_lateness_max_ms"] = round(max(lateness), 1) if lateness else None
     result["loop_stalls_over_100ms"] = sum(1 for x in lateness if x > 100)
+    for generation, pauses in gc_pauses.items():
+        result[f"gc_gen{generation}_collections"] = len(pauses)
+        result[f"gc_gen{generation}_max_ms"] = round(max(pauses), 1) if pauses else 0.0
     result["load_average_before"] = [round(x, 2) for x in load_before]
     result["load_average_after"] = [round(x, 2) for x in load_after]
     if baseline and values:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -72,9 +73,15 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             for path in BACKGROUND:
                 run = cast(Callable[[Settings, asyncio.Event], Coroutine[Any, Any, None]], resolve(path))
                 tasks.append(asyncio.create_task(run(settings, stop), name=path))
+        # Everything built so far (modules, routes, the rules, the catalogue) lives as long as the
+        # process: keep it out of the collector's full passes, which otherwise walk all of it and
+        # held the event loop for ~230 ms each (bench/bench_push.py: gc_gen2_max_ms). Released at
+        # shutdown, so that a process building several apps (tests) frees them again.
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             stop.set()
             for t in tasks:
                 try:

@@ -202,13 +202,19 @@ class EmbeddedBus:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Dispatch continuously: new events start as soon as they are committed and a slot is free."""
-        wake = asyncio.Event()
-        register_wakeup(wake)
+        # two reasons to look at the outbox again: events were committed (``fresh``), or a
+        # handler finished and the last look was cut short by the room there was (``freed``);
+        # a handler finishing with nothing left behind needs no query (one per event saved)
+        fresh = asyncio.Event()
+        freed = asyncio.Event()
+        register_wakeup(fresh)
         inflight: dict[int, asyncio.Task[bool]] = {}  # row id → its task (until marked dispatched)
         finished: list[int] = []
         tails: dict[str, asyncio.Task[bool]] = {}
         limit = self.concurrency * 4  # events started but not finished: enough to keep slots busy
         last_mark = 0.0
+        look = True  # first round, and after a quiet poll interval: look regardless
+        cut_short = False
 
         def on_done(row_id: int) -> Callable[[asyncio.Task[bool]], None]:
             def callback(task: asyncio.Task[bool]) -> None:
@@ -217,13 +223,15 @@ class EmbeddedBus:
                     finished.append(row_id)
                 else:
                     inflight.pop(row_id, None)  # not done: found again by the pending query
-                wake.set()
+                freed.set()
 
             return callback
 
         try:
             while not stop.is_set():
-                wake.clear()
+                look = look or fresh.is_set() or (freed.is_set() and cut_short)
+                fresh.clear()
+                freed.clear()
                 try:
                     now = time.monotonic()
                     if finished and (len(finished) >= MARK_EVERY_N or now - last_mark >= MARK_EVERY_S):
@@ -238,25 +246,34 @@ class EmbeddedBus:
                             inflight.pop(row_id, None)
                     running = sum(1 for t in inflight.values() if not t.done())
                     room = limit - running
-                    if room > 0:
-                        events = await pending_events(self.db, room + len(inflight))
-                        fresh = [e for e in events if e.row_id not in inflight][:room]
-                        for ev, task in self._chain(fresh, tails):
+                    if look and room > 0:
+                        look = False
+                        wanted = room + len(inflight)
+                        events = await pending_events(self.db, wanted)
+                        cut_short = len(events) >= wanted
+                        new = [e for e in events if e.row_id not in inflight][:room]
+                        for ev, task in self._chain(new, tails):
                             inflight[ev.row_id] = task
                             task.add_done_callback(on_done(ev.row_id))
                 except Exception:
+                    look = True
                     log.exception("event dispatcher round failed; retrying")
-                if wake.is_set():
+                if fresh.is_set() or (freed.is_set() and (cut_short or finished)):
                     continue
-                waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait(
-                        waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
-                    )
+                waiters = [
+                    asyncio.ensure_future(stop.wait()),
+                    asyncio.ensure_future(fresh.wait()),
+                    asyncio.ensure_future(freed.wait()),
+                ]
+                done, _ = await asyncio.wait(
+                    waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not done:
+                    look = True  # quiet for a while: retries come due, other processes publish
                 for w in waiters:
                     w.cancel()
         finally:
-            unregister_wakeup(wake)
+            unregister_wakeup(fresh)
             pending = [t for t in inflight.values() if not t.done()]
             if pending:
                 _, late = await asyncio.wait(pending, timeout=5.0)

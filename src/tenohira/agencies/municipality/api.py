@@ -63,10 +63,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     ) -> dict[str, object]:
         """Household and 住民税の課税・非課税 in one answer (eligibility.py; reveals third parties)."""
         record = await service.resident_for_code(db, settings, hub.subject_code)
-        return {
-            "household": await service.household_composition(db, settings, record.id),
-            "resident_tax_status": await service.resident_tax_status(db, settings, record.id, fiscal_year),
-        }
+        return await service.eligibility_facts(db, settings, record, fiscal_year)
 
     @router.get("/presentation-nonce", response_model=schemas.PresentationNonce)
     async def presentation_nonce(hub: Hub) -> dict[str, object]:

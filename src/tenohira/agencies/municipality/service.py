@@ -81,9 +81,18 @@ async def household_composition(session: AsyncSession, settings: Settings, rid: 
     ``is_subject`` marks the person the question was about.
     """
     record = await current_resident(session, settings, rid)
-    members = await repository.household_members(
+    return household_of(record, await _members(session, settings, record))
+
+
+async def _members(session: AsyncSession, settings: Settings, record: ResidentRecord) -> list[ResidentRecord]:
+    return await repository.household_members(
         session, record.household_id, city=settings.municipality_name_ja
     )
+
+
+def household_of(record: ResidentRecord, members: list[ResidentRecord]) -> dict[str, Any]:
+    """:func:`household_composition` from the records already read."""
+    rid = record.id
     return {
         "address": record.address,
         "members": [
@@ -139,9 +148,15 @@ async def resident_tax_status(
     The registry's income is last year's, so any fiscal year other than this one is refused.
     """
     record = await current_resident(session, settings, rid)
+    fy = _fiscal_year(fiscal_year)
+    return tax_status_of(record, await _members(session, settings, record), fy)
+
+
+def _fiscal_year(asked: int | None) -> int:
+    """The fiscal year asked for (default: the current one); any other than the current is refused."""
     today = datetime.now(JST).date()
     current_fy = today.year if today.month >= 6 else today.year - 1  # 住民税の年度 starts in June
-    fy = fiscal_year or current_fy
+    fy = asked or current_fy
     if fy != current_fy:
         raise Problem(
             status=422,
@@ -150,9 +165,11 @@ async def resident_tax_status(
             title_ja="現年度のみ照会できます",
             errors=[FieldError("fiscal_year", f"Use {current_fy}", f"{current_fy}年度を指定してください")],
         )
-    members = await repository.household_members(
-        session, record.household_id, city=settings.municipality_name_ja
-    )
+    return fy
+
+
+def tax_status_of(record: ResidentRecord, members: list[ResidentRecord], fy: int) -> dict[str, Any]:
+    """:func:`resident_tax_status` from the records already read, for fiscal year ``fy``."""
     dependants = _dependants(record, members)
     people = 1 + dependants
     income = record.annual_income
@@ -498,3 +515,16 @@ async def resident_for_code(session: AsyncSession, settings: Settings, code: str
             title_ja="該当する方の記録がありません",
         )
     return await current_resident(session, settings, rid)
+
+
+async def eligibility_facts(
+    session: AsyncSession, settings: Settings, record: ResidentRecord, fiscal_year: int | None = None
+) -> dict[str, Any]:
+    """Household and resident-tax status of ``record`` (a current resident) from one read of the
+    household: the same answers as :func:`household_composition` and :func:`resident_tax_status`."""
+    fy = _fiscal_year(fiscal_year)
+    members = await _members(session, settings, record)
+    return {
+        "household": household_of(record, members),
+        "resident_tax_status": tax_status_of(record, members, fy),
+    }
