@@ -213,3 +213,32 @@ async def test_mailbox_resend_after_a_crash_does_not_duplicate(tmp_path: Path) -
     await box.send(msg)
     await box.send(msg)
     assert len(read_mailbox(tmp_path / "mailbox")) == 1
+
+
+def test_built_message_reads_back_exactly() -> None:
+    """Long Japanese subjects fold into RFC 2047 words and parse back to the same text."""
+    from email.parser import BytesParser
+    from email.policy import default
+    from types import SimpleNamespace
+
+    from tenohira.core import get_settings
+    from tenohira.notify.delivery import build_message
+
+    for subject in (
+        "【手のひら市】新しいお知らせがあります（期限のある手続が3件、金額の確認をお願いします）",
+        "New notices",
+    ):
+        row = SimpleNamespace(
+            id="e1",
+            body="新しいお知らせが3件あります。\nログインしてご確認ください。\n" * 4,
+            to_address="parent@example.jp",
+            subject=subject,
+            created_at=datetime.now(UTC),
+        )
+        raw = bytes(build_message(row, get_settings()))  # type: ignore[arg-type]
+        assert all(len(line) <= 78 for line in raw.split(b"\r\n" if b"\r\n" in raw else b"\n"))
+        parsed = BytesParser(policy=default).parsebytes(raw)
+        assert str(parsed["Subject"]) == subject
+        assert parsed["To"] == "parent@example.jp"
+        assert str(parsed["Message-ID"]).startswith("<e1@")
+        assert parsed.get_body(preferencelist=("plain",)).get_content() == row.body  # type: ignore[union-attr]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -74,7 +75,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'tenohira.db').resolve()}"
+        return _embedded_url(self.data_dir, os.getcwd())
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,3 +95,9 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget cached settings (tests change the environment between cases)."""
     get_settings.cache_clear()
+
+
+@lru_cache(maxsize=64)
+def _embedded_url(data_dir: Path, cwd: str) -> str:
+    """The embedded database's URL (remembered: every request asks, and resolving walks the path)."""
+    return f"sqlite+aiosqlite:///{(Path(cwd) / data_dir / 'tenohira.db').resolve()}"

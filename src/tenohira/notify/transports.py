@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from email.message import EmailMessage
+from email.message import Message
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from pathlib import Path
@@ -23,7 +23,7 @@ class TemporaryFailure(Exception):
 class MailTransport(Protocol):
     name: str
 
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: Message) -> None: ...
 
 
 class SMTPTransport:
@@ -45,7 +45,7 @@ class SMTPTransport:
             self.start_tls = False
         self.timeout = timeout
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         import aiosmtplib
 
         try:
@@ -80,7 +80,7 @@ class MailboxTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         # Named after the Message-ID: a re-send after a crash overwrites instead of duplicating.
         mid = str(message["Message-ID"]).strip("<>").split("@")[0] or uuid.uuid4().hex
