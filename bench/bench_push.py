@@ -30,7 +30,10 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +57,31 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _tenohira() -> list[str]:
+    script = Path(sys.executable).with_name("tenohira")
+    return [str(script)] if script.exists() else [shutil.which("tenohira") or "tenohira"]
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes]) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the hub did not start ({url})")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _aware(value: datetime) -> datetime:
@@ -90,6 +118,7 @@ async def run_variant(
     rate: float = RATE,
     combined: bool = True,
     concurrency: int = 16,
+    hub_apart: bool = False,
 ) -> dict[str, Any]:
     import sqlalchemy as sa
     import uvicorn
@@ -109,7 +138,7 @@ async def run_variant(
             "TENOHIRA_EVENT_BUS": "nats" if nats_url else "embedded",
         }
     )
-    for key in ("TENOHIRA_DATABASE_URL", "TENOHIRA_NATS_URL"):
+    for key in ("TENOHIRA_DATABASE_URL", "TENOHIRA_NATS_URL", "TENOHIRA_HUB_URL"):
         os.environ.pop(key, None)
     if database_url:
         os.environ["TENOHIRA_DATABASE_URL"] = database_url
@@ -159,6 +188,22 @@ async def run_variant(
 
     print(f"[{name}] bootstrapping (fresh data dir, 300 residents)…", flush=True)
     await bootstrap_all(settings, no_progress)
+    hub_proc = None
+    if hub_apart:
+        # the production layout: the hub in a process of its own (``tenohira hub serve``), on the
+        # same database; members reach it at TENOHIRA_HUB_URL, it reaches them at their base URLs
+        hub_port = _free_port()
+        hub_proc = subprocess.Popen(
+            [*_tenohira(), "hub", "serve", "--port", str(hub_port)],
+            env={**os.environ},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        os.environ["TENOHIRA_HUB_URL"] = f"http://127.0.0.1:{hub_port}"
+        _wait_http(f"http://127.0.0.1:{hub_port}/certificate.pem", hub_proc)
+        reset_settings()
+        settings = get_settings()
     app = create_app(settings)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -240,6 +285,7 @@ async def run_variant(
     load_before = os.getloadavg()
     # CPU the platform spends (this process: the event loop's thread, and all threads)
     cpu_loop0, cpu_all0 = time.thread_time(), time.process_time()
+    cpu_hub0 = _cpu_seconds(hub_proc.pid) if hub_proc else 0.0
 
     # how late the event loop wakes a 5 ms sleeper: long stalls (one slow piece of work holding
     # the loop) hurt the p99 more than the average load does
@@ -324,6 +370,7 @@ async def run_variant(
     gc.callbacks.remove(on_gc)
     load_after = os.getloadavg()
     cpu_loop, cpu_all = time.thread_time() - cpu_loop0, time.process_time() - cpu_all0
+    cpu_hub = _cpu_seconds(hub_proc.pid) - cpu_hub0 if hub_proc else 0.0
     busy_s = time.perf_counter() - start
     async with db.session() as s:
         emails = await s.scalar(sa.select(sa.func.count()).select_from(OutgoingEmail))
@@ -336,10 +383,16 @@ async def run_variant(
 
     await close_palm_clients()
     await dispose_databases()
+    if hub_proc is not None:
+        os.killpg(hub_proc.pid, signal.SIGTERM)
+        hub_proc.wait(30)
+        os.environ.pop("TENOHIRA_HUB_URL", None)
+        reset_settings()
     values = list(latencies.values())
     result = {
         "municipal_questions": "one combined exchange" if combined else "two separate exchanges",
         "dispatch_concurrency": concurrency,
+        "layout": "hub in a process of its own" if hub_apart else "one process",
         "births": len(sent),
         "offered_rate_per_s": round(offered, 1),
         "publisher_max_lag_ms": round(lag_max * 1000, 1),
@@ -366,6 +419,8 @@ async def run_variant(
         result["cpu_event_loop_ms_per_birth"] = round(per_birth, 1)
         result["cpu_process_ms_per_birth"] = round(cpu_all / len(values) * 1000, 1)
         result["event_loop_busy_share"] = round(cpu_loop / busy_s, 2)
+        if hub_proc is not None:
+            result["cpu_hub_process_ms_per_birth"] = round(cpu_hub / len(values) * 1000, 1)
         result["births_per_s_one_thread_can_carry"] = round(1000 / per_birth, 1) if per_birth else None
     result["loop_lateness_p99_ms"] = round(percentile(lateness, 99), 1)
     result["loop_lateness_max_ms"] = round(max(lateness), 1) if lateness else None
@@ -386,7 +441,9 @@ async def run_variant(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "60")))
-    parser.add_argument("--only", choices=["embedded", "postgres-nats"], default=None)
+    parser.add_argument(
+        "--only", choices=["embedded", "postgres-nats", "postgres-nats-hub-apart"], default=None
+    )
     parser.add_argument("--rate", type=float, default=RATE, help="births per second (default 20)")
     parser.add_argument(
         "--concurrency", type=int, default=16, help="handlers at once in the event bus (1: one at a time)"
@@ -406,22 +463,27 @@ def main(argv: list[str] | None = None) -> None:
             )
         admin = os.environ.get("TENOHIRA_BENCH_DATABASE_URL") or os.environ.get("TENOHIRA_TEST_DATABASE_URL")
         nats_url = os.environ.get("TENOHIRA_BENCH_NATS_URL") or os.environ.get("TENOHIRA_TEST_NATS_URL")
-        if args.only in (None, "postgres-nats"):
+        layouts = [
+            ("postgres_nats", "postgres-nats", False),
+            ("postgres_nats_hub_apart", "postgres-nats-hub-apart", True),
+        ]
+        for key, name, apart in layouts:
+            if args.only not in (None, name):
+                continue
             if not (admin and nats_url):
-                results["postgres_nats"] = (
-                    "skipped: set TENOHIRA_TEST_DATABASE_URL and TENOHIRA_TEST_NATS_URL"
-                )
-                return
+                results[key] = "skipped: set TENOHIRA_TEST_DATABASE_URL and TENOHIRA_TEST_NATS_URL"
+                continue
             url = await _create_pg(admin)
             try:
-                results["postgres_nats"] = await run_variant(
-                    "postgres-nats",
+                results[key] = await run_variant(
+                    name,
                     args.seconds,
                     url,
                     nats_url,
                     args.rate,
                     not args.separate,
                     args.concurrency,
+                    hub_apart=apart,
                 )
             finally:
                 await _drop_pg(admin, url)

@@ -52,7 +52,7 @@ BOOTSTRAP: tuple[str, ...] = (
 # Background work while serving: ``async def run(settings, stop: asyncio.Event) -> None``.
 BACKGROUND: tuple[str, ...] = (
     "tenohira.audit.tasks:run",
-    "tenohira.hub.tasks:run",
+    "tenohira.hub.tasks:run_mounted",
     "tenohira.events.tasks:run",
     "tenohira.notify.tasks:run",
     "tenohira.citydata.tasks:run",

@@ -32,6 +32,16 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     await asyncio.gather(_purge(settings, stop), _deliver_events(settings, stop))
 
 
+async def run_mounted(settings: Settings, stop: asyncio.Event) -> None:
+    """The platform's share of the hub's background work: all of it while the hub is mounted in
+    the platform, none when members reach a hub deployed apart (``TENOHIRA_HUB_URL`` set): that
+    hub's own lifespan delivers its events and purges (two couriers would race to deliver)."""
+    if settings.hub_url:
+        log.info("hub deployed apart: its background work runs there", hub_url=settings.hub_url)
+        return
+    await run(settings, stop)
+
+
 async def _deliver_events(settings: Settings, stop: asyncio.Event) -> None:
     from tenohira.hub.events import courier_for
 
