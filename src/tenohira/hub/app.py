@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,9 +31,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
 
         stop = asyncio.Event()
         task = asyncio.create_task(run(settings, stop)) if background else None
+        gc.freeze()  # as the platform does (tenohira.app): startup objects out of full GC passes
         try:
             yield
         finally:
+            gc.unfreeze()
             stop.set()
             if task is not None:
                 await asyncio.wait_for(task, 5)
