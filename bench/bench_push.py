@@ -468,7 +468,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "60")))
     parser.add_argument(
-        "--only", choices=["embedded", "postgres-nats", "postgres-nats-hub-apart"], default=None
+        "--only",
+        choices=["embedded", "embedded-hub-apart", "postgres-nats", "postgres-nats-hub-apart"],
+        default=None,
     )
     parser.add_argument("--rate", type=float, default=RATE, help="births per second (default 20)")
     parser.add_argument(
@@ -483,10 +485,21 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {"rate_per_s": args.rate, "seconds": args.seconds}
 
     async def go() -> None:
-        if args.only in (None, "embedded"):
-            results["embedded_sqlite"] = await run_variant(
-                "embedded", args.seconds, None, None, args.rate, not args.separate, args.concurrency
-            )
+        for key, name, apart in (
+            ("embedded_sqlite", "embedded", False),
+            ("embedded_sqlite_hub_apart", "embedded-hub-apart", True),
+        ):
+            if args.only in (None, name):
+                results[key] = await run_variant(
+                    name,
+                    args.seconds,
+                    None,
+                    None,
+                    args.rate,
+                    not args.separate,
+                    args.concurrency,
+                    hub_apart=apart,
+                )
         admin = os.environ.get("TENOHIRA_BENCH_DATABASE_URL") or os.environ.get("TENOHIRA_TEST_DATABASE_URL")
         nats_url = os.environ.get("TENOHIRA_BENCH_NATS_URL") or os.environ.get("TENOHIRA_TEST_NATS_URL")
         layouts = [
