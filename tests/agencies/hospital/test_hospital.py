@@ -143,3 +143,31 @@ async def test_no_certificate_before_the_birth_or_for_a_bad_key(hospital_db: Any
         with pytest.raises(Problem) as e:
             await service.issue_birth_certificate(session, settings, later, {"kty": "RSA", "n": "x"}, NOW)
         assert e.value.status == 422
+
+
+def test_the_story_mother_has_delivered_by_the_first_start_whatever_the_day_and_hour() -> None:
+    """The story's mother is due three days before the world's reference date (the first start's
+    day in Japan); her simulated delivery must lie before that day begins, for every reference
+    date — a delivery drawn on the reference day itself failed the story until its hour came."""
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from tenohira.agencies.synthetic import generate_household
+
+    settings = get_settings()
+    jst = ZoneInfo("Asia/Tokyo")
+    start = date(2026, 1, 1)
+    for day in range(0, 3 * 365):
+        reference = start + timedelta(days=day)
+        plan = generate_household(settings.seed, 1, 1, reference)
+        mother = next(p for p in plan.members if p.expecting_due_date is not None)
+        assert mother.expecting_due_date == reference - timedelta(days=3)
+        for record_id in ("B000001", "B000002", "B000003"):
+            record = SimpleNamespace(
+                id=record_id, due_date=mother.expecting_due_date, facility_id=service.FACILITIES[0].id
+            )
+            born = service._delivery(settings, record)["born_at"]  # type: ignore[arg-type]
+            assert born < datetime(reference.year, reference.month, reference.day, tzinfo=jst), (
+                reference,
+                record_id,
+            )

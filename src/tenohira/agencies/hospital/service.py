@@ -239,7 +239,11 @@ async def take_bookings(session: AsyncSession, settings: Settings, progress: Pro
 def _delivery(settings: Settings, record: BirthRecord) -> dict[str, Any]:
     """The simulated delivery of a booked birth: deterministic from the seed and the record."""
     rng = random.Random(f"tenohira-birth:{settings.seed}:{record.id}:{record.due_date.isoformat()}")
-    offset = rng.randint(-10, 3)  # most babies come within the days around the due date
+    # most babies come within the days around the due date: up to ten days early, at most two
+    # late — so the story's mother, due three days before the world's reference date (the day of
+    # the first start), has always delivered by then, whatever hour the first start is at
+    # (``randint(-10, 3)`` drawn and clamped, so that every other draw stays as it was)
+    offset = min(rng.randint(-10, 3), 2)
     day = record.due_date + timedelta(days=offset)
     born = datetime(day.year, day.month, day.day, rng.randint(0, 23), rng.randint(0, 59), tzinfo=JST)
     spec = next(f for f in FACILITIES if f.id == record.facility_id)
