@@ -8,9 +8,10 @@ directly, and the municipality's protection answer is given by replacing the hub
 import base64
 import re
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -134,8 +135,8 @@ async def test_delegation_page_grants_and_revokes_with_csrf(people: dict[str, An
         "/delegations", data={**form, "expires": "2000-01-01", "csrf_token": token_of(page.text)}
     )
     assert r.status_code == 422 and soon
-    ok = {**form, "expires": (datetime.now(UTC).date().replace(year=datetime.now(UTC).year + 1)).isoformat()}
-    ok["expires"] = datetime.now(UTC).date().isoformat()
+    # a month ahead in Japan's calendar (the form's): UTC's date is yesterday there until 09:00
+    ok = {**form, "expires": (datetime.now(ZoneInfo("Asia/Tokyo")).date() + timedelta(days=30)).isoformat()}
     r = await http.post("/delegations", data={**ok, "csrf_token": token_of(page.text)})
     assert r.status_code == 303, r.text
     page = await http.get("/delegations?done=granted")
