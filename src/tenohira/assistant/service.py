@@ -22,7 +22,6 @@ import secrets
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import structlog
@@ -32,6 +31,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tenohira.assistant.dialogue import texts as t
 from tenohira.assistant.dialogue.engine import Dialogue, Prepared, Reply
 from tenohira.assistant.models import Conversation, Message
+from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.identity import Principal
@@ -40,7 +40,6 @@ from tenohira.rules import Household
 from tenohira.vault import open_vault
 
 log = structlog.get_logger("tenohira.assistant")
-JST = ZoneInfo("Asia/Tokyo")
 LANGUAGES = ("ja", "en", "easy_ja")
 REFUSED_PLACEHOLDER = "[refused: {}]"
 
@@ -53,11 +52,6 @@ def not_found() -> Problem:
         title="No such conversation",
         title_ja="会話が見つかりません",
     )
-
-
-def today_jst() -> date:
-    """Today in Japan (relative dates, deadlines and amounts are worked out on it)."""
-    return datetime.now(JST).date()
 
 
 # --- who the resident is -----------------------------------------------------------------------

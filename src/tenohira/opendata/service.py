@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenohira.core.clock import today_jst
 from tenohira.core.config import Settings
 from tenohira.core.progress import ProgressFn, no_progress
 from tenohira.opendata.datasets import DATASETS, BuildContext, DatasetSpec
@@ -122,7 +123,7 @@ async def publish(
     source may call the hub, which logs the exchange in the same database, and an open write
     transaction here would block it (SQLite has one writer).
     """
-    ref = reference_date or date.today()
+    ref = reference_date or today_jst()
     now = datetime.now(UTC)
     specs: list[DatasetSpec] = [s for s in DATASETS if not only or s.name in only]
     ctx = BuildContext(statistics, facilities, ref, threshold)

@@ -27,13 +27,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.audit import append_event
+from tenohira.core.clock import JST
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.crashpoints import crash_point
 from tenohira.core.problems import FieldError, Problem
@@ -47,7 +47,6 @@ from tenohira.palm.push.service import close_for_filing
 from tenohira.palm.validation import field_errors
 from tenohira.procedures import Procedure, UnknownProcedure, deadline_for, load_catalogue
 
-JST = ZoneInfo("Asia/Tokyo")
 log = structlog.get_logger("tenohira.palm.applications")
 
 DRAFT, PREFILLED, CONFIRMED, SIGNED = "draft", "prefilled", "confirmed", "signed"

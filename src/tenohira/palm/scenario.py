@@ -34,11 +34,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
-JST = ZoneInfo("Asia/Tokyo")
+from tenohira.core.clock import JST
+
 DEMO_MOTHER = "R0000002"  # household 1 of the demo world: due three days before the reference date
 PIN, PASSWORD = "1234", "TENOHIRA26"
 CHILD_NAME, CHILD_KANA = "陽葵", "ひまり"

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from tenohira.core.clock import today_jst
 from tenohira.core.problems import FieldError, Problem
 from tenohira.rules.household import Household
 from tenohira.rules.params import BENEFIT_IDS, Version, load_parameters
@@ -44,7 +45,7 @@ def explain_household(
                 for b in unknown
             ],
         )
-    return explain(household, on or date.today(), benefit).as_json()
+    return explain(household, on or today_jst(), benefit).as_json()
 
 
 def _dump(v: Version | None) -> dict[str, Any] | None:
@@ -54,7 +55,7 @@ def _dump(v: Version | None) -> dict[str, Any] | None:
 @router.get("/parameters")
 def parameters(on: Annotated[date | None, Query(alias="date")] = None) -> dict[str, Any]:
     """The parameter version of each benefit in force on the date, with its source and what is unconfirmed."""
-    day = on or date.today()
+    day = on or today_jst()
     out: dict[str, Any] = {}
     for benefit_id, p in load_parameters().items():
         v = p.at(day)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from tenohira.core.clock import today_jst
 from tenohira.core.progress import ProgressFn, no_progress, rich_progress
 from tenohira.rules.household import Household
 from tenohira.rules.population import ScreenReport, compare, screen, synthetic_population
@@ -79,7 +80,7 @@ def explain_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Decide every benefit for one household on a date, with reasons and legal basis."""
-    day = _date(on) if on else date.today()
+    day = _date(on) if on else today_jst()
     try:
         doc = Household.model_validate_json(household.read_text(encoding="utf-8"))
     except ValidationError as exc:
@@ -154,7 +155,7 @@ def screen_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Screen a whole population at once: eligible households and totals per benefit."""
-    day = _date(on) if on else date.today()
+    day = _date(on) if on else today_jst()
     if (synthetic is None) == (municipality is None):
         raise typer.BadParameter("give exactly one of --synthetic N or --municipality CODE")
     if synthetic is not None:

@@ -14,11 +14,11 @@ import hashlib
 import json
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tenohira.core.clock import JST
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.identity import CardLocked, CardSimulator, InvalidSecretFormat, Principal, WrongSecret
@@ -29,7 +29,6 @@ from tenohira.web.platform_api import SESSION_COOKIE, ApiError, PlatformApi
 from tenohira.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
-JST = ZoneInfo("Asia/Tokyo")
 URGENT_DAYS = 7
 MAX_TEXT = 1000
 

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from tenohira.core.clock import JST
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.web.i18n import (
@@ -60,7 +61,6 @@ def agency_label(agency: object, lang: Language) -> str:
 def format_datetime(value: object, lang: Language) -> str:
     """A timestamp for screens, in Japan time: the date as :func:`format_date` plus hours:minutes."""
     from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
 
     if value is None:
         return ""
@@ -70,7 +70,7 @@ def format_datetime(value: object, lang: Language) -> str:
         return str(value)
     if moment.tzinfo is None:  # SQLite hands back naive timestamps; they are stored in UTC
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(ZoneInfo("Asia/Tokyo"))
+    moment = moment.astimezone(JST)
     return f"{format_date(moment.date(), lang)} {moment:%H:%M}"
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tenohira.core.clock import JST
 from tenohira.core.config import get_settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
@@ -28,7 +28,6 @@ from tenohira.web.security import csrf_token
 from tenohira.web.supporters_text import text
 
 router = APIRouter(include_in_schema=False)
-JST = ZoneInfo("Asia/Tokyo")
 CONSOLE_COOKIE = "tenohira_console"
 ResidentPage = Annotated[Actor | None, Depends(audience("resident", page=True))]
 SupporterPage = Annotated[Actor | None, Depends(audience("supporter", page=True))]

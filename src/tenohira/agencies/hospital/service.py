@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
@@ -30,6 +29,7 @@ from tenohira.agencies.hospital.models import (
     name_birth_index,
 )
 from tenohira.agencies.synthetic import iter_world, load_world
+from tenohira.core.clock import JST
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.progress import ProgressFn
@@ -45,7 +45,6 @@ from tenohira.credentials import (
 )
 from tenohira.vault import DataShredded, open_vault, seal_legacy
 
-JST = ZoneInfo("Asia/Tokyo")
 # A paper 出生証明書 does not expire; the credential does, so that a lost one stops working.
 # One year covers the 14-day deadline, filings from abroad (3 months) and late filings.
 CERTIFICATE_LIFETIME = timedelta(days=365)

@@ -20,7 +20,6 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from fastapi import APIRouter, Depends
@@ -42,6 +41,7 @@ from tenohira.agencies.membership import (
     stored_answer,
     verify_filing,
 )
+from tenohira.core.clock import JST
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
@@ -50,7 +50,6 @@ from tenohira.identity import TrustStore
 from tenohira.rules import Household, Member, explain
 
 MEMBER_ID = "insurer"
-JST = ZoneInfo("Asia/Tokyo")
 log = structlog.get_logger("tenohira.insurer.intake")
 HANDLED = frozenset(
     {

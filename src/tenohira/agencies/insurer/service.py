@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,12 +22,11 @@ from tenohira.agencies.insurer.models import (
     name_birth_index,
 )
 from tenohira.agencies.synthetic import HouseholdPlan, Person, iter_world, load_world
+from tenohira.core.clock import JST
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.progress import ProgressFn
 from tenohira.vault import open_vault
-
-JST = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from fastapi import APIRouter, Depends
@@ -46,6 +45,7 @@ from tenohira.agencies.municipality import repository, service
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
 from tenohira.agencies.municipality.relay import announce_birth
 from tenohira.agencies.municipality.repository import ResidentRecord
+from tenohira.core.clock import JST
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import FieldError, Problem
@@ -54,7 +54,6 @@ from tenohira.identity import TrustStore
 from tenohira.rules import Explanation, Household, Member, explain
 
 MEMBER_ID = "municipality"
-JST = ZoneInfo("Asia/Tokyo")
 log = structlog.get_logger("tenohira.municipality.intake")
 
 # procedure id -> benefit decided by the rules (the catalogue's decision.benefit)

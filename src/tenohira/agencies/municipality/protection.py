@@ -11,7 +11,6 @@ force. The answer is a yes/no and nothing else (not the kind, not who asked for 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
@@ -21,11 +20,11 @@ from tenohira.agencies.membership import LazyHubProvider
 from tenohira.agencies.municipality import service
 from tenohira.agencies.municipality.protection_models import ProtectionMeasure
 from tenohira.audit import append_event
+from tenohira.core.clock import JST
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.hub import HubRequest
 
-JST = ZoneInfo("Asia/Tokyo")
 KINDS = ("dv", "stalking", "abuse", "other")  # 支援措置の対象: DV・ストーカー・児童虐待等
 
 

@@ -18,7 +18,6 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
@@ -29,13 +28,13 @@ from tenohira.agencies.municipality import repository, service
 from tenohira.agencies.municipality.intake import household_for_rules
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
 from tenohira.audit import append_event
+from tenohira.core.clock import JST
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import FieldError, Problem
 from tenohira.hub import HubRequest
 from tenohira.rules import explain
 
-JST = ZoneInfo("Asia/Tokyo")
 # 標準処理期間 (行政手続法 第6条): days within which staff should decide. The city's own
 # figures are not confirmed here (check); 30 days is the common figure for benefits.
 STANDARD_DAYS: dict[str, int] = {"premature_infant_care": 14}

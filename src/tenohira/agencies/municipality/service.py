@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,11 +28,11 @@ from tenohira.agencies.municipality.bootstrap import REGISTERED_SEQ_BASE
 from tenohira.agencies.municipality.names import check_given_name, check_reading
 from tenohira.agencies.municipality.repository import ResidentRecord
 from tenohira.agencies.synthetic import individual_number_for, resident_id
+from tenohira.core.clock import JST
 from tenohira.core.config import Settings
 from tenohira.core.problems import FieldError, Problem
 from tenohira.credentials import BIRTH_CERTIFICATE_VCT, VerifiedCredential, load_trust_list, verify
 
-JST = ZoneInfo("Asia/Tokyo")
 BIRTH_NOTIFICATION_DAYS = 14  # 戸籍法 49: within 14 days, the day of birth counting as day 1 (戸籍法 43)
 PRESENTATION_NONCE_TTL = 600
 REQUIRED_BIRTH_CLAIMS = ("sex", "birth_datetime", "birth_place", "certifier", "mother_name")

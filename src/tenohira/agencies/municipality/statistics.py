@@ -20,6 +20,7 @@ from tenohira.agencies.membership import LazyHubProvider
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
 from tenohira.agencies.municipality.repository import ResidentRecord, page
 from tenohira.agencies.municipality.screening import population_from_residents
+from tenohira.core.clock import today_jst
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
@@ -168,6 +169,6 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     ) -> dict[str, Any]:
         """A table of counts (no person-level data)."""
         async with get_database(settings).session() as session:
-            return await count_table(session, settings, query.table, query.date or dt.date.today())
+            return await count_table(session, settings, query.table, query.date or today_jst())
 
     return router

@@ -19,9 +19,9 @@ from tenohira.agencies.synthetic.world import (
     load_world,
     resident_id,
     save_world,
-    today_jst,
     world_path,
 )
+from tenohira.core.clock import today_jst
 
 __all__ = [
     "DISTRICTS",

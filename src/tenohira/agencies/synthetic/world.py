@@ -16,10 +16,9 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from tenohira.agencies.synthetic.names import (
     DISTRICTS,
@@ -30,9 +29,9 @@ from tenohira.agencies.synthetic.names import (
     era_of,
     to_katakana,
 )
+from tenohira.core.clock import today_jst
 from tenohira.core.identifiers import individual_number_check_digit
 
-JST = ZoneInfo("Asia/Tokyo")
 Sex = Literal["male", "female"]
 Insurance = Literal["employee", "nhi"]
 
@@ -341,11 +340,6 @@ class WorldState:
 def world_path(data_dir: Path) -> Path:
     """Where the world state lives."""
     return data_dir / "demo-world.json"
-
-
-def today_jst() -> date:
-    """Today in Japan (the world's reference date on first start)."""
-    return datetime.now(JST).date()
 
 
 def load_world(data_dir: Path, seed: int, reference: date | None = None) -> WorldState:

@@ -21,6 +21,7 @@ from tenohira.assistant.nlu.lexicon import find_procedure
 from tenohira.assistant.nlu.llm import LanguageModel, Proposal, check_slots
 from tenohira.assistant.nlu.names import find_name
 from tenohira.assistant.nlu.text import Language, detect_language, normalize, with_digits
+from tenohira.core.clock import today_jst
 
 LIFE_EVENT_INTENTS = ("birth", "move", "death", "company_founding")
 GENERAL_INTENTS = ("status", "human_help", "affirm", "deny", "other")
@@ -214,7 +215,7 @@ def understand(
     llm: LanguageModel | None = None,
 ) -> Understanding:
     """Understand one utterance. ``today`` anchors relative dates (default: today)."""
-    today = today or date.today()
+    today = today or today_jst()
     raw = text[:MAX_LENGTH]
     norm = normalize(raw)
     language = detect_language(norm)

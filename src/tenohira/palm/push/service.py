@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenohira.core.clock import JST
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.crashpoints import crash_point
 from tenohira.hub import HubClient, HubResponseError
@@ -45,7 +45,6 @@ from tenohira.rules import Explanation, Household, Member, explain
 
 log = structlog.get_logger("tenohira.palm.push")
 
-JST = ZoneInfo("Asia/Tokyo")
 PURPOSE = "eligibility-check"
 TEMPLATE = "push_notices"
 add_template_dir(Path(__file__).parent / "templates")
