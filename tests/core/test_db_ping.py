@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 import sqlalchemy as sa
 
 from tenohira.core import db as dbmod
 
-PG_ENV = "TENOHIRA_TEST_DATABASE_URL"
-
 
 @pytest.fixture
-def pg_url() -> str:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"PostgreSQL case skipped: set {PG_ENV} (CI sets it) to run it")
-    return url
+def pg_url(database_url: str) -> str:
+    """The shared fresh database, PostgreSQL only (SQLite has no pool to ping)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only: the idle ping applies to PostgreSQL pools")
+    return database_url
 
 
 async def _pid(database: dbmod.Database) -> int:
