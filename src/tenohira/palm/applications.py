@@ -33,7 +33,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.audit import append_event
-from tenohira.core.clock import JST
+from tenohira.core.clock import today_jst
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.crashpoints import crash_point
 from tenohira.core.problems import FieldError, Problem
@@ -184,7 +184,7 @@ async def history_of(session: AsyncSession, app: Application) -> list[HistoryEnt
 
 def missing_fields(app: Application, today: date | None = None) -> list[FieldError]:
     """What still has to be entered (or corrected) before the application can be confirmed."""
-    today = today or datetime.now(JST).date()
+    today = today or today_jst()
     return field_errors(procedure_of(app.procedure_id), app.fields, today)
 
 
@@ -311,7 +311,7 @@ def _flag_late(procedure: Procedure, app: Application) -> None:
             deadline = deadline_for(procedure, date.fromisoformat(str(birth)))
         except ValueError:
             deadline = None
-        if deadline is not None and datetime.now(JST).date() > deadline:
+        if deadline is not None and today_jst() > deadline:
             flags.append("late")
     app.flags = flags
 

@@ -31,13 +31,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tenohira.core.clock import JST
+from tenohira.core.clock import today_jst
 
 DEMO_MOTHER = "R0000002"  # household 1 of the demo world: due three days before the reference date
 PIN, PASSWORD = "1234", "TENOHIRA26"
@@ -428,7 +428,7 @@ def run_story(
                 "bundle",
             )
             if bundle["state"] == "incomplete":
-                today = datetime.now(JST).date()
+                today = today_jst()
                 answers: dict[str, Any] = {}
                 for a in bundle["applications"]:
                     missing = {m["field"] for m in a["missing"]}

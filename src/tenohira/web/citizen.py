@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tenohira.core.clock import JST
+from tenohira.core.clock import today_jst
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.identity import CardLocked, CardSimulator, InvalidSecretFormat, Principal, WrongSecret
@@ -267,7 +267,7 @@ async def home(request: Request) -> Response:
                 }
             except ApiError:
                 filed = set()
-    today = datetime.now(JST).date()
+    today = today_jst()
     items = [_notice_view(n, lang, today) for n in notices]
     for item in items:
         if item["procedure"] in filed:  # already filed: shown, but not offered again

@@ -22,7 +22,7 @@ from tenohira.agencies.insurer.models import (
     name_birth_index,
 )
 from tenohira.agencies.synthetic import HouseholdPlan, Person, iter_world, load_world
-from tenohira.core.clock import JST
+from tenohira.core.clock import today_jst
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.progress import ProgressFn
@@ -354,7 +354,7 @@ async def add_dependant(
 ) -> tuple[InsuredPerson, dict[str, Any]]:
     """Cover ``new`` under ``insured``: a dependant in the employees' scheme, or a new NHI member
     of the household in NHI. Returns the record and the notice facts (deadline, lateness)."""
-    today = today or datetime.now(JST).date()
+    today = today or today_jst()
     if insured.role != "insured":
         raise Problem(
             status=409,
@@ -491,7 +491,7 @@ async def claim_lump_sum(
     Paid to (or for) the insured: the mother herself, or the insured she is a dependant of
     (家族出産育児一時金); in NHI the household head.
     """
-    today = today or datetime.now(JST).date()
+    today = today or today_jst()
     if data.babies < 1 or data.babies > 5:
         raise _invalid("babies", "Number of babies must be 1 to 5", "出生児数は1〜5で入力してください")
     if data.gestational_weeks * 7 < MIN_PREGNANCY_DAYS:

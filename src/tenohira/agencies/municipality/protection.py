@@ -20,7 +20,7 @@ from tenohira.agencies.membership import LazyHubProvider
 from tenohira.agencies.municipality import service
 from tenohira.agencies.municipality.protection_models import ProtectionMeasure
 from tenohira.audit import append_event
-from tenohira.core.clock import JST
+from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.hub import HubRequest
@@ -78,7 +78,7 @@ async def lift_measures(session: AsyncSession, resident_id: str, *, now: datetim
 
 async def is_protected(session: AsyncSession, resident_id: str, *, on: date | None = None) -> bool:
     """Whether a measure is in force for ``resident_id`` on ``on`` (today in Japan by default)."""
-    on = on or datetime.now(JST).date()
+    on = on or today_jst()
     found = await session.scalar(
         sa.select(ProtectionMeasure.id)
         .where(

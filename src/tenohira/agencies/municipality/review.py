@@ -28,7 +28,7 @@ from tenohira.agencies.municipality import repository, service
 from tenohira.agencies.municipality.intake import household_for_rules
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
 from tenohira.audit import append_event
-from tenohira.core.clock import JST
+from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import FieldError, Problem
@@ -105,7 +105,7 @@ async def case(
     members = await repository.household_members(
         session, resident.household_id, city=settings.municipality_name_ja
     )
-    today = datetime.now(JST).date()
+    today = today_jst()
     explanation = explain(household_for_rules(settings, members), today)
     return {
         **_item(row, caller),

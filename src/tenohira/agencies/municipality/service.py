@@ -28,7 +28,7 @@ from tenohira.agencies.municipality.bootstrap import REGISTERED_SEQ_BASE
 from tenohira.agencies.municipality.names import check_given_name, check_reading
 from tenohira.agencies.municipality.repository import ResidentRecord
 from tenohira.agencies.synthetic import individual_number_for, resident_id
-from tenohira.core.clock import JST
+from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import Settings
 from tenohira.core.problems import FieldError, Problem
 from tenohira.credentials import BIRTH_CERTIFICATE_VCT, VerifiedCredential, load_trust_list, verify
@@ -153,7 +153,7 @@ async def resident_tax_status(
 
 def _fiscal_year(asked: int | None) -> int:
     """The fiscal year asked for (default: the current one); any other than the current is refused."""
-    today = datetime.now(JST).date()
+    today = today_jst()
     current_fy = today.year if today.month >= 6 else today.year - 1  # 住民税の年度 starts in June
     fy = asked or current_fy
     if fy != current_fy:

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.core.clock import JST
+from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.crashpoints import crash_point
 from tenohira.hub import HubClient, HubResponseError
@@ -269,8 +269,8 @@ async def notices_for_event(
     settings = settings or get_settings()
     life_event, done = LIFE_EVENTS[topic]
     facts = await fetch_facts(client or palm_client(settings), code)
-    event_date = date.fromisoformat(str(payload.get("birth_date") or datetime.now(JST).date().isoformat()))
-    on = max(event_date, datetime.now(JST).date())
+    event_date = date.fromisoformat(str(payload.get("birth_date") or today_jst().isoformat()))
+    on = max(event_date, today_jst())
     household = build_household(facts, str(payload.get("municipality") or settings.municipality_code))
     explanation = explain(household, on)
     proposals = propose(explanation, household, event_date, life_event, done)
