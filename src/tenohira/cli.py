@@ -122,7 +122,7 @@ def run(
         "\n".join(
             [
                 "",
-                "tenohira is running (embedded: data in " + str(settings.data_dir.resolve()) + ")",
+                "tenohira is running (embedded: data in " + str(settings.resolved_data_dir) + ")",
                 f"  citizen app      {base}/",
                 "                   demo card R0000002 (the birth story's mother): PIN 1234 / TENOHIRA26",
                 f"  staff console    {base}/staff",

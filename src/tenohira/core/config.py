@@ -75,7 +75,13 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return _embedded_url(self.data_dir, os.getcwd())
+        return f"sqlite+aiosqlite:///{self.resolved_data_dir / 'tenohira.db'}"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """The data directory as an absolute, resolved path (remembered: the database URL and the
+        vault ask on every request, and resolving walks the filesystem)."""
+        return _resolved(self.data_dir, os.getcwd())
 
     @property
     def is_sqlite(self) -> bool:
@@ -98,6 +104,5 @@ def reset_settings() -> None:
 
 
 @lru_cache(maxsize=64)
-def _embedded_url(data_dir: Path, cwd: str) -> str:
-    """The embedded database's URL (remembered: every request asks, and resolving walks the path)."""
-    return f"sqlite+aiosqlite:///{(Path(cwd) / data_dir / 'tenohira.db').resolve()}"
+def _resolved(path: Path, cwd: str) -> Path:
+    return (Path(cwd) / path).resolve()

@@ -526,26 +526,13 @@ _MAX_OPEN_VAULTS = 4
 _open_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
-_keys_by_settings: dict[int, tuple[Settings, tuple[str, str, str, int]]] = {}
-
-
 def _cache_key(settings: Settings) -> tuple[str, str, str, int]:
-    # every sealed field asks for the vault: resolving the data directory (a filesystem walk)
-    # each time cost a few per cent of a birth's CPU, so the key is remembered per settings
-    # object (held, so that its id cannot be reused while remembered)
-    known = _keys_by_settings.get(id(settings))
-    if known is not None and known[0] is settings:
-        return known[1]
-    key = (
-        str(settings.data_dir.resolve()),
+    return (
+        str(settings.resolved_data_dir),
         settings.resolved_database_url,
         settings.vault_sites,
         settings.vault_threshold,
     )
-    if len(_keys_by_settings) >= 64:
-        _keys_by_settings.clear()
-    _keys_by_settings[id(settings)] = (settings, key)
-    return key
 
 
 async def bootstrap_vault(settings: Settings, progress: ProgressFn = no_progress) -> None:
@@ -689,7 +676,6 @@ def close_vaults() -> None:
         for site in vault.sites:
             site.close()
     _vaults.clear()
-    _keys_by_settings.clear()
 
 
 @dataclass
