@@ -464,14 +464,19 @@ async def run_variant(
     return result
 
 
+# (result key, --only name, hub in a process of its own, PostgreSQL + NATS)
+LAYOUTS = (
+    ("embedded_sqlite", "embedded", False, False),
+    ("embedded_sqlite_hub_apart", "embedded-hub-apart", True, False),
+    ("postgres_nats", "postgres-nats", False, True),
+    ("postgres_nats_hub_apart", "postgres-nats-hub-apart", True, True),
+)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "60")))
-    parser.add_argument(
-        "--only",
-        choices=["embedded", "embedded-hub-apart", "postgres-nats", "postgres-nats-hub-apart"],
-        default=None,
-    )
+    parser.add_argument("--only", choices=[name for _, name, _, _ in LAYOUTS], default=None)
     parser.add_argument("--rate", type=float, default=RATE, help="births per second (default 20)")
     parser.add_argument(
         "--concurrency", type=int, default=16, help="handlers at once in the event bus (1: one at a time)"
@@ -483,49 +488,31 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv if argv is not None else [])
     results: dict[str, Any] = {"rate_per_s": args.rate, "seconds": args.seconds}
+    admin = os.environ.get("TENOHIRA_BENCH_DATABASE_URL") or os.environ.get("TENOHIRA_TEST_DATABASE_URL")
+    nats_url = os.environ.get("TENOHIRA_BENCH_NATS_URL") or os.environ.get("TENOHIRA_TEST_NATS_URL")
 
     async def go() -> None:
-        for key, name, apart in (
-            ("embedded_sqlite", "embedded", False),
-            ("embedded_sqlite_hub_apart", "embedded-hub-apart", True),
-        ):
-            if args.only in (None, name):
-                results[key] = await run_variant(
-                    name,
-                    args.seconds,
-                    None,
-                    None,
-                    args.rate,
-                    not args.separate,
-                    args.concurrency,
-                    hub_apart=apart,
-                )
-        admin = os.environ.get("TENOHIRA_BENCH_DATABASE_URL") or os.environ.get("TENOHIRA_TEST_DATABASE_URL")
-        nats_url = os.environ.get("TENOHIRA_BENCH_NATS_URL") or os.environ.get("TENOHIRA_TEST_NATS_URL")
-        layouts = [
-            ("postgres_nats", "postgres-nats", False),
-            ("postgres_nats_hub_apart", "postgres-nats-hub-apart", True),
-        ]
-        for key, name, apart in layouts:
+        for key, name, apart, postgres in LAYOUTS:
             if args.only not in (None, name):
                 continue
-            if not (admin and nats_url):
+            if postgres and not (admin and nats_url):
                 results[key] = "skipped: set TENOHIRA_TEST_DATABASE_URL and TENOHIRA_TEST_NATS_URL"
                 continue
-            url = await _create_pg(admin)
+            url = await _create_pg(admin) if postgres and admin else None
             try:
                 results[key] = await run_variant(
                     name,
                     args.seconds,
                     url,
-                    nats_url,
+                    nats_url if postgres else None,
                     args.rate,
                     not args.separate,
                     args.concurrency,
                     hub_apart=apart,
                 )
             finally:
-                await _drop_pg(admin, url)
+                if url and admin:
+                    await _drop_pg(admin, url)
 
     try:
         import uvloop
