@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
 import random
 import shutil
@@ -77,6 +78,12 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"the hub did not start ({url})")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -204,6 +211,7 @@ async def run_variant(
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        atexit.register(_stop, hub_proc)  # also when the run fails half-way
         os.environ["TENOHIRA_HUB_URL"] = f"http://127.0.0.1:{hub_port}"
         _wait_http(f"http://127.0.0.1:{hub_port}/certificate.pem", hub_proc)
         reset_settings()
@@ -407,8 +415,7 @@ async def run_variant(
     await close_palm_clients()
     await dispose_databases()
     if hub_proc is not None:
-        os.killpg(hub_proc.pid, signal.SIGTERM)
-        hub_proc.wait(30)
+        _stop(hub_proc)
         os.environ.pop("TENOHIRA_HUB_URL", None)
         reset_settings()
     values = list(latencies.values())
