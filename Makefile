@@ -6,19 +6,19 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck contracts pytest bench screenshots clean migration
+.PHONY: run test lint typecheck contracts pytest bench screenshots clean migration constraints
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11+)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e .
 	@touch $@
 
-$(DEVSTAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(DEVSTAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP) $@
 
 ## run: install, migrate, seed the demo municipality on first start, serve on 127.0.0.1:8000
@@ -52,6 +52,14 @@ screenshots: $(DEVSTAMP)
 ## migration: new Alembic revision for one module, e.g. make migration M=audit MSG="add leaves"
 migration: $(DEVSTAMP)
 	$(BIN)/alembic -c src/tenohira/migrations/alembic.ini revision -m "$(MSG)" --head=$(M)@head
+
+## constraints: re-resolve the dependencies in a scratch venv and rewrite constraints.txt (the pinned versions)
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '1,3p' constraints.txt; .venv-constraints/bin/python -m pip freeze --exclude-editable | grep -v '^#'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt && rm -rf .venv-constraints
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
