@@ -186,3 +186,68 @@ def screen_command(
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         print_screen(report, Console())
+
+
+@app.command("screen-national")
+def screen_national_command(
+    residents: Annotated[
+        int, typer.Option("--residents", help="synthetic residents in the nation")
+    ] = 10_000_000,
+    municipalities: Annotated[
+        int, typer.Option("--municipalities", help="partitions, one per municipality")
+    ] = 1_741,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="'local' for a Dask LocalCluster on this machine, or a scheduler address (tcp://host:8786); "
+            "without it, every partition runs in this process",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="worker processes of a local cluster")
+    ] = None,
+    on: Annotated[str, typer.Option("--date", help="date of the screening, YYYY-MM-DD")] = "",
+    seed: Annotated[int, typer.Option(help="seed of the synthetic nation")] = 20261126,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Screen a synthetic nation partitioned by municipality, in one process or on Dask."""
+    from tenohira.rules.national import national_partitions, screen_on_dask, screen_single_process
+
+    day = _date(on) if on else today_jst()
+    try:
+        partitions = national_partitions(residents, municipalities=municipalities, seed=seed)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    with _progress(as_json) as progress:
+        if dask is None:
+            report = screen_single_process(partitions, day, progress=progress)
+        else:
+            try:
+                report = screen_on_dask(partitions, day, scheduler=dask, workers=workers, progress=progress)
+            except (RuntimeError, OSError) as exc:  # no Dask installed, or no scheduler at that address
+                typer.echo(f"cannot screen on Dask: {exc}", err=True)
+                raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    table = Table(
+        title=f"{report.engine}: {report.residents:,} residents, {report.households:,} households, "
+        f"{report.partitions:,} municipalities"
+    )
+    for col in ("benefit", "eligible households", "total"):
+        table.add_column(col, justify="right" if col != "benefit" else "left")
+    for b, r in report.benefits.items():
+        total = (
+            f"{r.get('members_covered', 0):,} covered"
+            if r["total"] is None
+            else f"{r['total']:,}円" + ("/月" if r["kind"] == "monthly" else "")
+        )
+        table.add_row(b, f"{r['eligible_households']:,}", total)
+    console.print(table)
+    console.print(
+        f"{report.seconds:.2f} s; largest partition's columns {report.column_bytes_max / 2**20:.1f} MiB, "
+        f"median {report.column_bytes_median / 2**20:.2f} MiB; worker peak RSS "
+        f"{report.worker_peak_rss_max / 2**20:.0f} MiB"
+    )
