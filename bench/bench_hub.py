@@ -356,6 +356,80 @@ def _measure(mode: str, db_url: str | None) -> dict[str, Any]:
     }
 
 
+FLOOR_ROUNDS = int(os.environ.get("BENCH_HUB_FLOOR_ROUNDS", "2000"))
+GROUP = 64  # rows a group commit writes at this load (the hub's batching, hub/runtime.py)
+
+
+def _floor(db_url: str | None) -> dict[str, Any]:
+    """The physical floor of one exchange's server side, in CPU ms, measured in this process.
+
+    What the servers must do per exchange whatever the framework (embedded: hub and provider in one
+    process): 3 ECDSA P-256 signatures (hub → provider, provider's answer, hub's answer) and 3
+    verifications (the member's request, the hub's forward at the provider, the provider's answer at
+    the hub) — with the client's 1 signature and 2 verifications, the nine of an exchange —,
+    4 Content-Digests (SHA-256 of each body in and out) and the signature bases' hashing, plus its
+    share of two group commits (exchange log and access history, ``GROUP`` rows a commit).
+    """
+    import hashlib
+    import sqlite3
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tenohira.hub.signatures import ecdsa_sign, ecdsa_verify
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key()
+    body = json.dumps(BODY, ensure_ascii=False).encode()
+    base = b'"@method": POST\n"@target-uri": http://127.0.0.1/hub/x\n"content-digest": sha-256=:x:\n' * 3
+    signature = ecdsa_sign(key, base)
+    c0 = time.process_time()
+    for _ in range(FLOOR_ROUNDS):
+        for _ in range(3):
+            ecdsa_sign(key, base)
+            ecdsa_verify(public, signature, base)
+        for _ in range(4):
+            hashlib.sha256(body).digest()
+    crypto_ms = (time.process_time() - c0) / FLOOR_ROUNDS * 1000
+
+    rows = [(os.urandom(32), os.urandom(64)) for _ in range(GROUP)]
+    commits = max(FLOOR_ROUNDS // GROUP, 10)
+    if db_url and db_url.startswith("postgresql"):
+        import asyncpg
+
+        async def pg() -> float:
+            conn = await asyncpg.connect(db_url.replace("+asyncpg", ""))
+            try:
+                await conn.execute("CREATE TEMP TABLE floor_rows (a bytea, b bytea)")
+                c = time.process_time()
+                for _ in range(commits * 2):
+                    async with conn.transaction():
+                        await conn.executemany("INSERT INTO floor_rows VALUES ($1, $2)", rows)
+                return time.process_time() - c
+            finally:
+                await conn.close()
+
+        commit_cpu = asyncio.run(pg())
+    else:
+        path = Path(tempfile.mkdtemp(prefix="bench-floor-")) / "floor.db"
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("CREATE TABLE floor_rows (a BLOB, b BLOB)")
+        c = time.process_time()
+        for _ in range(commits * 2):
+            with conn:
+                conn.executemany("INSERT INTO floor_rows VALUES (?, ?)", rows)
+        commit_cpu = time.process_time() - c
+        conn.close()
+    commits_ms = commit_cpu / (commits * GROUP) * 1000  # two commits' rows per exchange, one row each
+    return {
+        "crypto_and_digests_ms": round(crypto_ms, 3),
+        "group_commits_ms": round(commits_ms, 3),
+        "total_ms": round(crypto_ms + commits_ms, 3),
+        "rounds": FLOOR_ROUNDS,
+    }
+
+
 def main() -> None:
     db_url = os.environ.get("BENCH_HUB_DATABASE_URL")
     modes = os.environ.get("BENCH_HUB_MODES", "embedded,deployed").split(",")
@@ -365,8 +439,17 @@ def main() -> None:
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
         "goal": {"exchanges_per_second": 1000, "ratio": 0.5},
     }
+    # the floor first and last: the machine is shared, the lower of the two is the floor
+    floors = [_floor(db_url)]
     for mode in modes:
         results[mode] = _measure(mode, db_url)
+    floors.append(_floor(db_url))
+    floor = min(floors, key=lambda f: f["total_ms"])
+    results["floor_server_cpu_ms_per_exchange"] = floor
+    for mode in modes:
+        cpu = results[mode]["throughput"]["hub"]["server_cpu_ms_per_request"]
+        results[mode]["server_cpu_multiple_of_floor"] = round(cpu / floor["total_ms"], 2)
+    results["goal"]["server_cpu_multiple_of_floor"] = 3
     results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     write("hub", results)
     failed = {
