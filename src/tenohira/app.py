@@ -17,6 +17,7 @@ from tenohira import __version__
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.db import current_revisions, dispose_databases, get_database, head_revisions
 from tenohira.core.health import register_readiness_check, run_readiness_checks
+from tenohira.core.limits import KIB, MIB, BodyLimits, BodyRule
 from tenohira.core.problems import install_problem_handlers
 from tenohira.platform import BACKGROUND, ROUTERS, SUBAPPS, resolve
 from tenohira.web.security import SecurityHeadersMiddleware
@@ -57,6 +58,27 @@ def health_router() -> APIRouter:
         )
 
     return router
+
+
+W = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+BODY_LIMITS: tuple[BodyRule, ...] = (
+    # first match wins; anything not listed takes ``Settings.body_default_max_bytes`` (64 KiB).
+    # docs/security.md shows this table: keep the two in step.
+    BodyRule(r"/api/auth/(challenge|logout)", 1 * KIB, W, "takes no body"),
+    BodyRule(r"/api/auth/(login|lockout)", 32 * KIB, W, "a signature and a certificate (PEM ≤ 20,000 chars)"),
+    # the assistant answers a too-long message politely itself up to here (assistant.api.MAX_BODY)
+    BodyRule(r"/api/assistant/.*", 128 * KIB, W, "a message is at most 1,000 characters"),
+    BodyRule(
+        r"/api/applications(/.*)?", 256 * KIB, W, "application documents, a birth certificate, signatures"
+    ),
+    BodyRule(r"/api/3/action/.*", 64 * KIB, W, "CKAN action parameters"),
+    BodyRule(r"/ngsi-ld/v1/entityOperations/.*", 4 * MIB, W, "batches of entities"),
+    BodyRule(r"/ngsi-ld/v1/jsonldContexts", 1 * MIB, W, "a JSON-LD @context document"),
+    BodyRule(r"/ngsi-ld/.*", 1 * MIB, W, "one entity, attribute or subscription"),
+    BodyRule(r"/(hub|agencies)/.*", 4 * MIB, W, "signed exchanges between member systems"),
+)
+"""Per-route body limits of the embedded platform (:mod:`tenohira.core.limits`)."""
 
 
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
@@ -118,6 +140,13 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         mounted.append((mount, sub))
     # added last, so it runs first: a mounted app's request goes straight to it
     app.add_middleware(SubAppsFirst, mounted=mounted)
+    # outermost: no body reaches any app (mounted ones included) unbounded
+    app.add_middleware(
+        BodyLimits,
+        rules=BODY_LIMITS,
+        default_max_bytes=settings.body_default_max_bytes,
+        max_depth=settings.body_max_json_depth,
+    )
     return app
 
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     supporter_idle_minutes: int = 5
     hub_clock_skew_seconds: int = 30
     access_history_retention_days: int = 7 * 365
+    # request bodies (tenohira.core.limits): routes without a limit of their own, and JSON depth
+    body_default_max_bytes: int = 64 * 1024
+    body_max_json_depth: int = 64
     ca_passphrase: str | None = Field(
         default=None, description="passphrase of CA keys at rest; default: generated into data_dir"
     )

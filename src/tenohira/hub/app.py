@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from tenohira.core.config import Settings, get_settings
+from tenohira.core.limits import MIB, BodyLimits
 from tenohira.core.problems import Problem, install_problem_handlers, problem_response
 from tenohira.hub.api import admin, router, state_of
 from tenohira.hub.gate import request_message, sign_response
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     app.add_exception_handler(Problem, signed_problem)
     app.include_router(router)
     app.include_router(admin)
+    # served apart, the hub bounds bodies itself (mounted, the platform's own check came first)
+    app.add_middleware(BodyLimits, default_max_bytes=4 * MIB, max_depth=settings.body_max_json_depth)
     return app
 
 

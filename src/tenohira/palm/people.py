@@ -7,7 +7,7 @@ After card login the palm asks the hub once (``HubClient.resolve_card``) and cac
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,18 +80,41 @@ async def code_for_card(session: AsyncSession, card_serial: str, settings: Setti
     async with get_database(settings).session() as own:
         now = datetime.now(UTC)
         await ensure_person(own, code, now)
-        if await own.get(CardLink, card_serial) is None:
-            own.add(CardLink(card_serial=card_serial, code=code, resolved_at=now))
+        # several first requests of a fresh login race here: whoever comes second inserts nothing
+        await own.execute(
+            _insert_unless_present(own, CardLink).values(card_serial=card_serial, code=code, resolved_at=now)
+        )
     return code
 
 
+def _insert_unless_present(session: AsyncSession, model: type[Person] | type[CardLink]) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect (SQLite or PostgreSQL)."""
+    table = cast(sa.Table, model.__table__)
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
 async def ensure_person(session: AsyncSession, code: str, now: datetime | None = None) -> Person:
-    """The palm's row for ``code`` (created on first sight)."""
+    """The palm's row for ``code`` (created on first sight).
+
+    Idempotent under concurrency: the row is inserted unless present, in one statement, and then
+    read, so two requests seeing a new person at once both get the one row (a check-then-insert
+    answered the second with a unique violation, a 500).
+    """
     person = await session.get(Person, code)
     if person is None:
-        person = Person(code=code, language="ja", email=None, created_at=now or datetime.now(UTC))
-        session.add(person)
-        await session.flush()
+        await session.execute(
+            _insert_unless_present(session, Person).values(
+                code=code, language="ja", email=None, created_at=now or datetime.now(UTC)
+            )
+        )
+        person = await session.get(Person, code)
+        assert person is not None  # inserted now or by whoever won the race; never deleted here
     return person
 
 
