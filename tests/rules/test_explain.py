@@ -188,7 +188,10 @@ def test_maternity_and_childcare_leave_with_top_up() -> None:
     cl = e.benefit("childcare_leave_benefit")
     father_daily = min(5_000_000 // 360, 16_110)
     mother_daily = 3_000_000 // 360
-    assert cl.monthly_amount == father_daily * 30 * 67 // 100 + mother_daily * 30 * 67 // 100
+    # On 26 November the mother is on postnatal leave (出産手当金): only the father's leave is paid.
+    assert cl.monthly_amount == father_daily * 30 * 67 // 100
+    both = father_daily * 30 * 67 // 100 + mother_daily * 30 * 67 // 100
+    assert cl.details["monthly_once_on_leave"] == both
     assert cl.details["additional_lump_sum"] == father_daily * 14 * 13 // 100 + mother_daily * 28 * 13 // 100
     # Before 2025-04-01 there was no top-up.
     e = explain(

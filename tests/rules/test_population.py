@@ -78,6 +78,9 @@ def random_household(rng: random.Random, on: date) -> Household:
                 if rng.random() < 0.15
                 else None,
                 "expected_babies": rng.choice([1, 1, 1, 2]),
+                "pregnancy_ended_on": (on - timedelta(days=rng.randrange(0, 800))).isoformat()
+                if rng.random() < 0.1
+                else None,
             }
         )
     if rng.random() < 0.2:

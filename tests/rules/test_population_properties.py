@@ -28,6 +28,7 @@ member = st.fixed_dictionaries(
         "disabled": st.booleans(),
         "expecting_due_date": st.one_of(st.none(), days),
         "expected_babies": st.integers(1, 3),
+        "pregnancy_ended_on": st.one_of(st.none(), days),
         "childcare_leave_days": st.sampled_from([0, 13, 14, 40]),
         "insured_person": st.sampled_from([None, True, False]),
     }

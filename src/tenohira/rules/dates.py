@@ -104,6 +104,17 @@ def under_age_at_month_start(birth: date, years: int, on: date) -> bool:
     return month_start(on) <= reaches_age_on(birth, years)
 
 
+def through_birthday_month(birth: date, years: int, on: date) -> bool:
+    """True while the month of ``on`` is not after the month of the ``years``-th birthday.
+
+    The child allowance's under-3 amount runs through the month of the third birthday for every
+    child (児童手当法 第6条 treats a child born on the 1st as under three until three years from the
+    birth have passed; a reduction applies from the next month, 第9条). A 29 February child's
+    birthday month is February.
+    """
+    return month_index(on) <= (birth.year + years) * 12 + birth.month - 1
+
+
 def next_payment_month(entitlement_month: int, payment_months: list[int]) -> int:
     """The month index in which the allowance for ``entitlement_month`` is paid.
 
@@ -184,6 +195,12 @@ def under_age_at_month_start_v(
     m_on = month_index(on)
     m_birthday = (year + years) * 12 + month - 1
     result: BoolArray = (m_on < m_birthday) | ((m_on == m_birthday) & (day > 1))
+    return result
+
+
+def through_birthday_month_v(year: IntArray, month: IntArray, years: int, on: date) -> BoolArray:
+    """Vectorised :func:`through_birthday_month`."""
+    result: BoolArray = month_index(on) <= (year + years) * 12 + month - 1
     return result
 
 

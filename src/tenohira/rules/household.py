@@ -36,7 +36,14 @@ class Member(BaseModel):
         default=False, description="a child with a disability (single-parent allowance to 20)"
     )
     expecting_due_date: date | None = Field(default=None, description="due date of a current pregnancy")
-    expected_babies: int = Field(default=1, ge=1, le=5)
+    expected_babies: int = Field(
+        default=1, ge=1, le=5, description="fetuses of the pregnancy (also of one that ended: see below)"
+    )
+    pregnancy_ended_on: date | None = Field(
+        default=None,
+        description="a pregnancy that ended without a live birth (流産・死産・人工妊娠中絶) on this date; "
+        "its fetuses are expected_babies",
+    )
     claimed_on: date | None = Field(
         default=None,
         description="date the child allowance for this child was claimed (default: the date asked)",

@@ -25,6 +25,7 @@ from tenohira.rules.dates import (
     from_days,
     school_cohort_v,
     split_dates,
+    through_birthday_month_v,
     to_days,
     under_age_at_month_start_v,
 )
@@ -77,6 +78,7 @@ class Population:
     insured_person: npt.NDArray[np.int8]
     standard_monthly: I64
     leave_days: I64
+    pregnancy_ended: I64
     hh_municipality: I64
     hh_single_parent: B
     municipalities: list[str]
@@ -95,7 +97,8 @@ class Population:
         p, h = self.persons, self.households
         for name in (
             "role birth female insurance employment_insured income supported birth_weight_g weak_vitality "
-            "disabled due expected_babies obstetric insured_person standard_monthly leave_days"
+            "disabled due expected_babies obstetric insured_person standard_monthly leave_days "
+            "pregnancy_ended"
         ).split():
             if getattr(self, name).shape != (p,):
                 raise ValueError(f"column {name} must have one entry per person")
@@ -125,7 +128,7 @@ class Population:
 
         Optional person columns (as named on this class): female, insurance, employment_insured,
         income, supported, birth_weight_g, weak_vitality, disabled, due, expected_babies, obstetric,
-        insured_person, standard_monthly, leave_days.
+        insured_person, standard_monthly, leave_days, pregnancy_ended.
         """
         hh = np.asarray(household, dtype=np.int64)
         n = int(hh.shape[0])
@@ -145,6 +148,7 @@ class Population:
             "insured_person": (-1, np.int8),
             "standard_monthly": (-1, np.int64),
             "leave_days": (0, np.int64),
+            "pregnancy_ended": (NO_DATE, np.int64),
         }
         unknown = set(columns) - set(defaults)
         if unknown:
@@ -207,6 +211,9 @@ class Population:
                 np.int64,
             ),
             leave_days=col(lambda i, m: m.childcare_leave_days, np.int64),
+            pregnancy_ended=col(
+                lambda i, m: to_days(m.pregnancy_ended_on) if m.pregnancy_ended_on else NO_DATE, np.int64
+            ),
             hh_municipality=np.array([code_index[h.municipality] for h in households], dtype=np.int64),
             hh_single_parent=np.array([h.single_parent for h in households], dtype=np.bool_),
             municipalities=municipalities,
@@ -240,6 +247,9 @@ class Population:
                     if self.standard_monthly[r] < 0
                     else int(self.standard_monthly[r]),
                     childcare_leave_days=int(self.leave_days[r]),
+                    pregnancy_ended_on=None
+                    if self.pregnancy_ended[r] == NO_DATE
+                    else from_days(int(self.pregnancy_ended[r])),
                 )
             )
         return Household(
@@ -348,7 +358,7 @@ def _child_allowance(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
     rank = np.zeros(pop.persons, np.int64)
     rank[idx] = np.arange(len(idx)) - np.repeat(group_start, sizes) + 1
     third = rank >= 3
-    under3 = under_age_at_month_start_v(f.year, f.month, f.day, 3, f.on)
+    under3 = through_birthday_month_v(f.year, f.month, 3, f.on)
     amount = np.where(
         under3,
         np.where(third, int(v["under3_third_plus"]), int(v["under3_amount"])),
@@ -397,14 +407,28 @@ def _childbirth_lump_sum(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
 def _pregnancy_support(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
     pop = f.pop
     v_now = p.at(f.on)
-    recent = f.recent(int(p.setting("claim_window_days")))
+    window = int(p.setting("claim_window_days"))
+    recent = f.recent(window)
     vi = _version_index(p, pop.birth)
-    second = p.column("second_payment_per_baby")
+    first_col, second = p.column("first_payment"), p.column("second_payment_per_baby")
     per_child = np.where(vi >= 0, second[np.maximum(vi, 0)], 0).astype(np.int64)
     total = f.sum(per_child, recent)
+    babies = f.mother_col(pop.expected_babies, 1)
     if v_now is not None:
-        expecting = f.mother_col(pop.due, NO_DATE) != NO_DATE
+        due = f.mother_col(pop.due, NO_DATE)
+        expecting = due != NO_DATE
         total += np.where(expecting, int(v_now["first_payment"]), 0)
+        before = v_now.values.get("second_from_days_before_due")
+        if before is not None:
+            notified = expecting & (f.d >= due - int(before))
+            total += np.where(notified, int(v_now["second_payment_per_baby"]) * babies, 0)
+    # A pregnancy that ended without a live birth: both payments, the second per fetus notified.
+    ended = f.mother_col(pop.pregnancy_ended, NO_DATE)
+    evi = _version_index(p, ended)
+    esafe = np.maximum(evi, 0)
+    covered = p.column("loss_covered")[esafe] > 0
+    loss = (ended != NO_DATE) & (ended <= f.d) & (f.d <= ended + window) & (evi >= 0) & covered
+    total += np.where(loss, (first_col[esafe] + second[esafe] * babies).astype(np.int64), 0)
     eligible = f.has_mother & (total > 0)
     return eligible, np.where(eligible, total, 0)
 
@@ -519,21 +543,29 @@ def _childcare_leave(f: _Frame, p: BenefitParameters) -> tuple[B, I64, I64]:
     has_infant = youngest != NO_DATE
     ei = (pop.role == ROLE_PARENT) & pop.employment_insured & has_infant[hh]
     daily = np.minimum(pop.income // 360, int(v["daily_wage_cap"]))
+    # A mother's childcare leave begins after the 56 days of postnatal leave (出産手当金 covers those).
     start = youngest[hh] + np.where(pop.female, int(p.setting("postnatal_leave_days")) + 1, 0)
     pct = np.where(f.d - start < int(v["first_days"]), percent(v["rate_first"]), percent(v["rate_after"]))
     monthly = daily * 30 * pct // 100
-    total = f.sum(monthly, ei)
+    entitled = f.sum(monthly, ei)
+    total = f.sum(monthly, ei & (f.d >= start))
     topup_total = zero
     pct_topup = percent(v["topup_rate"])
     if pct_topup > 0:
         min_days = int(v["topup_min_days"])
         took = pop.leave_days >= min_days
-        n_ei = f.count(ei)
-        n_took = f.count(ei & took)
-        others_ok = (n_took[hh] - took.astype(np.int64)) == (n_ei[hh] - 1)
+        # The spouse's leave is required only of an employment-insured spouse who is not the mother:
+        # on the day after the birth the mother is on postnatal leave or not employed (exceptions).
+        mother_row = np.zeros(pop.persons, np.bool_)
+        mother_row[f.mother[f.has_mother]] = True
+        required = ei & ~mother_row
+        n_req = f.count(required)
+        n_req_took = f.count(required & took)
+        self_req = required.astype(np.int64)
+        others_ok = (n_req_took[hh] - (required & took).astype(np.int64)) == (n_req[hh] - self_req)
         topup = daily * np.minimum(int(v["topup_max_days"]), pop.leave_days) * pct_topup // 100
         topup_total = f.sum(topup, ei & took & others_ok)
-    eligible = has_infant & (total > 0)
+    eligible = has_infant & (entitled > 0)
     return eligible, np.where(eligible, total, 0), np.where(eligible, topup_total, 0)
 
 
@@ -749,6 +781,9 @@ def synthetic_population(
         insured_person=np.full(n, -1, np.int8),
         standard_monthly=np.full(n, -1, np.int64),
         leave_days=np.where(adult & (rng.random(n) < 0.3), rng.integers(5, 60, size=n), 0).astype(np.int64),
+        pregnancy_ended=np.where(
+            adult & female & ~expecting & (rng.random(n) < 0.004), d - rng.integers(0, 700, size=n), NO_DATE
+        ).astype(np.int64),
         hh_municipality=(rng.random(h) < 0.15).astype(np.int64),
         hh_single_parent=single_parent,
         municipalities=list(municipalities),

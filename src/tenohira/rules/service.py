@@ -23,6 +23,7 @@ from tenohira.rules.dates import (
     reaches_age_on,
     school_cohort,
     school_year_end,
+    through_birthday_month,
     under_age_at_month_start,
 )
 from tenohira.rules.household import Household, Member
@@ -58,6 +59,11 @@ def ordinal_en(n: int) -> str:
 def jdate(d: date) -> str:
     """``令和8年（2026年）3月31日``."""
     return japanese_date(d)
+
+
+def en_date(d: date) -> str:
+    """``31 March 2026`` (no ISO dates inside sentences)."""
+    return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,7 @@ def _decide_child_allowance(ctx: Context) -> BenefitDecision:
             )
             continue
         third = rank >= 3
-        if under_age_at_month_start(m.birth_date, 3, ctx.on):
+        if through_birthday_month(m.birth_date, 3, ctx.on):
             amount = int(v["under3_third_plus"] if third else v["under3_amount"])
             band_ja, band_en = "3歳に満たない", "under 3"
         elif g < int(v["primary_end_age"]):
@@ -457,6 +463,66 @@ def _decide_pregnancy_support_benefit(ctx: Context) -> BenefitDecision:
                 "after the pregnancy is recognised (if not yet received).",
             )
         )
+    if mother.expecting_due_date is not None and v_now is not None:
+        before = v_now.values.get("second_from_days_before_due")
+        if before is not None:
+            notice_from = mother.expecting_due_date - timedelta(days=int(before))
+            n = mother.expected_babies
+            if ctx.on >= notice_from:
+                second = int(v_now["second_payment_per_baby"]) * n
+                total += second
+                per_member.append(
+                    MemberDecision(
+                        member=mother.id,
+                        amount=second,
+                        reason=f"出産予定日の8週間前（{jdate(notice_from)}）から胎児の数の届出ができます。"
+                        f"2回目として胎児{n}人 × {yen(int(v_now['second_payment_per_baby']))} = {yen(second)}。",
+                        reason_en=f"The number of fetuses can be notified from 8 weeks before the due date "
+                        f"({en_date(notice_from)}): second payment {n} × {yen_en(int(v_now['second_payment_per_baby']))} = {yen_en(second)}.",
+                    )
+                )
+            else:
+                per_member.append(
+                    MemberDecision(
+                        member=mother.id,
+                        amount=0,
+                        reason=f"2回目（胎児1人につき{yen(int(v_now['second_payment_per_baby']))}）は、"
+                        f"出産予定日の8週間前（{jdate(notice_from)}）から胎児の数を届け出て申請できます。",
+                        reason_en=f"The second payment ({yen_en(int(v_now['second_payment_per_baby']))} per fetus) can be claimed "
+                        f"from 8 weeks before the due date ({en_date(notice_from)}), with a notice of the number of fetuses.",
+                    )
+                )
+    ended = mother.pregnancy_ended_on
+    if ended is not None and ended <= ctx.on <= ended + timedelta(days=window):
+        v_end = p.at(ended)
+        if v_end is not None and v_end.values.get("loss_covered"):
+            n = mother.expected_babies
+            amount = int(v_end["first_payment"]) + int(v_end["second_payment_per_baby"]) * n
+            total += amount
+            used.append(v_end)
+            per_member.append(
+                MemberDecision(
+                    member=mother.id,
+                    amount=amount,
+                    reason=f"{jdate(ended)}に妊娠が終わりました（流産・死産・人工妊娠中絶）。この場合も支給の対象です："
+                    f"1回目{yen(int(v_end['first_payment']))}（未受給の場合）と、2回目として胎児{n}人 × "
+                    f"{yen(int(v_end['second_payment_per_baby']))}、合計{yen(amount)}。",
+                    reason_en=f"The pregnancy ended on {en_date(ended)} (miscarriage, stillbirth or abortion), which is "
+                    f"also covered: the first payment of {yen_en(int(v_end['first_payment']))} (if not yet received) and "
+                    f"the second, {n} × {yen_en(int(v_end['second_payment_per_baby']))}: {yen_en(amount)} in total.",
+                )
+            )
+        elif v_end is not None:
+            per_member.append(
+                MemberDecision(
+                    member=mother.id,
+                    amount=0,
+                    reason=f"{jdate(ended)}に妊娠が終わりました。この時期の制度（出産・子育て応援給付金）では、"
+                    "流産・死産の場合の扱いを市町村が定めていたため、ここでは判定しません。",
+                    reason_en=f"The pregnancy ended on {en_date(ended)}. Under the programme of that time the "
+                    "municipality decided how such cases were treated, so this is not decided here.",
+                )
+            )
     for child in ctx.recent_births(window):
         v = p.at(child.birth_date)
         if v is None:
@@ -477,8 +543,10 @@ def _decide_pregnancy_support_benefit(ctx: Context) -> BenefitDecision:
             MemberDecision(
                 member=child.id,
                 amount=second,
-                reason=f"{jdate(child.birth_date)}生まれ。出生後の2回目として子1人につき{yen(second)}（{name_ja}）。",
-                reason_en=f"Born {child.birth_date.isoformat()}: second payment of {yen_en(second)} for this baby.",
+                reason=f"{jdate(child.birth_date)}生まれ。2回目として胎児（生まれた子）1人につき{yen(second)}（{name_ja}）。"
+                "胎児の数の届出がまだなら、届け出て申請します。",
+                reason_en=f"Born {en_date(child.birth_date)}: second payment of {yen_en(second)} for this baby "
+                "(claimed with the notice of the number of fetuses, if not yet filed).",
             )
         )
     v_shown = used[-1] if used else v_now
@@ -803,6 +871,7 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
     parents = [m for m in ctx.household.members if m.role == "parent"]
     per_member: list[MemberDecision] = []
     total = 0
+    entitled = 0  # what the parents receive a month once on leave
     topup_total = 0
     postnatal = int(p.setting("postnatal_leave_days"))
     if not infants:
@@ -838,44 +907,92 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
         elapsed = (ctx.on - start).days
         pct = pct_first if elapsed < int(v["first_days"]) else pct_after
         monthly = daily * 30 * pct // 100
-        total += monthly
+        entitled += monthly
+        on_leave = ctx.on >= start
+        if on_leave:
+            total += monthly
         topup = 0
         topup_ja = topup_en = ""
         if pct_topup > 0:
-            others = [o for o in parents if o is not parent and o.employment_insured]
+            # The spouse's leave is not required when there is no employment-insured spouse, or the
+            # spouse is the mother: on the day after the birth she is on postnatal leave or not employed.
+            others = [o for o in parents if o is not parent and o.employment_insured and o is not ctx.mother]
             spouse_ok = all(o.childcare_leave_days >= int(v["topup_min_days"]) for o in others)
+            days = min(int(v["topup_max_days"]), parent.childcare_leave_days)
             if parent.childcare_leave_days >= int(v["topup_min_days"]) and spouse_ok:
-                topup = daily * min(int(v["topup_max_days"]), parent.childcare_leave_days) * pct_topup // 100
+                topup = daily * days * pct_topup // 100
                 topup_total += topup
-                topup_ja = f" 出生後休業支援給付金: 両親とも14日以上の休業のため、賃金日額の13%×{min(28, parent.childcare_leave_days)}日 = {yen(topup)}。"
-                topup_en = f" Post-birth leave top-up: both parents take 14+ days, so 13% × {min(28, parent.childcare_leave_days)} days = {yen_en(topup)}."
+                why_ja = (
+                    "配偶者も14日以上休業するため"
+                    if others
+                    else "配偶者の休業は要件となりません（配偶者が産後休業中、または雇用保険の被保険者でない）ため"
+                )
+                why_en = (
+                    "the spouse also takes 14+ days"
+                    if others
+                    else "the spouse's leave is not required (the spouse is on postnatal leave or not employment-insured)"
+                )
+                topup_ja = f" 出生後休業支援給付金: 本人が14日以上休業し、{why_ja}、賃金日額の13% × {days}日 = {yen(topup)}。"
+                topup_en = f" Post-birth leave top-up: 14+ days of leave and {why_en}, so 13% × {days} days = {yen_en(topup)}."
+            elif parent.childcare_leave_days < int(v["topup_min_days"]):
+                topup_ja = (
+                    " 出生後休業支援給付金は、本人が子の出生後の一定期間に14日以上休業すると加算されます。"
+                )
+                topup_en = " The 13% top-up needs 14+ days of leave soon after the birth."
             else:
-                topup_ja = " 出生後休業支援給付金は、本人と（雇用保険に入っている）配偶者がともに14日以上休業する場合に加算されます。"
-                topup_en = " The 13% top-up applies when this parent and an employment-insured spouse each take 14+ days."
+                topup_ja = (
+                    " 出生後休業支援給付金は、雇用保険に加入している配偶者も14日以上休業すると加算されます。"
+                )
+                topup_en = " The 13% top-up also needs 14+ days of leave by the employment-insured spouse."
         phase_ja = "休業開始から180日まで67%" if pct == pct_first else "181日目から50%"
         phase_en = "67% for the first 180 days" if pct == pct_first else "50% from day 181"
+        if on_leave:
+            reason = (
+                f"雇用保険の被保険者。1歳未満の子（{youngest.id}）の育児休業中は、休業開始時賃金日額{yen(daily)}"
+                f"（上限{yen(cap)}）× 30日 × {phase_ja} = 月{yen(monthly)}（休業開始 {jdate(start)}）。{topup_ja}"
+            )
+            reason_en = (
+                f"Employment-insured. While on childcare leave for {youngest.id} (under 1): daily wage "
+                f"{yen_en(daily)} (cap {yen_en(cap)}) × 30 × {phase_en} = {yen_en(monthly)} a month (leave from "
+                f"{en_date(start)}).{topup_en}"
+            )
+        else:
+            reason = (
+                f"雇用保険の被保険者。産後休業中（出産の翌日から56日、出産手当金の期間）のため、この月の育児休業給付金はありません。"
+                f"育児休業は{jdate(start)}から取れ、その間は月{yen(monthly)}（休業開始時賃金日額{yen(daily)} × 30日 × 67%）。{topup_ja}"
+            )
+            reason_en = (
+                f"Employment-insured. On postnatal leave (56 days after the birth, covered by the maternity allowance), so no "
+                f"childcare-leave benefit this month. Childcare leave can start on {en_date(start)}, then {yen_en(monthly)} a "
+                f"month (daily wage {yen_en(daily)} × 30 × 67%).{topup_en}"
+            )
         per_member.append(
             MemberDecision(
                 member=parent.id,
-                amount=monthly,
-                reason=f"雇用保険の被保険者。1歳未満の子（{youngest.id}）の育児休業中は、休業開始時賃金日額 {yen(daily)}"
-                f"（上限{yen(cap)}）× 30日 × {phase_ja} = 月{yen(monthly)}（休業開始 {jdate(start)}）。{topup_ja}",
-                reason_en=f"Employment-insured. While on childcare leave for {youngest.id} (under 1): daily wage "
-                f"{yen_en(daily)} (cap {yen_en(cap)}) × 30 × {phase_en} = {yen_en(monthly)} a month (leave from "
-                f"{start.isoformat()}).{topup_en}",
+                amount=monthly if on_leave else 0,
+                reason=reason,
+                reason_en=reason_en,
             )
         )
     return _decision(
         p,
         v,
-        eligible=total > 0,
+        eligible=entitled > 0,
         monthly_amount=total,
-        summary=f"育児休業中の給付 月額合計{yen(total)}"
-        + (f"、出生後休業支援給付金 {yen(topup_total)}。" if topup_total else "。"),
-        summary_en=f"{yen_en(total)} a month while on leave"
+        summary=(
+            f"この月の育児休業給付金は月額合計{yen(total)}"
+            if total
+            else f"育児休業を始めると月額合計{yen(entitled)}（この月はまだ休業前または産後休業中）"
+        )
+        + (f"、出生後休業支援給付金{yen(topup_total)}。" if topup_total else "。"),
+        summary_en=(
+            f"{yen_en(total)} a month while on leave"
+            if total
+            else f"{yen_en(entitled)} a month once on leave (not yet on leave this month, or on postnatal leave)"
+        )
         + (f", plus a top-up of {yen_en(topup_total)}." if topup_total else "."),
         per_member=per_member,
-        details={"additional_lump_sum": topup_total, "child": youngest.id},
+        details={"additional_lump_sum": topup_total, "child": youngest.id, "monthly_once_on_leave": entitled},
     )
 
 
