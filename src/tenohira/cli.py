@@ -2,48 +2,89 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Awaitable, Callable
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
+from typer import _click as click  # the click that typer vendors: its Context and Command types
+from typer.core import TyperGroup
 
-from tenohira.core.config import Settings, get_settings, reset_settings
-from tenohira.core.logging import configure_logging
-from tenohira.core.progress import ProgressFn, rich_progress
 from tenohira.platform import BOOTSTRAP, resolve
+
+if TYPE_CHECKING:
+    from tenohira.core.config import Settings
+    from tenohira.core.progress import ProgressFn
+
+# Start-up cost: this module is imported by every ``tenohira …`` call, so what only a command
+# needs (asyncio, settings, logging, progress bars) is imported inside that command.
+
+# Module command groups: name -> ("module:attribute" of a typer.Typer, its one-line help).
+# A group's module is imported only when that group runs (or is asked for its help): the
+# top-level ``tenohira --help`` lists the groups from this table and loads none of them.
+# tests/test_cli_start.py checks that each help here is the group's own.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "ca": ("tenohira.identity.cli:ca_app", "The certificate authority of the cards."),
+    "card": ("tenohira.agencies.municipality.cards:card_app", "Issue, revoke and unlock residents' cards."),
+    "audit": ("tenohira.audit.cli:app", "The transparency log."),
+    "events": ("tenohira.events.cli:app", "Domain events: the outbox and its delivery."),
+    "notify": ("tenohira.notify.cli:app", "Notifications: email delivery and the local mailbox."),
+    "vault": ("tenohira.vault.cli:app", "Fail-secure storage: keys split across sites."),
+    "hub": ("tenohira.hub.cli:app", "The information-linkage hub (情報連携ハブ)."),
+    "residents": ("tenohira.agencies.municipality.cli:app", "The demo municipality's resident registry."),
+    "procedures": (
+        "tenohira.procedures.cli:app",
+        "The procedure catalogue (data files) and deadline computation.",
+    ),
+    "rules": ("tenohira.rules.cli:app", "Rules as code: decide benefits with reasons, screen a population."),
+    "scenario": ("tenohira.palm.cli:scenario_app", "Run a life event end to end through the HTTP APIs."),
+    "applications": ("tenohira.palm.cli:app", "Applications filed from the palm (operators' views)."),
+    "assistant": ("tenohira.assistant.cli:app", "The assistant."),
+    "opendata": ("tenohira.opendata.cli:app", "Open data: publish statistics and the standard datasets."),
+    "ngsi": ("tenohira.citydata.cli:app", "City data (NGSI-LD)."),
+    "supporters": ("tenohira.supporters.cli:app", "Digital supporters, staff and administrators (roles)."),
+    "protection": (
+        "tenohira.agencies.municipality.protection_cli:app",
+        "Address-protection measures (住民票の閲覧制限等 / DV等支援措置).",
+    ),
+}
+
+
+class LazyGroups(TyperGroup):
+    """The root command: the module groups of ``SUBCOMMANDS`` are loaded when they are resolved."""
+
+    def _load(self, name: str) -> None:
+        if name in self.commands or name not in SUBCOMMANDS:
+            return
+        group = typer.main.get_group(cast(typer.Typer, resolve(SUBCOMMANDS[name][0])))
+        group.name = name
+        self.add_command(group, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.commands, *(n for n in SUBCOMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in SUBCOMMANDS:
+            # listed in the help (or offered for completion) by name and help alone
+            return TyperGroup(name=cmd_name, help=SUBCOMMANDS[cmd_name][1])
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args:
+            self._load(args[0])
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="tenohira",
     help="手のひら — a high-touch digital government platform.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    cls=LazyGroups,
 )
-
-# Module command groups: (name, "module:attribute" of a typer.Typer).
-SUBCOMMANDS: tuple[tuple[str, str], ...] = (
-    ("ca", "tenohira.identity.cli:ca_app"),
-    ("card", "tenohira.agencies.municipality.cards:card_app"),
-    ("audit", "tenohira.audit.cli:app"),
-    ("events", "tenohira.events.cli:app"),
-    ("notify", "tenohira.notify.cli:app"),
-    ("vault", "tenohira.vault.cli:app"),
-    ("hub", "tenohira.hub.cli:app"),
-    ("residents", "tenohira.agencies.municipality.cli:app"),
-    ("procedures", "tenohira.procedures.cli:app"),
-    ("rules", "tenohira.rules.cli:app"),
-    ("scenario", "tenohira.palm.cli:scenario_app"),
-    ("applications", "tenohira.palm.cli:app"),
-    ("assistant", "tenohira.assistant.cli:app"),
-    ("opendata", "tenohira.opendata.cli:app"),
-    ("ngsi", "tenohira.citydata.cli:app"),
-    ("supporters", "tenohira.supporters.cli:app"),
-    ("protection", "tenohira.agencies.municipality.protection_cli:app"),
-)
-
-for _name, _path in SUBCOMMANDS:
-    app.add_typer(cast(typer.Typer, resolve(_path)), name=_name)
 
 
 async def bootstrap_all(settings: Settings, progress: ProgressFn) -> None:
@@ -53,13 +94,16 @@ async def bootstrap_all(settings: Settings, progress: ProgressFn) -> None:
     settings.ensure_data_dir()
     await migrate(settings.resolved_database_url)
     for path in BOOTSTRAP:
-        step = cast(Callable[[Settings, ProgressFn], Awaitable[None]], resolve(path))
+        step = cast("Callable[[Settings, ProgressFn], Awaitable[None]]", resolve(path))
         await step(settings, progress)
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database to the newest schema (all module branches)."""
+    import asyncio
+
+    from tenohira.core.config import get_settings
     from tenohira.core.db import migrate as do_migrate
 
     settings = get_settings()
@@ -71,6 +115,12 @@ def migrate() -> None:
 @app.command()
 def init() -> None:
     """Migrate and seed everything that is missing (what ``run`` does before serving)."""
+    import asyncio
+
+    from tenohira.core.config import get_settings
+    from tenohira.core.logging import configure_logging
+    from tenohira.core.progress import rich_progress
+
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     with rich_progress() as progress:
@@ -84,7 +134,11 @@ def seed(
     seed_value: Annotated[int | None, typer.Option("--seed", help="random seed (default.")] = None,
 ) -> None:
     """Seed (or grow) the demo municipality with N synthetic residents, deterministically."""
+    import asyncio
+
     from tenohira.agencies.municipality.bootstrap import seed_population
+    from tenohira.core.config import get_settings, reset_settings
+    from tenohira.core.progress import rich_progress
 
     if seed_value is not None:
         os.environ["TENOHIRA_SEED"] = str(seed_value)
@@ -106,7 +160,13 @@ def run(
     reload: Annotated[bool, typer.Option(help="reload on code changes (development).")] = False,
 ) -> None:
     """Start the whole platform: migrate, seed on first start, serve, print the URLs."""
+    import asyncio
+
     import uvicorn
+
+    from tenohira.core.config import get_settings, reset_settings
+    from tenohira.core.logging import configure_logging
+    from tenohira.core.progress import rich_progress
 
     if port is not None:
         os.environ["TENOHIRA_PORT"] = str(port)

@@ -7,6 +7,36 @@ here for convenience and still talk to each other through hub HTTP).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
+# Modules that define tables (each on ``tenohira.core.db.Base``). Alembic's env imports all of
+# them so that autogenerate and ``alembic check`` see the whole schema; nothing else needs to
+# (tests/test_platform.py checks that every models file of the tree is listed).
+MODELS: tuple[str, ...] = (
+    "tenohira.audit.models",
+    "tenohira.identity.models",
+    "tenohira.vault.models",
+    "tenohira.hub.models",
+    "tenohira.agencies.municipality.models",
+    "tenohira.agencies.municipality.intake_models",
+    "tenohira.agencies.municipality.protection_models",
+    "tenohira.agencies.hospital.models",
+    "tenohira.agencies.insurer.models",
+    "tenohira.agencies.insurer.intake_models",
+    "tenohira.procedures.models",
+    "tenohira.events.models",
+    "tenohira.notify.models",
+    "tenohira.palm.models",
+    "tenohira.palm.push.models",
+    "tenohira.assistant.models",
+    "tenohira.supporters.models",
+    "tenohira.opendata.models",
+    "tenohira.citydata.models",
+)
+
 # Routers of the palm (citizen-facing) side and of the shared services, included in the main app.
 ROUTERS: tuple[str, ...] = (
     "tenohira.identity.api:router",
@@ -67,3 +97,14 @@ def resolve(path: str) -> object:
 
     module_name, _, attr = path.partition(":")
     return getattr(importlib.import_module(module_name), attr)
+
+
+def load_all_models() -> MetaData:
+    """Import every module's models so that ``Base.metadata`` is the whole schema."""
+    import importlib
+
+    from tenohira.core.db import Base
+
+    for name in MODELS:
+        importlib.import_module(name)
+    return Base.metadata

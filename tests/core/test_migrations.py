@@ -5,7 +5,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from tenohira.core.db import load_all_models
+from tenohira.platform import load_all_models
 
 
 async def test_models_match_migrations(migrated_db: Any) -> None:

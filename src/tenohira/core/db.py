@@ -3,6 +3,8 @@
 SQLite (embedded default) and PostgreSQL (production, CI) share the same models and
 migrations. Each module owns its tables (named with the module's prefix) and its own
 Alembic branch, so modules migrate independently and ``upgrade heads`` brings all.
+The kernel names none of those modules: the list of models lives with the other parts of the
+composition in ``tenohira.platform`` (``MODELS``, ``load_all_models``).
 """
 
 from __future__ import annotations
@@ -33,44 +35,11 @@ NAMING_CONVENTION = {
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
-# Modules whose models.py define tables. Alembic's env imports all of them so that
-# autogenerate and ``alembic check`` see the whole schema.
-MODEL_MODULES = (
-    "tenohira.audit.models",
-    "tenohira.identity.models",
-    "tenohira.vault.models",
-    "tenohira.hub.models",
-    "tenohira.agencies.municipality.models",
-    "tenohira.agencies.municipality.intake_models",
-    "tenohira.agencies.municipality.protection_models",
-    "tenohira.agencies.hospital.models",
-    "tenohira.agencies.insurer.models",
-    "tenohira.agencies.insurer.intake_models",
-    "tenohira.procedures.models",
-    "tenohira.events.models",
-    "tenohira.notify.models",
-    "tenohira.palm.models",
-    "tenohira.palm.push.models",
-    "tenohira.assistant.models",
-    "tenohira.supporters.models",
-    "tenohira.opendata.models",
-    "tenohira.citydata.models",
-)
-
 
 class Base(DeclarativeBase):
     """Declarative base of every table of the platform."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def load_all_models() -> MetaData:
-    """Import every module's models so that ``Base.metadata`` is complete."""
-    import importlib
-
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
-    return Base.metadata
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,12 +9,13 @@ field-level ``errors`` for invalid input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+# FastAPI is loaded when a response is made, not by every importer of Problem (CLI start-up).
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:tenohira:problem:"
@@ -74,6 +75,8 @@ class Problem(Exception):
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
     """The HTTP response for ``problem``."""
+    from fastapi.responses import JSONResponse
+
     return JSONResponse(
         problem.body(instance),
         status_code=problem.status,
@@ -152,6 +155,8 @@ def validation_problem(exc: RequestValidationError) -> Problem:
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of ``app`` a problem+json response."""
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)

@@ -7,7 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from tenohira.core.db import load_all_models, make_engine
+from tenohira.core.db import make_engine
+from tenohira.platform import load_all_models
 
 config = context.config
 target_metadata = load_all_models()
