@@ -111,3 +111,22 @@ def test_portal_pages(opendata_server: Any) -> None:
     ds = httpx.get(base + "/opendata/datasets/births-by-month-district")
     assert "<svg" in ds.text and "<table>" in ds.text
     assert httpx.get(base + "/opendata/datasets/nope").status_code == 404
+
+
+def test_portal_search_with_sql_looking_or_broken_syntax_is_searched_literally(opendata_server: Any) -> None:
+    # issue 21: these answered 500. The search never reaches SQL (packages are matched in Python);
+    # the open quote was only a syntax error of the Solr-like query, and the portal now searches
+    # the words as typed.
+    base = opendata_server.url
+    for q in ("' OR '1'='1' --", '" UNION SELECT sql FROM sqlite_master --', "'; DROP TABLE x; --"):
+        page = httpx.get(base + "/opendata", params={"q": q})
+        assert page.status_code == 200, (q, page.status_code)
+        assert "0 件のデータセット" in page.text  # nothing matches those words literally
+        assert "CREATE TABLE" not in page.text  # no schema, no rows of any table
+    page = httpx.get(base + "/opendata", params={"q": '"出生'})  # an open quote around a real word
+    assert page.status_code == 200 and "町字別・月別出生数" in page.text
+    for q in ("\x00\x01\x1b[31m\x7f", "9" * 200, "-1e999", "\ud7ff"):
+        assert httpx.get(base + "/opendata", params={"q": q}).status_code == 200, q
+    # the CKAN API keeps CKAN's own answer for a query it cannot read (409 Search Query Error)
+    r = httpx.get(base + "/api/3/action/package_search", params={"q": "' OR '1'='1' --"})
+    assert r.status_code == 409 and r.json()["error"]["__type"] == "Search Query Error"

@@ -16,7 +16,7 @@ from tenohira.core.config import get_settings
 from tenohira.core.db import session_dependency
 from tenohira.core.problems import Problem
 from tenohira.opendata.chart import bar_chart
-from tenohira.opendata.ckan import _all_packages, package_search
+from tenohira.opendata.ckan import ActionError, _all_packages, package_search
 from tenohira.opendata.ckan import router as ckan_router
 from tenohira.opendata.dcat import catalogue_graph
 from tenohira.opendata.models import Dataset, Release
@@ -160,12 +160,27 @@ async def portal(
     q: str = Query(default="", max_length=200),
     session: AsyncSession = Depends(session_dependency),
 ) -> HTMLResponse:
-    found = await package_search(session, {"q": q, "rows": 1000, "facet.field": json.dumps(["tags"])})
+    params = {"rows": 1000, "facet.field": json.dumps(["tags"])}
+    try:
+        found = await package_search(session, {**params, "q": q})
+    except ActionError:
+        # The query syntax (Solr-like, read by shlex) could not read it: a quote left open, as in
+        # ``' OR '1'='1' --``. The search never reaches SQL (packages are matched in Python), so
+        # this was only a syntax error; a person typing in the box gets the words searched as typed.
+        found = await package_search(session, {**params, "q": literal_words(q)})
     return templates.TemplateResponse(
         request,
         "portal.html",
         {"q": q, "result": found, "meta": _catalog_meta()},
     )
+
+
+def literal_words(q: str) -> str:
+    """``q`` as plain words for the search: quotes and backslashes (the syntax) become spaces."""
+    return " ".join(q.translate(_SYNTAX).split())
+
+
+_SYNTAX = str.maketrans({c: " " for c in "\"'\\"})
 
 
 @router.get(
