@@ -8,7 +8,8 @@ because the person and the card link were created check-then-insert.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,33 @@ async def test_ensure_person_is_idempotent_under_concurrency(migrated_db: Any) -
     async with migrated_db.session() as session:
         count = (await session.execute(sa.select(sa.func.count()).select_from(Person))).scalar_one()
     assert count == 1
+
+
+async def test_a_session_touch_does_not_hold_the_database_through_hub_calls(
+    database_url: str, live_server: Any, tmp_path: Path
+) -> None:
+    # Issue 21's hub error under fuzzing: a bearer session last seen more than 30 s ago is touched
+    # on its next request. Pending in the request's unit of work, that UPDATE held the embedded
+    # SQLite database's write lock while the palm prefilled through the hub; the hub (same
+    # database) waited 10 s per call for it and answered 500, and prefill lost every source.
+    from tenohira.identity.models import LoginSession
+
+    mother = await resident(live_server.url, "R0000002", tmp_path / "mother")
+    try:
+        assert (await mother.http.get("/api/applications")).status_code == 200  # link made
+        async with get_database().session() as session:
+            await session.execute(
+                sa.update(LoginSession).values(last_seen_at=datetime.now(UTC) - timedelta(seconds=45))
+            )
+        started = time.monotonic()
+        r = await mother.http.post(
+            "/api/applications/bundles", json={"procedures": ["child_allowance_claim"]}
+        )
+        took = time.monotonic() - started
+        assert r.status_code == 201, r.text
+        (app,) = r.json()["applications"]
+        assert app["sources"], "prefill got nothing from the agencies"
+        assert took < 10, f"the bundle took {took:.1f} s (a lock wait is 10 s)"
+    finally:
+        await mother.http.aclose()
+        await close_palm_clients()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.core.db import session_dependency
+from tenohira.core.db import get_database, session_dependency
 from tenohira.core.problems import Problem
 from tenohira.identity.service import Principal, principal_for_token
 
@@ -40,11 +40,18 @@ def _unauthenticated() -> Problem:
 async def optional_principal(
     request: Request, session: AsyncSession = Depends(session_dependency)
 ) -> Principal | None:
-    """The caller's principal, or None when not logged in."""
+    """The caller's principal, or None when not logged in.
+
+    The session row is read, and its ``last_seen_at`` touched (every 30 s), in a short unit of
+    work of its own, committed at once: left pending in the request's session, the touch held
+    the embedded SQLite database's write lock through the request's hub calls, and the hub,
+    sharing that database, waited 10 s for it per call and answered 500 ("database is locked").
+    """
     token = token_from_request(request)
     if not token:
         return None
-    return await principal_for_token(session, token)
+    async with get_database().session() as own:
+        return await principal_for_token(own, token)
 
 
 async def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
