@@ -19,6 +19,7 @@ from tenohira.core.db import current_revisions, dispose_databases, get_database,
 from tenohira.core.health import register_readiness_check, run_readiness_checks
 from tenohira.core.limits import KIB, MIB, BodyLimits, BodyRule
 from tenohira.core.problems import install_problem_handlers
+from tenohira.core.ratelimit import MemoryBuckets, Rate, RateLimits, RateRule
 from tenohira.platform import BACKGROUND, ROUTERS, SUBAPPS, resolve
 from tenohira.web.security import SecurityHeadersMiddleware
 
@@ -79,6 +80,31 @@ BODY_LIMITS: tuple[BodyRule, ...] = (
     BodyRule(r"/(hub|agencies)/.*", 4 * MIB, W, "signed exchanges between member systems"),
 )
 """Per-route body limits of the embedded platform (:mod:`tenohira.core.limits`)."""
+
+
+def rate_rules(settings: Settings) -> tuple[RateRule, ...]:
+    """The edges facing the internet, limited per source address (:mod:`tenohira.core.ratelimit`).
+
+    Login attempts are also limited per card, in the login endpoint (the card is in the body).
+    docs/security.md lists these: keep the two in step.
+    """
+
+    def per_minute(n: int) -> Rate:
+        return Rate(burst=n, per_minute=n)
+
+    return (
+        RateRule(
+            "auth-challenge", r"/api/auth/challenge", per_minute(settings.rate_auth_challenges_per_minute)
+        ),
+        RateRule("auth-login", r"/api/auth/login", per_minute(settings.rate_auth_logins_per_minute)),
+        RateRule("assistant", r"/api/assistant/.*", per_minute(settings.rate_assistant_messages_per_minute)),
+        RateRule(
+            "opendata-search",
+            r"/opendata|/api/3/action/package_search",
+            per_minute(settings.rate_opendata_searches_per_minute),
+            frozenset({"GET", "POST"}),
+        ),
+    )
 
 
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
@@ -146,6 +172,10 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         rules=BODY_LIMITS,
         default_max_bytes=settings.body_default_max_bytes,
         max_depth=settings.body_max_json_depth,
+    )
+    # before the bodies: a flood is refused without reading what it sends
+    app.add_middleware(
+        RateLimits, rules=rate_rules(settings), buckets=MemoryBuckets(), enabled=settings.rate_limits_enabled
     )
     return app
 

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     # request bodies (tenohira.core.limits): routes without a limit of their own, and JSON depth
     body_default_max_bytes: int = 64 * 1024
     body_max_json_depth: int = 64
+    # rate limits (tenohira.core.ratelimit): requests a minute, all of them allowed at once;
+    # per source address unless said. Generous: a person never meets them, a script does.
+    rate_limits_enabled: bool = True
+    rate_auth_challenges_per_minute: int = 120
+    rate_auth_logins_per_minute: int = 60
+    rate_auth_logins_per_card_per_minute: int = 10
+    rate_assistant_messages_per_minute: int = 60
+    rate_opendata_searches_per_minute: int = 120
     ca_passphrase: str | None = Field(
         default=None, description="passphrase of CA keys at rest; default: generated into data_dir"
     )

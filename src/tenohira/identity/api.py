@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.db import get_database, session_dependency
 from tenohira.core.problems import FieldError, Problem
+from tenohira.core.ratelimit import Rate, take
 from tenohira.identity import service
 from tenohira.identity.bootstrap import register_checks
 from tenohira.identity.ca import ISSUING_CRL_NAME, ROOT_CRL_NAME, crl_url, load_ca
@@ -71,8 +72,25 @@ async def challenge(session: AsyncSession = Depends(session_dependency)) -> Chal
     )
 
 
+def _card_key(certificate_pem: str) -> str | None:
+    """The serial of the certificate a login names (the rate limit's key), None if unreadable."""
+    from cryptography import x509
+
+    try:
+        return format(x509.load_pem_x509_certificate(certificate_pem.encode()).serial_number, "x")
+    except ValueError:
+        return None
+
+
 @auth.post("/login", summary="Log in with a challenge signed by the card's authentication key")
-async def login(body: LoginIn, response: Response) -> LoginOut:
+async def login(body: LoginIn, request: Request, response: Response) -> LoginOut:
+    card = _card_key(body.certificate)
+    if card is not None:
+        # per card, whatever the source: guessing at one card from many addresses is slow too
+        per_card = get_settings().rate_auth_logins_per_card_per_minute
+        await take(
+            request, "auth-login-card", card, Rate(per_card, per_card), "login attempts with this card"
+        )
     challenge_bytes = _b64("challenge", body.challenge)
     signature = _b64("signature", body.signature)
     db = get_database()

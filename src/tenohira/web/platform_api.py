@@ -63,7 +63,11 @@ class PlatformApi:
         if lang:
             headers["accept-language"] = lang
         self._client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=request.app),
+            # the browser's address, not the transport's 127.0.0.1: rate limits are per source
+            transport=httpx.ASGITransport(
+                app=request.app,
+                client=(request.client.host, request.client.port) if request.client else ("127.0.0.1", 123),
+            ),
             base_url=str(request.base_url).rstrip("/"),
             headers=headers,
             timeout=120,
