@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck contracts pytest bench screenshots clean migration constraints
+.PHONY: run test lint typecheck contracts pytest bench fuzz screenshots clean migration constraints
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11+)"; exit 1; }
@@ -44,6 +44,11 @@ pytest: $(DEVSTAMP)
 ## bench: every benchmark under bench/ (numbers, and ratios against a baseline in the same run)
 bench: $(DEVSTAMP)
 	$(PY) -m bench
+
+## fuzz: schemathesis over the whole OpenAPI (platform and hub) against a fresh live platform; fails on any 5xx
+## (FUZZ_EXAMPLES=25 examples per operation by default; reports under var/fuzz)
+fuzz: $(DEVSTAMP)
+	$(PY) -m tests.fuzz.openapi
 
 ## screenshots: phone-size screenshots of the main pages into docs/screenshots
 screenshots: $(DEVSTAMP)

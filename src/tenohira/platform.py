@@ -84,6 +84,7 @@ BACKGROUND: tuple[str, ...] = (
     "tenohira.audit.tasks:run",
     "tenohira.hub.tasks:run_mounted",
     "tenohira.events.tasks:run",
+    "tenohira.palm.resume:run",
     "tenohira.notify.tasks:run",
     "tenohira.citydata.tasks:run",
     "tenohira.opendata.tasks:run",

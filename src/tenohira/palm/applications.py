@@ -876,6 +876,19 @@ async def answer_bundle(
     return apps
 
 
+def request_filing(bundle: Bundle, apps: list[Application]) -> None:
+    """Record, with the signature, that the resident asked to file the whole set.
+
+    Each signed application gets its idempotency key now, in the same commit as the signature:
+    a crash before the filing ends leaves signed applications that carry a key, which
+    :mod:`tenohira.palm.resume` files after a restart (once: the agencies answer a repeated
+    application id with their first answer).
+    """
+    for app in apps:
+        if app.state == SIGNED and app.idempotency_key is None:
+            app.idempotency_key = f"{bundle.id}:{app.id}"
+
+
 async def submit_bundle(session: AsyncSession, ctx: PalmContext, bundle: Bundle) -> list[Application]:
     """File every signed application of the set (resumable: the decided ones are skipped)."""
     if bundle.state not in ("signed", "submitted"):

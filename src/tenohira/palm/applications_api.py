@@ -77,6 +77,7 @@ def _bundle_out(bundle: Bundle, apps: list[Application]) -> schemas.BundleOut:
         manifest=svc.manifest_b64(bundle),
         sha256=bundle.manifest_sha256,
         applications=[_out(a) for a in apps],
+        unfiled=sum(1 for a in apps if a.state == svc.SIGNED and a.idempotency_key is not None),
     )
 
 
@@ -210,7 +211,8 @@ async def sign_bundle(
     not filed yet, never twice."""
     ctx = await _context(session, me)
     bundle = await svc.bundle_of(session, ctx.code, bundle_id)
-    await svc.sign_bundle(session, ctx, bundle, _signature(body.signature))
+    signed = await svc.sign_bundle(session, ctx, bundle, _signature(body.signature))
+    svc.request_filing(bundle, signed)  # durable with the signature: a restart resumes the filing
     await session.commit()
     crash_point("palm.bundle.signed")
     apps = await svc.submit_bundle(session, ctx, bundle)

@@ -153,6 +153,12 @@ class BundleOut(BaseModel):
     manifest: str | None = Field(description="base64 bytes to sign once for the whole set (when open)")
     sha256: str | None
     applications: list[ApplicationOut]
+    unfiled: int = Field(
+        default=0,
+        description="signed applications whose filing was asked for and has not finished (an agency "
+        "out of reach, or a restart): the server files them itself, also after a crash; each "
+        "application's state says where it stands",
+    )
 
 
 class HolderKeyIn(BaseModel):
