@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # tests/test_cli_start.py checks that each help here is the group's own.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "ca": ("tenohira.identity.cli:ca_app", "The certificate authority of the cards."),
+    "oidc": ("tenohira.oidc.cli:app", "The OpenID Provider: relying parties and signing keys."),
     "card": ("tenohira.agencies.municipality.cards:card_app", "Issue, revoke and unlock residents' cards."),
     "audit": ("tenohira.audit.cli:app", "The transparency log."),
     "events": ("tenohira.events.cli:app", "Domain events: the outbox and its delivery."),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 MODELS: tuple[str, ...] = (
     "tenohira.audit.models",
     "tenohira.identity.models",
+    "tenohira.oidc.models",
     "tenohira.vault.models",
     "tenohira.hub.models",
     "tenohira.agencies.municipality.models",
@@ -40,6 +41,7 @@ MODELS: tuple[str, ...] = (
 # Routers of the palm (citizen-facing) side and of the shared services, included in the main app.
 ROUTERS: tuple[str, ...] = (
     "tenohira.identity.api:router",
+    "tenohira.oidc.api:router",
     "tenohira.audit.api:router",
     "tenohira.vault.api:router",
     "tenohira.procedures.api:router",

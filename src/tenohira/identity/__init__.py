@@ -12,6 +12,8 @@ document signatures and revocation. Public face:
 - :func:`current_principal`, :func:`optional_principal` — FastAPI dependencies → :class:`Principal`.
 - :func:`record_lockout`, :func:`record_unlock` — lock-out events for the transparency log.
 - :func:`ensure_ca` — create the CA if missing (idempotent).
+- :func:`principal_for_token`, :func:`logout`, :func:`current_trust` — for in-process relying
+  parts (the OpenID Provider): a session's principal, ending it, the trust store with the CRL.
 - Errors: :class:`Refused` (reason slugs), :class:`WrongSecret`, :class:`CardLocked`.
 """
 
@@ -33,7 +35,10 @@ from tenohira.identity.service import (
     IssuedCard,
     Principal,
     card_status,
+    current_trust,
     issue_card,
+    logout,
+    principal_for_token,
     record_lockout,
     record_unlock,
     revoke_card,
@@ -58,10 +63,13 @@ __all__ = [
     "check_password_format",
     "check_pin_format",
     "current_principal",
+    "current_trust",
     "ensure_ca",
     "facts_from_certificate",
     "issue_card",
+    "logout",
     "optional_principal",
+    "principal_for_token",
     "record_lockout",
     "record_unlock",
     "revoke_card",

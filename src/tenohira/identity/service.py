@@ -677,3 +677,14 @@ async def logout(session: AsyncSession, token: str, *, now: datetime | None = No
     row.ended_at = _now(now)
     await append_event(session, type="card:logout", actor=row.card_serial, subject=row.id)
     return True
+
+
+async def current_trust(session: AsyncSession, *, settings: Settings | None = None) -> TrustStore:
+    """The platform's own trust store with the current issuing CRL: what an in-process verifier
+    (the OpenID Provider) checks card signatures against, revocation included."""
+    settings = settings or get_settings()
+    ca = load_ca(settings)
+    crl = await current_crl(session, ISSUING_CRL_NAME, settings=settings)
+    store = TrustStore([ca.root_cert], [ca.issuing_cert])
+    store.add_crl(crl.der)
+    return store
