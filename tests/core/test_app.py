@@ -37,3 +37,23 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
     r = await client.get("/openapi.json")
     assert r.status_code == 200
     assert r.json()["openapi"].startswith("3.")
+
+
+async def test_an_overflowing_number_is_a_400_problem_not_a_500() -> None:
+    # the net under endpoints that do not bound a number themselves (SQLite's driver raises
+    # OverflowError for an integer beyond 64 bits)
+    from fastapi import FastAPI
+
+    from tenohira.core.problems import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/n")
+    async def n(value: int) -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        r = await c.get("/n", params={"value": 10**40})
+    assert r.status_code == 400
+    assert r.json()["type"] == "urn:tenohira:problem:number-out-of-range"

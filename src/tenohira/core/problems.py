@@ -179,7 +179,24 @@ def install_problem_handlers(app: FastAPI) -> None:
         structlog.get_logger("tenohira").exception("unhandled error", path=request.url.path)
         return problem_response(from_status(500), request.url.path)
 
+    async def on_overflow(request: Request, exc: Exception) -> JSONResponse:
+        # an integer from the request too large for the database's (a 36-digit offset); the
+        # endpoints bound their numbers, this is the net under one that does not
+        import structlog
+
+        structlog.get_logger("tenohira").warning("number out of range", path=request.url.path, error=str(exc))
+        return problem_response(
+            Problem(
+                400,
+                "number-out-of-range",
+                "A number in the request is out of range",
+                "リクエストの数値が大きすぎます",
+            ),
+            request.url.path,
+        )
+
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(OverflowError, on_overflow)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(Exception, on_unexpected)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ValidationError
@@ -235,7 +235,12 @@ async def publish_event(request: Request) -> Response:
 
 
 @router.get("/history", summary="A person's access history, by the calling member's code (palm)")
-async def history(request: Request, code: str, limit: int = 100, offset: int = 0) -> Response:
+async def history(
+    request: Request,
+    code: str,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> Response:
     state = state_of(request)
     caller = await authenticate(state, request, exchange=False)
     _need_role(caller, "read-history")

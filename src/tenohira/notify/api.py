@@ -50,7 +50,7 @@ async def get_inbox(
     me: Me,
     unread_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> InboxOut:
     rows, unread = await service.inbox(
         session, await _recipients(session, me), unread_only=unread_only, limit=limit, offset=offset

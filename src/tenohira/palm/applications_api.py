@@ -7,7 +7,7 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.core.crashpoints import crash_point
@@ -24,6 +24,7 @@ router = APIRouter(prefix="/api/applications", tags=["applications"], responses=
 me_router = APIRouter(prefix="/api/palm", tags=["palm"], responses=schemas.PROBLEMS)
 
 Session = Annotated[AsyncSession, Depends(session_dependency)]
+MAX_OFFSET = 10**9  # a database integer holds it (a 36-digit offset was a 500 from the driver)
 Me = Annotated[Principal, Depends(current_principal)]
 
 
@@ -233,7 +234,12 @@ async def create(body: schemas.CreateIn, session: Session, me: Me) -> schemas.Ap
 
 
 @router.get("", response_model=schemas.ApplicationList, summary="My applications")
-async def list_mine(session: Session, me: Me, limit: int = 100, offset: int = 0) -> schemas.ApplicationList:
+async def list_mine(
+    session: Session,
+    me: Me,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> schemas.ApplicationList:
     ctx = await _context(session, me)
     apps = await svc.list_applications(
         session, ctx.code, limit=max(1, min(limit, 500)), offset=max(0, offset)
@@ -381,7 +387,12 @@ async def put_contact(body: schemas.ContactIn, session: Session, me: Me) -> sche
 
 
 @me_router.get("/access-history", summary="Who asked which agency about you, when, and under which law")
-async def access_history(session: Session, me: Me, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+async def access_history(
+    session: Session,
+    me: Me,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> dict[str, Any]:
     """Your access history at the hub (third-party answers show only when and under which law)."""
     ctx = await _context(session, me)
     try:
