@@ -59,3 +59,28 @@ def test_cli_sth_show_verify(database_url: str) -> None:
     result = runner.invoke(app, ["verify"])
     assert result.exit_code == 1
     assert "INCONSISTENT" in result.output and "leaf 2" in result.output
+
+
+def test_cli_refusals_shows_the_counts(database_url: str) -> None:
+    from tenohira.audit.refusals import tally_for
+
+    _prepare(database_url)
+    tally = tally_for(get_settings())
+    for _ in range(7):
+        tally.note("card:auth:failure", "net:192.0.2.0/24", "certificate-invalid")
+    tally.note("hub:exchange", "net:198.51.100.0/24", "hub-unsigned")
+
+    async def flush() -> None:
+        from tenohira.audit import flush_refusals
+
+        await flush_refusals(get_settings(), everything=True)
+        await dispose_databases()
+
+    asyncio.run(flush())
+    result = CliRunner().invoke(app, ["refusals"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["7", "card:auth:failure", "net:192.0.2.0/24"]
+    assert lines[1].split() == ["1", "hub:exchange", "net:198.51.100.0/24"]
+    result = CliRunner().invoke(app, ["refusals", "--json"])
+    assert [json.loads(line)["count"] for line in result.output.splitlines()] == ["7", "1"]

@@ -332,3 +332,33 @@ async def test_health(hub_server: Any) -> None:
     assert r.status_code == 200, body
     assert set(body["checks"]) == {"keys", "database", "log", "certificates"}
     assert all(c["status"] == "ok" for c in body["checks"].values())
+
+
+async def test_strangers_refused_exchanges_are_counted_not_logged_one_by_one(hub_server: Any) -> None:
+    import asyncio
+
+    from sqlalchemy import text
+
+    from tenohira.audit import flush_refusals
+    from tenohira.audit.refusals import tally_for
+    from tenohira.core import get_database, get_settings
+
+    path = hub_server.hub_url + "/exchange/municipality.basic-facts"
+    async with httpx.AsyncClient() as http:
+        for _ in range(50):
+            r = await http.get(path, headers={"hub-purpose": "prefill"})
+            assert (r.status_code, _type(r)) == (401, "hub-unsigned")
+    await asyncio.sleep(0.3)  # the hub groups its log writes
+    db = get_database()
+    async with db.session() as session:
+        q = "SELECT count(*) FROM audit_entries WHERE type = 'hub:exchange' AND actor = 'unauthenticated'"
+        assert (await session.execute(text(q))).scalar_one() == 0
+    assert tally_for(get_settings()).pending() == 50
+    assert await flush_refusals(get_settings(), everything=True) == 1
+    async with db.session() as session:
+        q = "SELECT actor, attributes FROM audit_entries WHERE type = 'audit:refusals'"
+        row = (await session.execute(text(q))).one()
+    attributes = row.attributes if isinstance(row.attributes, dict) else json.loads(row.attributes)
+    assert row.actor == "net:127.0.0.0/24"
+    assert attributes["kind"] == "hub:exchange" and attributes["count"] == "50"
+    assert attributes["reason:hub-unsigned"] == "50"

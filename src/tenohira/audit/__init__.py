@@ -10,6 +10,7 @@ from tenohira.audit.leaf import AuditEvent, InvalidAuditEvent, encode_leaf
 from tenohira.audit.log import TreeHead, consistency_proof, inclusion_proof, produce_tree_head, sequence
 from tenohira.audit.merkle import ProofError, leaf_hash, node_hash, verify_consistency, verify_inclusion
 from tenohira.audit.query import EntryMetadata, entries_of_type
+from tenohira.audit.refusals import flush_refusals, note_refusal
 from tenohira.audit.service import append_event, append_events
 
 __all__ = [
@@ -23,9 +24,11 @@ __all__ = [
     "consistency_proof",
     "encode_leaf",
     "entries_of_type",
+    "flush_refusals",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
+    "note_refusal",
     "produce_tree_head",
     "sequence",
     "verify_consistency",

@@ -117,3 +117,42 @@ def show(
 
     for line in asyncio.run(go()):
         typer.echo(line)
+
+
+@app.command()
+def refusals(
+    hours: Annotated[float, typer.Option(help="look back this many hours.")] = 24.0,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON line per counted period.")] = False,
+) -> None:
+    """Strangers' refused requests, counted per source network and minute (``audit:refusals``)."""
+    from datetime import UTC, datetime, timedelta
+
+    from tenohira.audit.query import entries_of_type
+    from tenohira.audit.refusals import ENTRY_TYPE
+
+    settings = get_settings()
+    since = datetime.now(UTC) - timedelta(hours=hours)
+
+    async def go() -> list[dict[str, object]]:
+        try:
+            async with get_database(settings).session() as session:
+                return [
+                    {"source": e.actor, **e.attributes}
+                    async for e in entries_of_type(session, ENTRY_TYPE, since=since)
+                ]
+        finally:
+            await dispose_databases()
+
+    rows = asyncio.run(go())
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
+    totals: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (str(row["source"]), str(row["kind"]))
+        totals[key] = totals.get(key, 0) + int(str(row["count"]))
+    if not totals:
+        typer.echo(f"no refused strangers in the last {hours:g} hours")
+    for (source, kind), count in sorted(totals.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"{count:>8}  {kind:<20} {source}")

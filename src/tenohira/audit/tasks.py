@@ -11,6 +11,7 @@ import structlog
 from tenohira.audit import repository
 from tenohira.audit.keys import create_key
 from tenohira.audit.log import latest_tree_head, produce_tree_head, sequence_batch, tree_size
+from tenohira.audit.refusals import flush_refusals
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 
@@ -56,6 +57,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     next_head = 0.0
     while not stop.is_set():
         try:
+            await flush_refusals(settings)
             await sequence_pending(settings)
             if time.monotonic() >= next_head:
                 await maybe_sign(settings)
@@ -65,3 +67,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             log.exception("audit sequencer failed; retrying")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), SEQUENCE_INTERVAL)
+    try:  # what strangers were refused in the last minute is not lost at a clean shutdown
+        await flush_refusals(settings, everything=True)
+    except Exception:
+        log.exception("could not write the last refusal counts")

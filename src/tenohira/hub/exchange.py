@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from tenohira.audit import AuditEvent
+from tenohira.audit import AuditEvent, note_refusal
 from tenohira.hub import signatures as hs
 from tenohira.hub.gate import (
     HUB_LABEL,
@@ -150,7 +150,12 @@ async def handle_exchange(state: HubState, service_id: str, request: Request) ->
             state, caller, provider, service, purpose, provider_code, exchange_id
         )
     except HubRefusal as refusal:
-        await _log(state, exchange_id, caller, service_id, purpose, subject_ref, refusal=refusal.slug)
+        if caller is None:
+            # a stranger (no valid member signature): counted per source and minute, not logged alone
+            host = request.client.host if request.client else None
+            note_refusal("hub:exchange", host, refusal.slug, settings=state.settings)
+        else:
+            await _log(state, exchange_id, caller, service_id, purpose, subject_ref, refusal=refusal.slug)
         raise
     third_party = service.reveals_third_party or right.reveals_third_party
     history = None

@@ -108,7 +108,11 @@ async def login(body: LoginIn, request: Request, response: Response) -> LoginOut
         # the login's transaction rolls back.
         async with db.session() as session:
             await service.record_auth_failure(
-                session, refused, challenge=challenge_bytes, certificate=body.certificate
+                session,
+                refused,
+                challenge=challenge_bytes,
+                certificate=body.certificate,
+                source=request.client.host if request.client else None,
             )
         raise
     p = result.principal

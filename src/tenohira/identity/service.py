@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.audit import append_event
+from tenohira.audit import append_event, note_refusal
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.problems import FieldError, Problem
 from tenohira.identity import repository
@@ -571,13 +571,16 @@ async def login(
     return LoginResult(principal, token)
 
 
-def _serial_of(certificate: bytes | str | None) -> str | None:
+async def _issued_serial(session: AsyncSession, certificate: bytes | str | None) -> str | None:
+    """The serial of ``certificate`` if the issuer has it on record (same fingerprint), else None."""
     if not certificate:
         return None
     try:
-        return serial_hex(load_certificate(certificate))
+        cert = load_certificate(certificate)
     except Refused:
         return None
+    row = await repository.certificate(session, serial_hex(cert))
+    return row.serial if row is not None and row.fingerprint_sha256 == fingerprint(cert) else None
 
 
 async def record_auth_failure(
@@ -586,9 +589,16 @@ async def record_auth_failure(
     *,
     challenge: bytes | None,
     certificate: bytes | str | None,
+    source: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Log a refused login, and burn its challenge so that a refused attempt cannot be retried."""
+    """Log a refused login, and burn its challenge so that a refused attempt cannot be retried.
+
+    A refusal about a card we issued is an entry of its own; one with a certificate the issuer
+    never issued (anybody can send those) is only counted per source and minute
+    (:func:`tenohira.audit.note_refusal`), so that strangers cannot grow the log. ``source`` is
+    the client's address.
+    """
     now = _now(now)
     challenge_id = refused.context.get("challenge_id")
     if challenge_id is None and challenge:
@@ -597,10 +607,14 @@ async def record_auth_failure(
             challenge_id = parts[2].decode("ascii", "replace")
     if challenge_id:
         await repository.consume_challenge(session, str(challenge_id), now)
+    serial = await _issued_serial(session, certificate)
+    if serial is None:
+        note_refusal("card:auth:failure", source, refused.reason)
+        return
     await append_event(
         session,
         type="card:auth:failure",
-        actor=_serial_of(certificate) or "unknown-certificate",
+        actor=serial,
         payload=challenge,
         attributes={"reason": refused.reason},
     )
