@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import time
 import uuid
 from typing import Any
@@ -76,6 +77,15 @@ class Battery:
             **extra,
         }
         return httpx.post(self.token_url, data=data, headers=headers)
+
+
+def unsigned(claims: dict[str, Any]) -> str:
+    """An "alg": "none" JWT (which no client authentication may accept)."""
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return part({"alg": "none"}) + "." + part(claims) + "."
 
 
 def redirect_error(response: httpx.Response) -> dict[str, list[str]]:
@@ -205,14 +215,15 @@ def test_token_endpoint_refusals(battery: Battery) -> None:
             },
             b.key,
         ),
-        "alg none": base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
-        + "."
-        + base64.urlsafe_b64encode(
-            f'{{"iss":"{a.client_id}","sub":"{a.client_id}","aud":"{battery.token_url}","exp":{int(time.time()) + 60},"jti":"x2"}}'.encode()
-        )
-        .rstrip(b"=")
-        .decode()
-        + ".",
+        "alg none": unsigned(
+            {
+                "iss": a.client_id,
+                "sub": a.client_id,
+                "aud": battery.token_url,
+                "exp": int(time.time()) + 60,
+                "jti": "x2",
+            }
+        ),
     }
     for name, assertion in cases.items():
         refused = battery.exchange(a, code, assertion=assertion)
