@@ -16,6 +16,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from tenohira.core.wording import date_words
 from tenohira.procedures import deadline_for, load_catalogue
 from tenohira.supporters import HelpRequest
 from tests.assistant.dialogue_helpers import Chat, login, make_app
@@ -64,10 +65,10 @@ async def test_birth_dialogue_in_japanese(chat: Chat) -> None:
     r = await chat.say("上に一人います")
     text = r["text"]
     d = deadline("birth_notification")
-    assert f"出生届（期限：{d.year}年{d.month}月{d.day}日）" in text
+    assert f"出生届（期限：{date_words(d, 'ja')}）" in text
     c = deadline("child_allowance_claim")
     # the baby is the second child: 15,000 yen a month (rules), with the 15-day deadline (catalogue)
-    assert f"児童手当 認定請求（期限：{c.year}年{c.month}月{c.day}日）　月額 15,000円" in text
+    assert f"児童手当 認定請求（期限：{date_words(c, 'ja')}）　月額 15,000円" in text
     assert "出産育児一時金" in text and "500,000円" in text
     assert (
         "国民健康保険 加入の届出" not in text.split("当てはまらないと判断したもの")[0]
@@ -167,8 +168,9 @@ async def test_corrections_at_any_point(chat: Chat) -> None:
     r = await chat.say("0")
     # the date of the event was wrong: deadlines are worked out again
     r = await chat.say("いいえ、生まれた日は2026年11月19日です")
-    assert r["text"].startswith("日付を2026年11月19日に直しました。")
-    assert "出生届（期限：2026年12月2日）" in r["text"] and r["text"].endswith("準備を始めますか？")
+    assert r["text"].startswith("日付を令和8年（2026年）11月19日に直しました。")
+    assert "出生届（期限：令和8年（2026年）12月2日）" in r["text"]
+    assert r["text"].endswith("準備を始めますか？")
     assert (await chat.get())["event_date"] == "2026-11-19"
     r = await chat.say("はい")
     assert r["form"]["asking"] == "child_name"

@@ -92,7 +92,7 @@ async def test_local_mailbox_delivery(migrated_db: Any) -> None:
     (mail,) = read_mailbox(settings.data_dir / "mailbox")
     assert mail["to"] == "parent@example.jp"
     assert mail["subject"] == "【手のひら市】児童手当の手続きのお知らせ"
-    assert "令和8年12月10日" in mail["body"]
+    assert "令和8年（2026年）12月10日" in mail["body"]
     assert mail["message_id"] == f"<{row.id}@tenohira.example>"
 
 

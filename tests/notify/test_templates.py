@@ -15,13 +15,14 @@ DEFAULTS = {"municipality": "手のひら市", "municipality_en": "Tenohira City
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        (date(2026, 11, 26), "令和8年11月26日"),
-        (date(2019, 5, 1), "令和元年5月1日"),
-        (date(2019, 4, 30), "平成31年4月30日"),
-        (date(1989, 1, 8), "平成元年1月8日"),
-        (date(1989, 1, 7), "昭和64年1月7日"),
-        ("2026-12-10", "令和8年12月10日"),
-        (datetime(2026, 11, 26, 9, 5), "令和8年11月26日 9時05分"),
+        (date(2026, 11, 26), "令和8年（2026年）11月26日"),
+        (date(2019, 5, 1), "令和元年（2019年）5月1日"),
+        (date(2019, 4, 30), "平成31年（2019年）4月30日"),
+        (date(1989, 1, 8), "平成元年（1989年）1月8日"),
+        (date(1989, 1, 7), "昭和64年（1989年）1月7日"),
+        ("2026-12-10", "令和8年（2026年）12月10日"),
+        # timestamps show in Japan time; a naive one is UTC, as the database stores it
+        (datetime(2026, 11, 26, 0, 5), "令和8年（2026年）11月26日 09:05"),
     ],
 )
 def test_japanese_era_dates(value: date | str, text: str) -> None:
@@ -43,7 +44,7 @@ def test_notice_in_both_languages() -> None:
     }
     subject, body = render("procedure_notice", "ja", params, DEFAULTS)
     assert subject == "【手のひら市】児童手当の手続きのお知らせ"
-    assert "令和8年12月10日までに" in body and "15,000円（月額）" in body
+    assert "令和8年（2026年）12月10日までに" in body and "15,000円（月額）" in body
     subject, body = render(
         "procedure_notice", "en", {**params, "procedure_name": "Child allowance"}, DEFAULTS
     )

@@ -14,6 +14,8 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
+from tenohira.core import wording
+
 LANGUAGES = ("ja", "en", "easy_ja")
 BUILTIN = Path(__file__).parent / "templates"
 _extra_dirs: list[Path] = []
@@ -30,45 +32,30 @@ def add_template_dir(path: Path) -> None:
         _env.cache_clear()
 
 
-def _as_date(value: date | datetime | str) -> date | datetime:
-    if isinstance(value, str):
-        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    return value
-
-
-# 元号 (eras) since Meiji 6 adopted the Gregorian calendar; first day of each era.
-_ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"))
-
-
 def japanese_date(value: date | datetime | str) -> str:
-    """``令和8年11月26日`` (元年 for the first year)."""
-    d = _as_date(value)
-    day = d.date() if isinstance(d, datetime) else d
-    for start, name in _ERAS:
-        if day >= start:
-            year = day.year - start.year + 1
-            y = "元" if year == 1 else str(year)
-            text = f"{name}{y}年{day.month}月{day.day}日"
-            if isinstance(d, datetime):
-                text += f" {d.hour}時{d.minute:02d}分"
-            return text
-    return f"{day.year}年{day.month}月{day.day}日"
+    """``令和8年（2026年）11月26日`` (a timestamp adds Japan time ``14:05``)."""
+    return _dated(value, "ja")
 
 
 def english_date(value: date | datetime | str) -> str:
-    d = _as_date(value)
-    text = f"{d.day} {d.strftime('%B')} {d.year}"
-    if isinstance(d, datetime):
-        text += f", {d.strftime('%H:%M')}"
-    return text
+    """``26 November 2026`` (a timestamp adds Japan time ``14:05``)."""
+    return _dated(value, "en")
+
+
+def _dated(value: date | datetime | str, lang: wording.Language) -> str:
+    if isinstance(value, datetime) or (isinstance(value, str) and "T" in value):
+        return wording.datetime_words(value, lang)
+    return wording.date_words(value, lang)
 
 
 def yen(value: int) -> str:
-    return f"{int(value):,}円"
+    """``25,000円``."""
+    return wording.yen(value, "ja")
 
 
 def yen_en(value: int) -> str:
-    return f"¥{int(value):,}"
+    """``¥25,000``."""
+    return wording.yen(value, "en")
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 import numpy as np
 import numpy.typing as npt
 
+from tenohira.core import wording
+
 EPOCH = date(1970, 1, 1)
 
 IntArray = npt.NDArray[np.int64]
@@ -126,26 +128,14 @@ def next_payment_month(entitlement_month: int, payment_months: list[int]) -> int
     return m
 
 
-ERAS: tuple[tuple[date, str], ...] = (
-    (date(2019, 5, 1), "令和"),
-    (date(1989, 1, 8), "平成"),
-    (date(1926, 12, 25), "昭和"),
-    (date(1912, 7, 30), "大正"),
-)
-
-
 def era_year(d: date) -> str:
     """The Japanese era year of ``d`` (``令和8年``; the first year is ``元年``), for screens and documents."""
-    for start, name in ERAS:
-        if d >= start:
-            n = d.year - start.year + 1
-            return f"{name}{'元' if n == 1 else n}年"
-    return f"{d.year}年"
+    return wording.era_year(d)
 
 
 def japanese_date(d: date) -> str:
     """``令和8年（2026年）3月31日``: the era first, as documents show it, with the Western year beside it."""
-    return f"{era_year(d)}（{d.year}年）{d.month}月{d.day}日"
+    return wording.date_words(d, "ja")
 
 
 # --- vectorised forms -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from tenohira.core import wording
 from tenohira.rules.dates import (
     age_on,
     anniversary,
@@ -42,7 +43,7 @@ _INSURANCE_JA = {"employee": "被用者保険（健康保険）", "nhi": "国民
 
 def yen(n: int) -> str:
     """``15,000円``."""
-    return f"{n:,}円"
+    return wording.yen(n, "ja")
 
 
 def yen_en(n: int) -> str:

@@ -11,18 +11,20 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from markupsafe import Markup, escape
 
-Language = Literal["ja", "en", "easy_ja"]
-LANGUAGES: tuple[Language, ...] = ("ja", "en", "easy_ja")
+from tenohira.core import wording
+
+Language = wording.Language
+LANGUAGES = wording.LANGUAGES
 LANGUAGE_COOKIE = "tenohira_lang"
 SIZE_COOKIE = "tenohira_size"
 SIZES = ("normal", "large", "xlarge")
 
-_RUBY = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
+_RUBY = wording.RUBY_MARK
 
 
 @lru_cache(maxsize=1)
@@ -76,31 +78,11 @@ def pick_language(cookie: str | None, accept_language: str | None) -> Language:
     return "ja"
 
 
-ERAS = (
-    (date(2019, 5, 1), "令和", "Reiwa"),
-    (date(1989, 1, 8), "平成", "Heisei"),
-    (date(1926, 12, 25), "昭和", "Showa"),
-    (date(1912, 7, 30), "大正", "Taisho"),
-)
-WEEKDAYS_JA = "月火水木金土日"
-
-
 def format_date(value: date | str | None, lang: Language) -> str:
-    """A date for screens: the Japanese era in Japanese (令和8年11月26日（木）), ISO-like in English."""
-    if value is None:
-        return ""
-    d = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    if lang == "en":
-        return d.strftime("%a %d %b %Y")
-    for start, name, _ in ERAS:
-        if d >= start:
-            year = d.year - start.year + 1
-            y = "元" if year == 1 else str(year)
-            return f"{name}{y}年{d.month}月{d.day}日（{WEEKDAYS_JA[d.weekday()]}）"
-    return f"{d.year}年{d.month}月{d.day}日"
+    """A date for screens, with the weekday: 令和8年（2026年）11月26日（木） / Thu 26 November 2026."""
+    return wording.date_words(value, lang, weekday=True)
 
 
 def format_yen(value: int | None, lang: Language) -> str:
-    if value is None:
-        return ""
-    return f"¥{value:,}" if lang == "en" else f"{value:,}円"
+    """An amount: 25,000円 / ¥25,000 (easy Japanese with the reading of 円)."""
+    return wording.yen(value, lang)

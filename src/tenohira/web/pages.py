@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from tenohira.core.clock import JST
+from tenohira.core import wording
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.web.i18n import (
@@ -59,19 +60,11 @@ def agency_label(agency: object, lang: Language) -> str:
 
 
 def format_datetime(value: object, lang: Language) -> str:
-    """A timestamp for screens, in Japan time: the date as :func:`format_date` plus hours:minutes."""
-    from datetime import UTC, datetime
-
-    if value is None:
-        return ""
+    """A timestamp for screens, in Japan time: the date in words plus hours:minutes."""
     try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return wording.datetime_words(value if isinstance(value, datetime) else str(value or ""), lang)
     except ValueError:
         return str(value)
-    if moment.tzinfo is None:  # SQLite hands back naive timestamps; they are stored in UTC
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(JST)
-    return f"{format_date(moment.date(), lang)} {moment:%H:%M}"
 
 
 def render(

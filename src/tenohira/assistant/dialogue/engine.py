@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from tenohira.assistant.dialogue import texts as t
 from tenohira.assistant.dialogue.inputs import TYPED_IN_APP, Answer, read_field, screen
 from tenohira.assistant.nlu import Understanding, configured_model, understand
+from tenohira.core import wording
 from tenohira.procedures import LIFE_EVENTS, FieldSpec, Procedure, deadline_for, load_catalogue
 from tenohira.rules import BENEFIT_IDS, Explanation, Household, Member, explain
 
@@ -153,12 +154,8 @@ def _names(procedure: Procedure, language: str) -> str:
 
 
 def format_date(day: date, language: str) -> str:
-    """A date as residents read it."""
-    if language == "en":
-        return f"{day.day} {day.strftime('%B')} {day.year}"
-    if language == "easy_ja":
-        return f"{day.year}ねん {day.month}がつ {day.day}にち"
-    return f"{day.year}年{day.month}月{day.day}日"
+    """A date as residents read it (the platform's one wording, :mod:`tenohira.core.wording`)."""
+    return t.Marked(wording.date_words(day, wording.as_language(language)))
 
 
 def choice_label(spec: FieldSpec, value: Any, language: str) -> str:
