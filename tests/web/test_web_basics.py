@@ -62,7 +62,7 @@ def test_ruby_escapes_everything_else() -> None:
 def test_dates_in_the_japanese_era() -> None:
     from datetime import date
 
-    assert format_date(date(2026, 11, 26), "ja") == "令和8年11月26日（木）"
+    assert format_date(date(2026, 11, 26), "ja") == "令和8年（2026年）11月26日（木）"
     assert format_date(date(2019, 5, 1), "ja").startswith("令和元年")
     assert format_date(date(2019, 4, 30), "ja").startswith("平成31年")
-    assert format_date(date(2026, 11, 26), "en") == "Thu 26 Nov 2026"
+    assert format_date(date(2026, 11, 26), "en") == "Thu 26 November 2026"
