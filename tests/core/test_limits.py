@@ -71,13 +71,15 @@ class Stream:
         }
 
 
-async def call(app: Any, path: str, receive: Receive, headers: list[tuple[bytes, bytes]]) -> list[Message]:
+async def call(
+    app: Any, path: str, receive: Receive, headers: list[tuple[bytes, bytes]], method: str = "POST"
+) -> list[Message]:
     sent: list[Message] = []
 
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": path, "headers": headers, "query_string": b""}
+    scope = {"type": "http", "method": method, "path": path, "headers": headers, "query_string": b""}
     await app(scope, receive, send)
     return sent
 
@@ -107,6 +109,18 @@ async def test_chunked_body_is_refused_as_soon_as_it_passes_the_limit() -> None:
     assert body["max_bytes"] == 64 * KIB and body["title_ja"]
     assert stream.consumed == 1  # the first 1 MiB chunk already passed 64 KiB: nothing more was read
     assert app.calls == 0
+
+
+async def test_a_get_with_a_body_is_bounded_too() -> None:
+    # the hub's signature check reads the body of any method
+    app = Recorder()
+    stream = Stream(chunks=300, size=1024 * 1024)
+    sent = await call(limited(app), "/other", stream.receive, [(b"transfer-encoding", b"chunked")], "GET")
+    assert sent[0]["status"] == 413 and stream.consumed == 1 and app.calls == 0
+    # a GET announcing no body goes straight through
+    app = Recorder()
+    sent = await call(limited(app), "/other", Stream(chunks=1, size=0).receive, [], "GET")
+    assert sent[0]["status"] == 200 and app.calls == 1
 
 
 async def test_a_body_within_the_limit_reaches_the_app_unchanged() -> None:
