@@ -755,7 +755,8 @@ async def _issue(
 async def _record_release(
     session: AsyncSession, grant: Grant, scopes: list[str], channel: str, now: datetime
 ) -> None:
-    released = [s for s in scopes if s in FACT_SCOPES or s == "sign"] or ["openid"]
+    # the signature leaves with the token response only; userinfo gives facts alone
+    released = [s for s in scopes if s in FACT_SCOPES or (s == "sign" and channel == "token")] or ["openid"]
     session.add(
         Release(
             holder_ref=grant.holder_ref,

@@ -24,6 +24,7 @@ from tenohira.core.problems import Problem
 from tenohira.identity import CardLocked, CardSimulator, InvalidSecretFormat, Principal, WrongSecret
 from tenohira.web.demo_cards import DemoCard, find_card, list_cards
 from tenohira.web.i18n import Language, translate
+from tenohira.web.oidc_pages import oidc_releases
 from tenohira.web.pages import language, procedure_label, render
 from tenohira.web.platform_api import SESSION_COOKIE, ApiError, PlatformApi
 from tenohira.web.security import check_csrf
@@ -863,9 +864,10 @@ async def access_history(request: Request) -> Response:
             body = await api.get("/api/palm/access-history")
             # what digital supporters and staff did about me belongs in the same history
             actions = await api.get("/api/supporters/actions")
+            releases = await oidc_releases(api, language(request))  # facts sent to other services
         except ApiError as exc:
             return problem_page(request, exc, principal, "history")
-    merged = [*body.get("entries", []), *actions.get("entries", [])]
+    merged = [*body.get("entries", []), *actions.get("entries", []), *releases]
     merged.sort(key=lambda e: str(e.get("at") or "") if isinstance(e, dict) else "", reverse=True)
     entries = history_view(merged)
     return render(request, "history.html", {"active": "history", "entries": entries}, principal=principal)

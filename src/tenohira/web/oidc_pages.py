@@ -295,3 +295,23 @@ async def withdraw(request: Request, client_id: str) -> Response:
     async with get_database().session() as session:
         await oidc.withdraw(session, principal.holder_ref, client_id)
     return RedirectResponse("/oidc/consents?withdrawn=" + client_id, 303)
+
+
+async def oidc_releases(api: PlatformApi, lang: Language) -> list[dict[str, Any]]:
+    """The resident's releases of facts to other services, as access-history entries (to whom,
+    which facts, when), for the access-history page."""
+    body = await api.get("/api/oidc/releases")
+    entries = []
+    for e in body.get("entries", []):
+        what = "・".join(str(say("oidc_fact_" + str(s), lang)) for s in e.get("released", []))
+        entries.append(
+            {
+                "at": e.get("at"),
+                "client_name": e.get("client_name_en") if lang == "en" else e.get("client_name"),
+                "provider_name": str(say("oidc_history_provider", lang)),
+                "service": what,
+                "purpose": str(say("oidc_history_service", lang)),
+                "legal_basis": str(say("oidc_history_basis", lang)),
+            }
+        )
+    return entries
