@@ -136,8 +136,23 @@ async def verification_keys(session: AsyncSession) -> KeySet:
     return KeySet.import_key_set(jwks)  # type: ignore[arg-type]
 
 
+_secrets: dict[tuple[str, str], bytes] = {}
+
+
 async def secret(session: AsyncSession, settings: Settings, name: str) -> bytes:
-    """A named 32-byte secret of the provider (made on first use), unwrapped."""
+    """A named 32-byte secret of the provider (made on first use), unwrapped.
+
+    Kept in memory once unwrapped (they never change): the token endpoint needs two per request.
+    """
+    cache_key = (settings.resolved_database_url, name)
+    if cache_key in _secrets:
+        return _secrets[cache_key]
+    value = await _load_secret(session, settings, name)
+    _secrets[cache_key] = value
+    return value
+
+
+async def _load_secret(session: AsyncSession, settings: Settings, name: str) -> bytes:
     row = await session.get(OidcKey, f"secret:{name}")
     aes = AESGCM(_wrapping_key(settings))
     if row is None:
