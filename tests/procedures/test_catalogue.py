@@ -41,6 +41,14 @@ BIRTH_CATALOGUE = {
     "checkup_1y6m",
     "checkup_3y",
     "vaccination_notice",
+    # issue 15: what a family still missed after a birth
+    "child_allowance_revision",
+    "national_pension_maternity_exemption",
+    "nhi_maternity_premium_exemption",
+    "national_pension_childcare_exemption",
+    "birth_childcare_leave_benefit",
+    "childcare_reduced_hours_benefit",
+    "low_birth_weight_notification",
 }
 
 
@@ -77,7 +85,17 @@ def test_rules_decisions_name_the_benefit_ids_of_the_rules_module() -> None:
         "single_parent_allowance",
         "maternity_allowance",
         "childcare_leave_benefit",
+        "child_allowance_revision",
+        "birth_childcare_leave_benefit",
+        "childcare_reduced_hours_benefit",
+        "nhi_maternity_premium_exemption",
+        "national_pension_maternity_exemption",
+        "national_pension_childcare_exemption",
+        "low_birth_weight_notification",
     }
+    from tenohira.rules import BENEFIT_IDS
+
+    assert benefits <= set(BENEFIT_IDS)
 
 
 def test_every_full_procedure_says_where_fields_come_from_once_only() -> None:

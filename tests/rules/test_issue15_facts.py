@@ -38,7 +38,10 @@ FATHER = {
 def both_modes(h: Household, on: date, benefit: str) -> tuple[bool, int]:
     """The decision in single-household mode, checked equal to the population mode."""
     b = explain(h, on).benefit(benefit)
-    single = (b.eligible, int((b.monthly_amount if b.kind == "monthly" else b.amount) or 0))
+    if b.kind == "in_kind":
+        single = (b.eligible, int(b.details.get("covered_children", 0)))
+    else:
+        single = (b.eligible, int((b.monthly_amount if b.kind == "monthly" else b.amount) or 0))
     r = evaluate(Population.from_households([h]), on, [benefit])
     assert (bool(r.eligible[benefit][0]), int(r.amount[benefit][0])) == single
     return single

@@ -74,6 +74,8 @@ def random_household(rng: random.Random, on: date) -> Household:
                 "insured_person": rng.choice([None, True, False]),
                 "standard_monthly_remuneration": rng.choice([None, 200_000, 410_000]),
                 "childcare_leave_days": rng.choice([0, 10, 14, 28, 60]),
+                "birth_leave_days": rng.choice([0, 0, 5, 14, 28]),
+                "reduced_hours_monthly_wage": rng.choice([None, None, 150_000, 250_000, 400_000]),
                 "expecting_due_date": (on + timedelta(days=rng.randrange(1, 280))).isoformat()
                 if rng.random() < 0.15
                 else None,

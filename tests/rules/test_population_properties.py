@@ -30,6 +30,8 @@ member = st.fixed_dictionaries(
         "expected_babies": st.integers(1, 3),
         "pregnancy_ended_on": st.one_of(st.none(), days),
         "childcare_leave_days": st.sampled_from([0, 13, 14, 40]),
+        "birth_leave_days": st.sampled_from([0, 1, 28]),
+        "reduced_hours_monthly_wage": st.sampled_from([None, 0, 200_000, 500_000]),
         "insured_person": st.sampled_from([None, True, False]),
     }
 )

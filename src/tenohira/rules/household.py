@@ -62,6 +62,17 @@ class Member(BaseModel):
     childcare_leave_days: int = Field(
         default=0, ge=0, le=400, description="days of childcare leave for the birth"
     )
+    birth_leave_days: int = Field(
+        default=0,
+        ge=0,
+        le=28,
+        description="days of 産後パパ育休 (出生時育児休業) within 8 weeks of the birth",
+    )
+    reduced_hours_monthly_wage: int | None = Field(
+        default=None,
+        ge=0,
+        description="monthly wage while working reduced hours for a child under 2 (育児時短就業)",
+    )
 
 
 class Household(BaseModel):

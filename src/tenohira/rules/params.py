@@ -28,6 +28,13 @@ BENEFIT_IDS: tuple[str, ...] = (
     "maternity_allowance",  # 出産手当金
     "childcare_leave_benefit",  # 育児休業給付金・出生後休業支援給付金
     "premature_infant_care",  # 未熟児養育医療
+    "child_allowance_revision",  # 児童手当 額改定認定請求
+    "birth_childcare_leave_benefit",  # 出生時育児休業給付金
+    "childcare_reduced_hours_benefit",  # 育児時短就業給付金
+    "nhi_maternity_premium_exemption",  # 国民健康保険料の産前産後期間の免除
+    "national_pension_maternity_exemption",  # 国民年金保険料の産前産後期間の免除
+    "national_pension_childcare_exemption",  # 国民年金保険料の育児期間の免除
+    "low_birth_weight_notification",  # 低体重児の届出
 )
 
 

@@ -79,6 +79,8 @@ class Population:
     standard_monthly: I64
     leave_days: I64
     pregnancy_ended: I64
+    birth_leave_days: I64
+    reduced_wage: I64
     hh_municipality: I64
     hh_single_parent: B
     municipalities: list[str]
@@ -98,7 +100,7 @@ class Population:
         for name in (
             "role birth female insurance employment_insured income supported birth_weight_g weak_vitality "
             "disabled due expected_babies obstetric insured_person standard_monthly leave_days "
-            "pregnancy_ended"
+            "pregnancy_ended birth_leave_days reduced_wage"
         ).split():
             if getattr(self, name).shape != (p,):
                 raise ValueError(f"column {name} must have one entry per person")
@@ -128,7 +130,8 @@ class Population:
 
         Optional person columns (as named on this class): female, insurance, employment_insured,
         income, supported, birth_weight_g, weak_vitality, disabled, due, expected_babies, obstetric,
-        insured_person, standard_monthly, leave_days, pregnancy_ended.
+        insured_person, standard_monthly, leave_days, pregnancy_ended, birth_leave_days, reduced_wage
+        (0 for none).
         """
         hh = np.asarray(household, dtype=np.int64)
         n = int(hh.shape[0])
@@ -149,6 +152,8 @@ class Population:
             "standard_monthly": (-1, np.int64),
             "leave_days": (0, np.int64),
             "pregnancy_ended": (NO_DATE, np.int64),
+            "birth_leave_days": (0, np.int64),
+            "reduced_wage": (0, np.int64),
         }
         unknown = set(columns) - set(defaults)
         if unknown:
@@ -214,6 +219,8 @@ class Population:
             pregnancy_ended=col(
                 lambda i, m: to_days(m.pregnancy_ended_on) if m.pregnancy_ended_on else NO_DATE, np.int64
             ),
+            birth_leave_days=col(lambda i, m: m.birth_leave_days, np.int64),
+            reduced_wage=col(lambda i, m: m.reduced_hours_monthly_wage or 0, np.int64),
             hh_municipality=np.array([code_index[h.municipality] for h in households], dtype=np.int64),
             hh_single_parent=np.array([h.single_parent for h in households], dtype=np.bool_),
             municipalities=municipalities,
@@ -250,6 +257,8 @@ class Population:
                     pregnancy_ended_on=None
                     if self.pregnancy_ended[r] == NO_DATE
                     else from_days(int(self.pregnancy_ended[r])),
+                    birth_leave_days=int(self.birth_leave_days[r]),
+                    reduced_hours_monthly_wage=int(self.reduced_wage[r]) or None,
                 )
             )
         return Household(
@@ -300,6 +309,8 @@ class _Frame:
         self.mother[hh[first]] = first
         self.has_mother = self.mother >= 0
         self._infant: B | None = None
+        self.cache: dict[str, Any] = {}
+        self.next_key = int(date_key(*_next_day(on)))
 
     def count(self, mask: B) -> I64:
         return np.bincount(self.pop.household[mask], minlength=self.h).astype(np.int64)
@@ -334,16 +345,35 @@ class _Frame:
         return infant
 
 
+def _next_day(on: date) -> tuple[int, int, int]:
+    nxt = from_days(to_days(on) + 1)
+    return nxt.year, nxt.month, nxt.day
+
+
 def _version_index(p: BenefitParameters, days: I64) -> I64:
     result: I64 = np.searchsorted(p.starts(), days, side="right") - 1
     return result
 
 
 def _child_allowance(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
-    v = p.at(f.on)
-    zero = np.zeros(f.h, np.int64)
-    if v is None:
+    rows = _child_allowance_rows(f, p)
+    if rows is None:
+        zero = np.zeros(f.h, np.int64)
         return zero.astype(np.bool_), zero
+    paid, amount = rows
+    monthly = f.sum(np.where(paid, amount, 0), paid)
+    eligible = f.has_claimant & (monthly > 0)
+    return eligible, np.where(eligible, monthly, 0)
+
+
+def _child_allowance_rows(f: _Frame, p: BenefitParameters) -> tuple[B, I64] | None:
+    """Per person: paid by the child allowance, and the monthly amount (computed once per frame)."""
+    if "child_allowance" in f.cache:
+        cached: tuple[B, I64] = f.cache["child_allowance"]
+        return cached
+    v = p.at(f.on)
+    if v is None:
+        return None
     pop = f.pop
     counted = f.is_child & pop.supported & (f.grade < int(v["counted_until_school_year_of_age"]))
     paid = counted & (f.grade < int(v["paid_until_school_year_of_age"]))
@@ -377,9 +407,9 @@ def _child_allowance(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
         hh = pop.household
         amount = np.where(special[hh], int(v["special_payment"]), amount)
         amount = np.where(nothing[hh], 0, amount)
-    monthly = f.sum(np.where(paid, amount, 0), paid)
-    eligible = f.has_claimant & (monthly > 0)
-    return eligible, np.where(eligible, monthly, 0)
+    rows = (paid, np.where(paid, amount, 0).astype(np.int64))
+    f.cache["child_allowance"] = rows
+    return rows
 
 
 def _childbirth_lump_sum(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
@@ -580,6 +610,123 @@ def _premature(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
     return n > 0, n
 
 
+def _child_allowance_revision(f: _Frame, p: BenefitParameters, allowance: BenefitParameters) -> tuple[B, I64]:
+    zero = np.zeros(f.h, np.int64)
+    rows = _child_allowance_rows(f, allowance) if p.at(f.on) is not None else None
+    if rows is None:
+        return zero.astype(np.bool_), zero
+    paid, amount = rows
+    paid = paid & (amount > 0) & f.has_claimant[f.pop.household]
+    # The earliest-born paid child per household; later-born paid children of the last year are new.
+    earliest = -f.max(-f.pop.birth, paid, NO_DATE)
+    window = int(p.setting("new_child_window_days"))
+    new = paid & (f.pop.birth > earliest[f.pop.household]) & (f.d <= f.pop.birth + window)
+    total = f.sum(amount, new)
+    return total > 0, total
+
+
+def _under_age(f: _Frame, years: int) -> B:
+    """Born by the date and not yet ``years`` old (before the ``years``-th birthday; YYYYMMDD keys)."""
+    on_key = f.on.year * 10_000 + f.on.month * 100 + f.on.day
+    result: B = (f.pop.birth <= f.d) & (on_key < date_key(f.year + years, f.month, f.day))
+    return result
+
+
+def _age_at_least(f: _Frame, years: int) -> B:
+    """Aged ``years`` or more on the date (the age is reached the day before the birthday)."""
+    result: B = f.next_key >= date_key(f.year + years, f.month, f.day)
+    return result
+
+
+def _first_insured_pension(f: _Frame) -> B:
+    """Category 1 of the national pension as far as the columns tell: 20-59 and on NHI."""
+    result: B = (f.pop.insurance == INSURANCE_NHI) & _age_at_least(f, 20) & ~_age_at_least(f, 60)
+    return result
+
+
+def _maternity_exemption(f: _Frame, p: BenefitParameters, insured_row: B) -> tuple[B, I64]:
+    pop = f.pop
+    vi = _version_index(p, pop.birth)
+    has_birth = f.count(f.recent(int(p.setting("window_days"))) & (vi >= 0)) > 0
+    due = f.mother_col(pop.due, NO_DATE)
+    has_due = (due != NO_DATE) & (_version_index(p, due) >= 0)
+    insured = f.has_mother & (f.mother_col(insured_row.astype(np.int64)) == 1)
+    eligible = insured & (has_birth | has_due)
+    return eligible, eligible.astype(np.int64)
+
+
+def _pension_childcare(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
+    v = p.at(f.on)
+    zero = np.zeros(f.h, np.int64)
+    if v is None:
+        return zero.astype(np.bool_), zero
+    pop = f.pop
+    under = int(v["child_under_age"])
+    has_infant = f.count((pop.role == ROLE_CHILD) & _under_age(f, under)) > 0
+    parents = (pop.role == ROLE_PARENT) & f.born & _first_insured_pension(f) & has_infant[pop.household]
+    n = f.count(parents)
+    return n > 0, n
+
+
+def _low_birth_weight(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
+    v = p.at(f.on)
+    zero = np.zeros(f.h, np.int64)
+    if v is None:
+        return zero.astype(np.bool_), zero
+    pop = f.pop
+    light = (pop.birth_weight_g > 0) & (pop.birth_weight_g < int(v["under_weight_g"]))
+    n = f.count(f.recent(int(p.setting("window_days"))) & light)
+    return n > 0, n
+
+
+def _mother_row(f: _Frame) -> B:
+    row = np.zeros(f.pop.persons, np.bool_)
+    row[f.mother[f.has_mother]] = True
+    return row
+
+
+def _birth_leave(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
+    pop = f.pop
+    youngest = f.max(pop.birth, f.recent(int(p.setting("claim_window_days"))), NO_DATE)
+    vi = _version_index(p, youngest)
+    ok = (youngest != NO_DATE) & (vi >= 0)
+    safe = np.maximum(vi, 0)
+    cap = p.column("daily_wage_cap")[safe].astype(np.int64)
+    rate = np.array([percent(r) for r in p.column("rate")], dtype=np.int64)[safe]
+    hh = pop.household
+    rows = (
+        (pop.role == ROLE_PARENT)
+        & pop.employment_insured
+        & ~_mother_row(f)
+        & (pop.birth_leave_days > 0)
+        & ok[hh]
+    )
+    days = np.minimum(int(p.setting("max_days")), pop.birth_leave_days)
+    daily = np.minimum(pop.income // 360, cap[hh])
+    total = f.sum(daily * days * rate[hh] // 100, rows)
+    return total > 0, total
+
+
+def _reduced_hours(f: _Frame, p: BenefitParameters) -> tuple[B, I64]:
+    v = p.at(f.on)
+    zero = np.zeros(f.h, np.int64)
+    if v is None:
+        return zero.astype(np.bool_), zero
+    pop = f.pop
+    has_child = f.count((pop.role == ROLE_CHILD) & _under_age(f, int(v["child_under_age"]))) > 0
+    wage, before = pop.reduced_wage, pop.income // 12
+    rows = (pop.role == ROLE_PARENT) & pop.employment_insured & (wage > 0) & (wage < before)
+    rows &= has_child[pop.household]
+    amount = np.maximum(
+        0,
+        np.minimum(
+            np.minimum(wage * percent(v["rate"]) // 100, before - wage), int(v["monthly_limit"]) - wage
+        ),
+    )
+    total = f.sum(amount, rows)
+    return total > 0, total
+
+
 def evaluate(
     pop: Population, on: date, benefits: Sequence[str] | None = None, progress: ProgressFn = no_progress
 ) -> HouseholdResults:
@@ -607,6 +754,20 @@ def evaluate(
             out.eligible[b], out.amount[b], out.extra["childcare_leave_topup"] = _childcare_leave(f, p)
         elif b == "premature_infant_care":
             out.eligible[b], out.amount[b] = _premature(f, p)
+        elif b == "child_allowance_revision":
+            out.eligible[b], out.amount[b] = _child_allowance_revision(f, p, params["child_allowance"])
+        elif b == "birth_childcare_leave_benefit":
+            out.eligible[b], out.amount[b] = _birth_leave(f, p)
+        elif b == "childcare_reduced_hours_benefit":
+            out.eligible[b], out.amount[b] = _reduced_hours(f, p)
+        elif b == "nhi_maternity_premium_exemption":
+            out.eligible[b], out.amount[b] = _maternity_exemption(f, p, pop.insurance == INSURANCE_NHI)
+        elif b == "national_pension_maternity_exemption":
+            out.eligible[b], out.amount[b] = _maternity_exemption(f, p, _first_insured_pension(f))
+        elif b == "national_pension_childcare_exemption":
+            out.eligible[b], out.amount[b] = _pension_childcare(f, p)
+        elif b == "low_birth_weight_notification":
+            out.eligible[b], out.amount[b] = _low_birth_weight(f, p)
         else:
             raise KeyError(b)
     progress("screening", len(wanted), len(wanted))
@@ -783,6 +944,12 @@ def synthetic_population(
         leave_days=np.where(adult & (rng.random(n) < 0.3), rng.integers(5, 60, size=n), 0).astype(np.int64),
         pregnancy_ended=np.where(
             adult & female & ~expecting & (rng.random(n) < 0.004), d - rng.integers(0, 700, size=n), NO_DATE
+        ).astype(np.int64),
+        birth_leave_days=np.where(
+            adult & ~female & (rng.random(n) < 0.1), rng.integers(5, 29, size=n), 0
+        ).astype(np.int64),
+        reduced_wage=np.where(
+            adult & (rng.random(n) < 0.05), (income // 12 * rng.uniform(0.6, 1.0, size=n)).astype(np.int64), 0
         ).astype(np.int64),
         hh_municipality=(rng.random(h) < 0.15).astype(np.int64),
         hh_single_parent=single_parent,

@@ -11,13 +11,15 @@ from tenohira.rules.params import LegalBasis
 
 
 class MemberDecision(BaseModel):
-    """How one member counts for one benefit, and why (``reason`` is Japanese, ``reason_en`` English)."""
+    """How one member counts for one benefit, and why: ``reason`` in Japanese, ``reason_en`` in English,
+    ``reason_easy`` in easy Japanese (やさしい日本語)."""
 
     member: str
     amount: int | None = None
     counted_as: int | None = Field(default=None, description="birth order used for the amount, if any")
     reason: str
     reason_en: str
+    reason_easy: str = ""
 
 
 class BenefitDecision(BaseModel):
@@ -32,6 +34,7 @@ class BenefitDecision(BaseModel):
     amount: int | None = None
     summary: str
     summary_en: str
+    summary_easy: str = ""
     per_member: list[MemberDecision] = Field(default_factory=list)
     legal_basis: list[LegalBasis] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)

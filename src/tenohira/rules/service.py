@@ -9,10 +9,11 @@ eligibility and amounts for a whole municipality at once; tests check both agree
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tenohira.core import wording
+from tenohira.rules.context import Context, member, not_in_force
+from tenohira.rules.context import decision as _decision
 from tenohira.rules.dates import (
     age_on,
     anniversary,
@@ -27,16 +28,23 @@ from tenohira.rules.dates import (
     through_birthday_month,
     under_age_at_month_start,
 )
+from tenohira.rules.exemptions import (
+    decide_national_pension_childcare_exemption,
+    decide_national_pension_maternity_exemption,
+    decide_nhi_maternity_premium_exemption,
+)
 from tenohira.rules.household import Household, Member
 from tenohira.rules.income import (
-    DEPENDANT_INCOME_LIMIT,
     allowance_income,
     maternity_daily,
     percent,
     round10,
 )
+from tenohira.rules.leave import decide_birth_childcare_leave_benefit, decide_childcare_reduced_hours_benefit
+from tenohira.rules.notifications import decide_low_birth_weight_notification
 from tenohira.rules.params import BENEFIT_IDS, BenefitParameters, Version, load_parameters
 from tenohira.rules.schemas import BenefitDecision, Explanation, MemberDecision
+from tenohira.rules.texts import Yen, say
 
 _INSURANCE_JA = {"employee": "被用者保険（健康保険）", "nhi": "国民健康保険", "none": "なし"}
 
@@ -67,80 +75,6 @@ def en_date(d: date) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
-@dataclass(frozen=True)
-class Context:
-    """What every rule needs: the household, the date, and the derived facts shared by rules."""
-
-    household: Household
-    on: date
-    params: dict[str, BenefitParameters]
-
-    def born(self, m: Member) -> bool:
-        return m.birth_date <= self.on
-
-    @property
-    def children(self) -> list[tuple[int, Member]]:
-        return [(i, m) for i, m in enumerate(self.household.members) if m.role == "child" and self.born(m)]
-
-    @property
-    def claimant(self) -> Member | None:
-        """The member who mainly supports the household: the non-child with the highest income."""
-        best: Member | None = None
-        for m in self.household.members:
-            if m.role != "child" and self.born(m) and (best is None or m.annual_income > best.annual_income):
-                best = m
-        return best
-
-    def dependants(self, claimant: Member) -> list[Member]:
-        """扶養親族等: other members with income up to 1,030,000 (children only when supported)."""
-        return [
-            m
-            for m in self.household.members
-            if m is not claimant
-            and self.born(m)
-            and m.annual_income <= DEPENDANT_INCOME_LIMIT
-            and (m.role != "child" or m.supported)
-        ]
-
-    @property
-    def mother(self) -> Member | None:
-        """The first female parent: the one whose pregnancy and births the birth benefits concern."""
-        for m in self.household.members:
-            if m.role == "parent" and m.sex == "female":
-                return m
-        return None
-
-    def recent_births(self, window_days: int) -> list[Member]:
-        """Children born on or before the date and no more than ``window_days`` before it."""
-        return [m for _, m in self.children if self.on <= m.birth_date + timedelta(days=window_days)]
-
-
-def _decision(
-    p: BenefitParameters, version: Version | None, **kwargs: object
-) -> BenefitDecision:  # small factory so every decision cites its basis and source
-    return BenefitDecision(
-        id=p.id,
-        name_ja=p.name_ja,
-        name_en=p.name_en,
-        kind=p.kind,
-        legal_basis=list(p.legal_basis),
-        sources=[version.source] if version else [],
-        effective_from=version.effective_from if version else None,
-        unconfirmed=list(version.unconfirmed) if version else [],
-        **kwargs,  # type: ignore[arg-type]
-    )
-
-
-def _not_in_force(p: BenefitParameters, on: date) -> BenefitDecision:
-    return _decision(
-        p,
-        None,
-        eligible=False,
-        summary=f"{jdate(on)}時点ではこの制度はありません。",
-        summary_en=f"The scheme was not in force on {on.isoformat()}.",
-    )
-
-
 # --- 児童手当 child allowance -----------------------------------------------------------------------
 
 
@@ -148,7 +82,7 @@ def _decide_child_allowance(ctx: Context) -> BenefitDecision:
     p = ctx.params["child_allowance"]
     v = p.at(ctx.on)
     if v is None:
-        return _not_in_force(p, ctx.on)
+        return not_in_force(p, ctx.on)
     claimant = ctx.claimant
     if claimant is None:
         return _decision(
@@ -317,6 +251,35 @@ def _decide_child_allowance(ctx: Context) -> BenefitDecision:
         summary_en=summary_en,
         per_member=per_member,
         details=details,
+    )
+
+
+def _decide_child_allowance_revision(ctx: Context) -> BenefitDecision:
+    """額改定認定請求: a child born in the last year into a household already paid for an older child."""
+    p = ctx.params["child_allowance_revision"]
+    v = p.at(ctx.on)
+    if v is None:
+        return not_in_force(p, ctx.on)
+    allowance = _decide_child_allowance(ctx)
+    births = {m.id: m.birth_date for _, m in ctx.children}
+    paid = {d.member: d.amount or 0 for d in allowance.per_member if (d.amount or 0) > 0}
+    window = int(p.setting("new_child_window_days"))
+    per_member = []
+    total = 0
+    if paid:
+        earliest = min(births[mid] for mid in paid)
+        for mid, amount in paid.items():
+            born = births[mid]
+            if born > earliest and ctx.on <= born + timedelta(days=window):
+                total += amount
+                per_member.append(member(mid, say("revision_child", born=born, amount=Yen(amount)), amount))
+    return _decision(
+        p,
+        v,
+        say("revision_summary", total=Yen(total)) if total else say("revision_none"),
+        eligible=total > 0,
+        monthly_amount=total,
+        per_member=per_member,
     )
 
 
@@ -585,7 +548,7 @@ def _decide_child_medical_subsidy(ctx: Context) -> BenefitDecision:
         )
     v = scheme.at(ctx.on)
     if v is None:
-        return _not_in_force(p, ctx.on)
+        return not_in_force(p, ctx.on)
     until = int(v["until_school_year_of_age"])
     claimant = ctx.claimant
     income_ok = True
@@ -691,7 +654,7 @@ def _decide_single_parent_allowance(ctx: Context) -> BenefitDecision:
     p = ctx.params["single_parent_allowance"]
     v = p.at(ctx.on)
     if v is None:
-        return _not_in_force(p, ctx.on)
+        return not_in_force(p, ctx.on)
     claimant = ctx.claimant
     if not ctx.household.single_parent or claimant is None:
         return _decision(
@@ -867,7 +830,7 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
     p = ctx.params["childcare_leave_benefit"]
     v = p.at(ctx.on)
     if v is None:
-        return _not_in_force(p, ctx.on)
+        return not_in_force(p, ctx.on)
     infants = [m for _, m in ctx.children if ctx.on < anniversary(m.birth_date, 1)]
     parents = [m for m in ctx.household.members if m.role == "parent"]
     per_member: list[MemberDecision] = []
@@ -1004,7 +967,7 @@ def _decide_premature_infant_care(ctx: Context) -> BenefitDecision:
     p = ctx.params["premature_infant_care"]
     v = p.at(ctx.on)
     if v is None:
-        return _not_in_force(p, ctx.on)
+        return not_in_force(p, ctx.on)
     limit = int(v["max_birth_weight_g"])
     per_member: list[MemberDecision] = []
     covered = 0
@@ -1051,6 +1014,13 @@ DECIDERS: dict[str, Callable[[Context], BenefitDecision]] = {
     "maternity_allowance": _decide_maternity_allowance,
     "childcare_leave_benefit": _decide_childcare_leave_benefit,
     "premature_infant_care": _decide_premature_infant_care,
+    "child_allowance_revision": _decide_child_allowance_revision,
+    "birth_childcare_leave_benefit": decide_birth_childcare_leave_benefit,
+    "childcare_reduced_hours_benefit": decide_childcare_reduced_hours_benefit,
+    "nhi_maternity_premium_exemption": decide_nhi_maternity_premium_exemption,
+    "national_pension_maternity_exemption": decide_national_pension_maternity_exemption,
+    "national_pension_childcare_exemption": decide_national_pension_childcare_exemption,
+    "low_birth_weight_notification": decide_low_birth_weight_notification,
 }
 assert tuple(DECIDERS) == BENEFIT_IDS
 
