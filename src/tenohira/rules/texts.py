@@ -16,10 +16,12 @@ from __future__ import annotations
 from datetime import date
 from string import Template
 
+from tenohira.core import wording
 from tenohira.rules.dates import era_year
 
 Text = tuple[str, str, str]  # (ja, en, easy_ja)
 JA, EN, EASY = 0, 1, 2
+_LANGS: tuple[wording.Language, wording.Language, wording.Language] = ("ja", "en", "easy_ja")
 
 _MONTHS_EN = "January February March April May June July August September October November December".split()
 
@@ -29,16 +31,14 @@ class Yen(int):
 
 
 def fmt(value: object, lang: int) -> str:
-    """One value in one language. The single place that formats dates and yen in reasons (to be
-    replaced by the kernel presentation helpers ``tenohira.core.wording`` when they land)."""
+    """One value in one language: dates and yen through the platform's wording
+    (:mod:`tenohira.core.wording`), a :data:`Text` by its language."""
     if isinstance(value, tuple):
         return str(value[lang])
     if isinstance(value, Yen):
-        return f"{int(value):,} yen" if lang == EN else f"{int(value):,}円"
+        return wording.yen(int(value), _LANGS[lang])
     if isinstance(value, date):
-        if lang == EN:
-            return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
-        return f"{era_year(value)}（{value.year}年）{value.month}月{value.day}日"
+        return wording.date_words(value, _LANGS[lang])
     return str(value)
 
 
