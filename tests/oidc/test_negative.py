@@ -117,6 +117,8 @@ def test_front_channel_refusals(battery: Battery) -> None:
     assert redirect_error(battery.front(a, response_type="token"))["error"] == ["unsupported_response_type"]
     assert redirect_error(battery.front(a, scope="profile"))["error"] == ["invalid_scope"]
     assert redirect_error(battery.front(a, scope="openid email"))["error"] == ["invalid_scope"]
+    assert redirect_error(battery.front(a, prompt="none"))["error"] == ["interaction_required"]
+    assert redirect_error(battery.front(a, prompt="bogus"))["error"] == ["invalid_request"]
     # a client that must push its requests cannot send them on the front channel
     assert redirect_error(battery.front(par))["error"] == ["invalid_request"]
     # redirect-URI mismatch: never redirected anywhere, an error page on the provider instead

@@ -310,6 +310,9 @@ def validate_authorization(client: OidcClient, params: dict[str, str]) -> Valida
     prompt = (params.get("prompt") or "").split()
     if any(p not in ("none", "login", "consent") for p in prompt) or ("none" in prompt and len(prompt) > 1):
         raise invalid_request("prompt must be none, login or consent")
+    if "none" in prompt:
+        # every authorization here needs the resident: the card (PIN) or a consent on screen
+        raise OAuthError("interaction_required", "this provider always asks the resident (card or consent)")
     max_age: int | None = None
     if params.get("max_age"):
         try:
