@@ -189,3 +189,31 @@ def test_father_top_up_does_not_need_the_mothers_leave() -> None:
     assert topup(13) == 0
     mother_daily = 3_600_000 // 360
     assert topup(14) == mother_daily * 28 * 13 // 100 + daily * 14 * 13 // 100
+
+
+# --- reasons a resident reads ----------------------------------------------------------------------------
+
+
+def test_reasons_carry_no_iso_dates_internal_names_or_member_ids() -> None:
+    import re
+
+    members = [
+        {**MOTHER, "id": "zz-mother", "expecting_due_date": "2027-03-01", "childcare_leave_days": 20},
+        {**FATHER, "id": "zz-father", "childcare_leave_days": 14, "birth_leave_days": 10},
+        {"id": "zz-teen", "role": "child", "birth_date": "2005-05-05", "supported": False},
+        {"id": "zz-kid", "role": "child", "birth_date": "2023-11-10"},
+        {"id": "zz-baby", "role": "child", "birth_date": "2026-11-10", "birth_weight_g": 2300},
+    ]
+    for single in (False, True):
+        e = explain(household(members, single_parent=single), date(2026, 11, 26))
+        for b in e.benefits:
+            texts = [b.summary, b.summary_en] + [t for m in b.per_member for t in (m.reason, m.reason_en)]
+            for t in texts:
+                assert not re.search(r"\d{4}-\d{2}-\d{2}", t), (b.id, t)
+                assert "zz-" not in t and "supported=" not in t and "single_parent" not in t, (b.id, t)
+                assert "満たないの" not in t and "まで第3子" not in t, (b.id, t)
+    kid = explain(household(members), date(2026, 11, 26)).benefit("child_allowance")
+    reason = next(m.reason for m in kid.per_member if m.member == "zz-kid")
+    assert "3歳の誕生月" in reason and "3歳に満たない" not in reason
+    ma = explain(household(members), date(2026, 11, 26)).benefit("maternity_allowance")
+    assert "年収の12分の1" in ma.per_member[0].reason  # no grade given: say what the number is

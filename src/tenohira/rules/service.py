@@ -22,7 +22,6 @@ from tenohira.rules.dates import (
     month_index,
     month_label,
     next_payment_month,
-    reaches_age_on,
     school_cohort,
     school_year_end,
     through_birthday_month,
@@ -44,7 +43,7 @@ from tenohira.rules.leave import decide_birth_childcare_leave_benefit, decide_ch
 from tenohira.rules.notifications import decide_low_birth_weight_notification
 from tenohira.rules.params import BENEFIT_IDS, BenefitParameters, Version, load_parameters
 from tenohira.rules.schemas import BenefitDecision, Explanation, MemberDecision
-from tenohira.rules.texts import Yen, say
+from tenohira.rules.texts import NOTHING, Yen, month_text, say
 
 _INSURANCE_JA = {"employee": "被用者保険（健康保険）", "nhi": "国民健康保険", "none": "なし"}
 
@@ -72,7 +71,7 @@ def jdate(d: date) -> str:
 
 def en_date(d: date) -> str:
     """``31 March 2026`` (no ISO dates inside sentences)."""
-    return f"{d.day} {d.strftime('%B')} {d.year}"
+    return wording.date_words(d, "en")
 
 
 # --- 児童手当 child allowance -----------------------------------------------------------------------
@@ -85,45 +84,20 @@ def _decide_child_allowance(ctx: Context) -> BenefitDecision:
         return not_in_force(p, ctx.on)
     claimant = ctx.claimant
     if claimant is None:
-        return _decision(
-            p,
-            v,
-            eligible=False,
-            monthly_amount=0,
-            summary="児童を養育する親などがいないため、受給できる人がいません。",
-            summary_en="No parent or carer in the household can claim.",
-        )
+        return _decision(p, v, say("ca_no_claimant"), eligible=False, monthly_amount=0)
     paid_until = int(v["paid_until_school_year_of_age"])
     counted_until = int(v["counted_until_school_year_of_age"])
     fy = fiscal_year(ctx.on)
     per_member: list[MemberDecision] = []
     counted: list[tuple[int, Member]] = []
     for idx, m in ctx.children:
-        g = fy - school_cohort(m.birth_date)
         age = age_on(m.birth_date, ctx.on)
-        end_counted = school_year_end(m.birth_date, counted_until)
+        g = fy - school_cohort(m.birth_date)
         if not m.supported:
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    amount=0,
-                    reason=f"{age}歳。親が監護・生計費を負担していない（supported=false）ため、"
-                    "支給対象にも子の数にも含めません。",
-                    reason_en=f"Age {age}. Not supported by the parents (supported=false), so neither paid "
-                    "for nor counted among the children.",
-                )
-            )
+            per_member.append(member(m.id, say("ca_not_supported", age=age), amount=0))
         elif g >= counted_until:
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    amount=0,
-                    reason=f"{age}歳。{counted_until}歳に達する日（{jdate(reaches_age_on(m.birth_date, counted_until))}）"
-                    f"以後の最初の3月31日（{jdate(end_counted)}）を過ぎたため、子の数に含めません。",
-                    reason_en=f"Age {age}. Past the first 31 March after reaching {counted_until} "
-                    f"({end_counted.isoformat()}), so no longer counted among the children.",
-                )
-            )
+            end = school_year_end(m.birth_date, counted_until)
+            per_member.append(member(m.id, say("ca_past_count", age=age, n=counted_until, end=end), amount=0))
         else:
             counted.append((idx, m))
     counted.sort(key=lambda t: (t[1].birth_date, t[0]))
@@ -141,70 +115,39 @@ def _decide_child_allowance(ctx: Context) -> BenefitDecision:
     for rank, (_, m) in enumerate(counted, start=1):
         g = fy - school_cohort(m.birth_date)
         age = age_on(m.birth_date, ctx.on)
-        order_ja = (
-            f"第{rank}子として数えます（{counted_until}歳到達後最初の3月31日までの、養育している子を"
-            f"年齢の高い順に数えて{rank}番目）。"
-        )
-        order_en = (
-            f"Counted as the {ordinal_en(rank)} child (children supported up to the first 31 March after "
-            f"reaching {counted_until}, oldest first)."
-        )
+        order = say("ca_order", rank=rank, counted=counted_until, rank_en=ordinal_en(rank))
         if g >= paid_until:
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    amount=0,
-                    counted_as=rank,
-                    reason=f"{age}歳。{order_ja}{paid_until}歳到達後最初の3月31日"
-                    f"（{jdate(school_year_end(m.birth_date, paid_until))}）を過ぎたため、この子の分は支給されません。",
-                    reason_en=f"Age {age}. {order_en} Past the first 31 March after reaching {paid_until} "
-                    f"({school_year_end(m.birth_date, paid_until).isoformat()}), so nothing is paid for this child.",
-                )
-            )
+            end = school_year_end(m.birth_date, paid_until)
+            text = say("ca_past_paid", age=age, order=order, n=paid_until, end=end)
+            per_member.append(member(m.id, text, amount=0, counted_as=rank))
             continue
         third = rank >= 3
         if through_birthday_month(m.birth_date, 3, ctx.on):
             amount = int(v["under3_third_plus"] if third else v["under3_amount"])
-            band_ja, band_en = "3歳に満たない", "under 3"
+            band = say("ca_band_birthday_month") if age >= 3 else say("ca_band_under3")
         elif g < int(v["primary_end_age"]):
             amount = int(v["primary_third_plus"] if third else v["primary_first_second"])
             if int(v["primary_end_age"]) >= paid_until:
-                band_ja, band_en = (
-                    f"3歳以上{paid_until}歳到達後最初の3月31日まで",
-                    f"from 3 to the end of the school year of {paid_until}",
-                )
+                band = say("ca_band_to_school_year", n=paid_until)
             else:
-                band_ja, band_en = "3歳以上小学校修了前", "from 3 to the end of primary school"
+                band = say("ca_band_primary")
         else:
             amount = int(v["junior_high"])
-            band_ja, band_en = "中学生", "in junior high school"
-        note_ja = note_en = ""
+            band = say("ca_band_junior_high")
         if level == "special":
             amount = int(v["special_payment"])
-            note_ja = f"請求者の所得（{yen(income)}）が所得制限限度額以上のため、特例給付の{yen(amount)}。"
-            note_en = f" The claimant's income ({yen_en(income)}) is at or above the income limit: special payment of {yen_en(amount)}."
+            text = say("ca_special", age=age, order=order, income=Yen(income), amount=Yen(amount))
         elif level == "none":
             amount = 0
-            note_ja = f"請求者の所得（{yen(income)}）が所得上限限度額以上のため、支給されません。"
-            note_en = (
-                f" The claimant's income ({yen_en(income)}) is at or above the upper limit: nothing is paid."
-            )
+            text = say("ca_above_upper", age=age, order=order, income=Yen(income))
+        else:
+            third_text = say("ca_third") if third else NOTHING
+            text = say("ca_amount", age=age, order=order, band=band, third=third_text, amount=Yen(amount))
         total += amount
-        per_member.append(
-            MemberDecision(
-                member=m.id,
-                amount=amount,
-                counted_as=rank,
-                reason=f"{age}歳。{order_ja}{band_ja}{'第3子以降' if third else ''}のため月額{yen(amount)}。{note_ja}"
-                if not note_ja
-                else f"{age}歳。{order_ja}{note_ja}",
-                reason_en=f"Age {age}. {order_en} {band_en.capitalize()}{' and third or later' if third else ''}: "
-                f"{yen_en(amount)} a month.{note_en}",
-            )
-        )
+        per_member.append(member(m.id, text, amount=amount, counted_as=rank))
     eligible = total > 0
-    order = {m.id: i for i, m in enumerate(ctx.household.members)}
-    per_member.sort(key=lambda d: order[d.member])
+    order_of = {m.id: i for i, m in enumerate(ctx.household.members)}
+    per_member.sort(key=lambda d: order_of[d.member])
     months = [int(x) for x in v["payment_months"]]
     entitlement = month_index(ctx.on)
     starts: dict[str, str] = {}
@@ -234,21 +177,14 @@ def _decide_child_allowance(ctx: Context) -> BenefitDecision:
         "payment_start_rule": f"paid from the month after the claim; claimed within {rule} days of the birth "
         "(counted from the next day), from the month after the birth (15日特例)",
     }
-    if eligible:
-        summary = f"{claimant.id} が受給できます。月額合計 {yen(total)}（{jdate(ctx.on)}の属する月の額）。"
-        summary_en = (
-            f"{claimant.id} can claim {yen_en(total)} a month (for the month of {ctx.on.isoformat()})."
-        )
-    else:
-        summary = "支給対象となる子がいない、または所得上限を超えるため、支給されません。"
-        summary_en = "No child qualifies, or the claimant's income is above the upper limit: nothing is paid."
+    month = month_text(ctx.on.year, ctx.on.month)
+    summary = say("ca_summary", total=Yen(total), month=month) if eligible else say("ca_summary_none")
     return _decision(
         p,
         v,
+        summary,
         eligible=eligible,
         monthly_amount=total,
-        summary=summary,
-        summary_en=summary_en,
         per_member=per_member,
         details=details,
     )
@@ -327,12 +263,12 @@ def _decide_childbirth_lump_sum(ctx: Context) -> BenefitDecision:
     via_ja = (
         "母親本人の医療保険"
         if insured is mother
-        else f"{insured.id} の医療保険の被扶養者として（家族出産育児一時金）"
+        else "もう一方の親の勤務先の健康保険の被扶養者として（家族出産育児一時金）"
     )
     via_en = (
         "the mother's own health insurance"
         if insured is mother
-        else f"as a dependant on {insured.id}'s insurance"
+        else "as a dependant on the other parent's employee health insurance"
     )
     total = 0
     per_member: list[MemberDecision] = []
@@ -358,9 +294,9 @@ def _decide_childbirth_lump_sum(ctx: Context) -> BenefitDecision:
                 member=child.id,
                 amount=amount,
                 reason=f"{jdate(child.birth_date)}生まれ。{scheme_ja}のため1児{yen(amount)}"
-                f"（{v.effective_from.isoformat()}以降の出産の額）。{via_ja}で請求できます（出生の翌日から2年以内）。",
-                reason_en=f"Born {child.birth_date.isoformat()}, {scheme_en}: {yen_en(amount)} per baby (amount for births "
-                f"from {v.effective_from.isoformat()}), claimed through {via_en} within 2 years.",
+                f"（{jdate(v.effective_from)}以降の出産の額）。{via_ja}で請求できます（出生の翌日から2年以内）。",
+                reason_en=f"Born {en_date(child.birth_date)}, {scheme_en}: {yen_en(amount)} per baby (amount for births "
+                f"from {en_date(v.effective_from)}), claimed through {via_en} within 2 years.",
             )
         )
     if mother.expecting_due_date is not None:
@@ -373,9 +309,9 @@ def _decide_childbirth_lump_sum(ctx: Context) -> BenefitDecision:
                 MemberDecision(
                     member=mother.id,
                     amount=amount,
-                    reason=f"出産予定日 {jdate(mother.expecting_due_date)}、{mother.expected_babies}児の予定。"
+                    reason=f"出産予定日は{jdate(mother.expecting_due_date)}、{mother.expected_babies}児の予定。"
                     f"直接支払制度により医療機関へ支払われます（{yen(amount)}の見込み）。",
-                    reason_en=f"Due on {mother.expecting_due_date.isoformat()} with {mother.expected_babies} baby(ies): "
+                    reason_en=f"Due on {en_date(mother.expecting_due_date)} with {mother.expected_babies} baby(ies): "
                     f"{yen_en(amount)} expected, normally paid directly to the hospital.",
                 )
             )
@@ -422,8 +358,8 @@ def _decide_pregnancy_support_benefit(ctx: Context) -> BenefitDecision:
             MemberDecision(
                 member=mother.id,
                 amount=first,
-                reason=f"妊娠中（出産予定日 {jdate(mother.expecting_due_date)}）。妊娠の認定後に1回目{yen(first)}（未受給の場合）。",
-                reason_en=f"Pregnant (due {mother.expecting_due_date.isoformat()}): first payment of {yen_en(first)} "
+                reason=f"妊娠中（出産予定日は{jdate(mother.expecting_due_date)}）。妊娠の認定後に1回目{yen(first)}（未受給の場合）。",
+                reason_en=f"Pregnant (due on {en_date(mother.expecting_due_date)}): first payment of {yen_en(first)} "
                 "after the pregnancy is recognised (if not yet received).",
             )
         )
@@ -495,7 +431,7 @@ def _decide_pregnancy_support_benefit(ctx: Context) -> BenefitDecision:
                     member=child.id,
                     amount=0,
                     reason=f"{jdate(child.birth_date)}生まれ。制度の開始前の出生のため対象外です。",
-                    reason_en=f"Born {child.birth_date.isoformat()}, before the scheme began.",
+                    reason_en=f"Born on {en_date(child.birth_date)}, before the scheme began.",
                 )
             )
             continue
@@ -519,10 +455,10 @@ def _decide_pregnancy_support_benefit(ctx: Context) -> BenefitDecision:
         v_shown,
         eligible=total > 0,
         amount=total,
-        summary=f"{mother.id} に合計{yen(total)}。"
+        summary=f"お母さんに合計{yen(total)}が支給されます。"
         if total
         else "妊娠中でなく、2年以内の出産もないため対象外です。",
-        summary_en=f"{yen_en(total)} in total for {mother.id}."
+        summary_en=f"{yen_en(total)} in total for the mother."
         if total
         else "No pregnancy and no birth in the last 2 years.",
         per_member=per_member,
@@ -568,7 +504,7 @@ def _decide_child_medical_subsidy(ctx: Context) -> BenefitDecision:
                 MemberDecision(
                     member=m.id,
                     reason=f"{age}歳。{until}歳到達後最初の3月31日（{jdate(end)}）を過ぎたため対象外。",
-                    reason_en=f"Age {age}. Past the first 31 March after reaching {until} ({end.isoformat()}).",
+                    reason_en=f"Age {age}. Past the first 31 March after turning {until} ({en_date(end)}).",
                 )
             )
         elif not m.supported:
@@ -576,7 +512,7 @@ def _decide_child_medical_subsidy(ctx: Context) -> BenefitDecision:
                 MemberDecision(
                     member=m.id,
                     reason=f"{age}歳。保護者が監護していないため対象外。",
-                    reason_en=f"Age {age}. Not in the guardians' care (supported=false).",
+                    reason_en=f"Age {age}. Not in the guardians' care and keep.",
                 )
             )
         elif claimant is None or not income_ok:
@@ -595,7 +531,7 @@ def _decide_child_medical_subsidy(ctx: Context) -> BenefitDecision:
                 MemberDecision(
                     member=m.id,
                     reason=f"{age}歳。{jdate(end)}まで保険診療の自己負担を助成（通院1回{yen(fee)}の負担）。受給者証が交付されます。",
-                    reason_en=f"Age {age}. Co-payments covered until {end.isoformat()} (fee {yen_en(fee)} per outpatient "
+                    reason_en=f"Age {age}. Co-payments covered until {en_date(end)} (fee {yen_en(fee)} per outpatient "
                     "visit); a recipient card is issued.",
                 )
             )
@@ -662,8 +598,8 @@ def _decide_single_parent_allowance(ctx: Context) -> BenefitDecision:
             v,
             eligible=False,
             monthly_amount=0,
-            summary="ひとり親世帯（single_parent）ではないため対象外です。",
-            summary_en="Not a single-parent household (single_parent is false).",
+            summary="ひとり親世帯ではないため対象外です。",
+            summary_en="Not a single-parent household.",
         )
     until = int(p.setting("child_until_school_year_of_age"))
     disabled_under = int(p.setting("disabled_child_under_age"))
@@ -709,7 +645,7 @@ def _decide_single_parent_allowance(ctx: Context) -> BenefitDecision:
         MemberDecision(
             member=claimant.id,
             amount=total,
-            reason=f"受給者。所得 {yen(income)}（扶養親族等 {deps}人: 全部支給は{yen(full_limit)}未満、"
+            reason=f"受給者。所得{yen(income)}（扶養親族等{deps}人。全部支給は{yen(full_limit)}未満、"
             f"一部支給は{yen(partial_limit)}未満）→ {level_ja}、月額{yen(total)}。",
             reason_en=f"Claimant. Income {yen_en(income)} ({deps} dependant(s): full below {yen_en(full_limit)}, "
             f"partial below {yen_en(partial_limit)}) → {level}, {yen_en(total)} a month.",
@@ -774,7 +710,12 @@ def _decide_maternity_allowance(ctx: Context) -> BenefitDecision:
             ],
         )
     smr = mother.standard_monthly_remuneration
-    smr = smr if smr is not None else mother.annual_income // 12
+    if smr is not None:
+        smr_ja, smr_en = "標準報酬月額", "standard monthly remuneration"
+    else:  # no grade known: say what the number is rather than call it a grade
+        smr = mother.annual_income // 12
+        smr_ja = "標準報酬月額が不明のため年収の12分の1で概算"
+        smr_en = "annual income / 12, an estimate in place of the standard monthly remuneration grade,"
     daily = maternity_daily(smr)
     births: dict[date, int] = {}
     for child in ctx.recent_births(window):
@@ -794,16 +735,16 @@ def _decide_maternity_allowance(ctx: Context) -> BenefitDecision:
         days = before + int(v["days_after"])
         amount = daily * days
         total += amount
-        what_ja = f"出産予定日 {jdate(when)}" if expected else f"{jdate(when)}の出産"
-        what_en = f"due {when.isoformat()}" if expected else f"birth on {when.isoformat()}"
+        what_ja = f"出産予定日{jdate(when)}" if expected else f"{jdate(when)}の出産"
+        what_en = f"due on {en_date(when)}" if expected else f"birth on {en_date(when)}"
         per_member.append(
             MemberDecision(
                 member=mother.id,
                 amount=amount,
                 reason=f"{what_ja}（{babies}児）。産前{before}日・産後{int(v['days_after'])}日の計{days}日 × "
-                f"日額{yen(daily)}（標準報酬月額 {yen(smr)} ÷ 30 × 2/3）= {yen(amount)}（休業し給与がない場合）。",
+                f"日額{yen(daily)}（{smr_ja}{yen(smr)} ÷ 30 × 2/3）= {yen(amount)}（休業し給与がない場合）。",
                 reason_en=f"{what_en} ({babies} baby(ies)): {before} days before and {int(v['days_after'])} after = "
-                f"{days} days × {yen_en(daily)} a day (standard monthly {yen_en(smr)} / 30 × 2/3) = {yen_en(amount)}, "
+                f"{days} days × {yen_en(daily)} a day ({smr_en} {yen_en(smr)} / 30 × 2/3) = {yen_en(amount)}, "
                 "if she is off work without pay.",
             )
         )
@@ -896,27 +837,27 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
                     if others
                     else "the spouse's leave is not required (the spouse is on postnatal leave or not employment-insured)"
                 )
-                topup_ja = f" 出生後休業支援給付金: 本人が14日以上休業し、{why_ja}、賃金日額の13% × {days}日 = {yen(topup)}。"
+                topup_ja = f"出生後休業支援給付金：本人が14日以上休業し、{why_ja}、賃金日額の13% × {days}日 = {yen(topup)}。"
                 topup_en = f" Post-birth leave top-up: 14+ days of leave and {why_en}, so 13% × {days} days = {yen_en(topup)}."
             elif parent.childcare_leave_days < int(v["topup_min_days"]):
                 topup_ja = (
-                    " 出生後休業支援給付金は、本人が子の出生後の一定期間に14日以上休業すると加算されます。"
+                    "出生後休業支援給付金は、本人が子の出生後の一定期間に14日以上休業すると加算されます。"
                 )
                 topup_en = " The 13% top-up needs 14+ days of leave soon after the birth."
             else:
                 topup_ja = (
-                    " 出生後休業支援給付金は、雇用保険に加入している配偶者も14日以上休業すると加算されます。"
+                    "出生後休業支援給付金は、雇用保険に加入している配偶者も14日以上休業すると加算されます。"
                 )
                 topup_en = " The 13% top-up also needs 14+ days of leave by the employment-insured spouse."
         phase_ja = "休業開始から180日まで67%" if pct == pct_first else "181日目から50%"
         phase_en = "67% for the first 180 days" if pct == pct_first else "50% from day 181"
         if on_leave:
             reason = (
-                f"雇用保険の被保険者。1歳未満の子（{youngest.id}）の育児休業中は、休業開始時賃金日額{yen(daily)}"
-                f"（上限{yen(cap)}）× 30日 × {phase_ja} = 月{yen(monthly)}（休業開始 {jdate(start)}）。{topup_ja}"
+                f"雇用保険の被保険者。1歳未満の子の育児休業中は、休業開始時賃金日額{yen(daily)}"
+                f"（上限{yen(cap)}）× 30日 × {phase_ja} = 月{yen(monthly)}（休業開始は{jdate(start)}）。{topup_ja}"
             )
             reason_en = (
-                f"Employment-insured. While on childcare leave for {youngest.id} (under 1): daily wage "
+                f"Employment-insured. While on childcare leave for the child under 1: daily wage "
                 f"{yen_en(daily)} (cap {yen_en(cap)}) × 30 × {phase_en} = {yen_en(monthly)} a month (leave from "
                 f"{en_date(start)}).{topup_en}"
             )

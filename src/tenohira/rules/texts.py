@@ -46,7 +46,7 @@ def month_text(year: int, month: int) -> Text:
     """``令和8年（2026年）10月`` / ``October 2026``."""
     first = date(year, month, 1)
     ja = f"{era_year(first)}（{year}年）{month}月"
-    return (ja, f"{_MONTHS_EN[month - 1]} {year}", ja)
+    return (ja, f"{_MONTHS_EN[month - 1]} {year}", f"{year}年{month}月")
 
 
 def say(key: str, **values: object) -> Text:
@@ -88,6 +88,76 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "2年以内の出産も、出産予定もありません。",
         "No birth in the last 2 years and no pregnancy.",
         "2年の うちに 生まれた 子も、これから 生まれる 子も いません。",
+    ),
+    # --- 児童手当 child allowance ----------------------------------------------------------------------
+    "ca_no_claimant": (
+        "児童を養育している親などが世帯にいないため、受給できる人がいません。",
+        "No parent or carer in the household can claim.",
+        "子どもを そだてて いる おやが いないので、もらえる 人が いません。",
+    ),
+    "ca_not_supported": (
+        "$age歳。親が監護し生計費を負担している子ではないため、支給の対象にも子の数にも含めません。",
+        "Age $age. Not in the parents' care and keep, so neither paid for nor counted among the children.",
+        "$age さい。 おやが そだてて いない 子なので、数えません。",
+    ),
+    "ca_past_count": (
+        "$age歳。$n歳に達した後の最初の3月31日（$end）を過ぎたため、子の数に含めません。",
+        "Age $age. Past the first 31 March after turning $n ($end), so no longer counted among the children.",
+        "$age さい。 $n さいの あとの 3月31日（$end）を すぎたので、数えません。",
+    ),
+    "ca_order": (
+        "第$rank子として数えます（$counted歳に達した後の最初の3月31日までの、養育している子を年齢の高い順に数えて$rank番目）。",
+        "Counted as the $rank_en child (children supported up to the first 31 March after turning $counted, oldest first).",
+        "$rank ばんめの 子どもです。",
+    ),
+    "ca_past_paid": (
+        "$age歳。$order$n歳に達した後の最初の3月31日（$end）を過ぎたため、この子の分は支給されません。",
+        "Age $age. $order Past the first 31 March after turning $n ($end), so nothing is paid for this child.",
+        "$age さい。 $order $n さいの あとの 3月31日（$end）を すぎたので、この 子の 手当は ありません。",
+    ),
+    "ca_band_under3": ("3歳未満", "Under 3", "3さいより 小さい"),
+    "ca_band_birthday_month": (
+        "3歳の誕生月（この月までは3歳未満の額）",
+        "In the month of the third birthday (the under-3 amount still applies)",
+        "3さいの 誕生日の 月（この 月までは 3さいより 小さい 子と 同じ）",
+    ),
+    "ca_band_to_school_year": (
+        "3歳以上で$n歳に達した後の最初の3月31日まで",
+        "From 3 to the first 31 March after turning $n",
+        "3さいから 高校生まで",
+    ),
+    "ca_band_primary": (
+        "3歳以上で小学校修了前",
+        "From 3 to the end of primary school",
+        "3さいから 小学生まで",
+    ),
+    "ca_band_junior_high": ("中学生", "In junior high school", "中学生"),
+    "ca_third": ("、第3子以降", ", third child or later", "、3人目 からの 子ども"),
+    "ca_amount": (
+        "$age歳。$order$band$thirdのため月額$amount。",
+        "Age $age. $order $band$third: $amount a month.",
+        "$age さい。 $order $band$third なので、1か月 $amount です。",
+    ),
+    "ca_special": (
+        "$age歳。$order請求者の所得（$income）が所得制限限度額以上のため、特例給付として月額$amount。",
+        "Age $age. $order The claimant's income ($income) is at or above the income limit: special payment of "
+        "$amount a month.",
+        "$age さい。 $order 所得が 多いので、1か月 $amount です。",
+    ),
+    "ca_above_upper": (
+        "$age歳。$order請求者の所得（$income）が所得上限限度額以上のため、支給されません。",
+        "Age $age. $order The claimant's income ($income) is at or above the upper limit: nothing is paid.",
+        "$age さい。 $order 所得が とても 多いので、手当は ありません。",
+    ),
+    "ca_summary": (
+        "児童手当は月額合計$total（$monthの額）です。",
+        "The child allowance is $total a month in total (for $month).",
+        "児童手当は 1か月 ぜんぶで $total です（$month）。",
+    ),
+    "ca_summary_none": (
+        "支給の対象となる子がいないか、所得が上限を超えるため、支給されません。",
+        "No child qualifies, or the claimant's income is above the upper limit: nothing is paid.",
+        "手当を もらえる 子どもが いません。",
     ),
     # --- 低体重児の届出 low-birth-weight notification --------------------------------------------------
     "lbw_child": (
