@@ -32,9 +32,14 @@ from tenohira.citydata.jsonld import (
     hosted_id,
     link_header,
     parse_link_header,
+    remote_urls,
 )
 from tenohira.citydata.query import parse_q
+from tenohira.citydata.remote import fetcher_for
+from tenohira.core.config import get_settings
 from tenohira.core.db import get_database
+
+REMOTE_DEPTH = 4  # a remote context may name others (Smart Data Models do), this many levels deep
 
 PREFIX = "/ngsi-ld/v1"
 JSON = "application/json"
@@ -157,7 +162,8 @@ _hosted_cache: dict[str, Any] = {}
 
 
 async def _context(session: AsyncSession, source: Any) -> ActiveContext:
-    """The active context of a request; user contexts hosted here are read from the database."""
+    """The active context of a request: contexts hosted here are read from the database, remote
+    ones fetched (guarded, cached: :mod:`tenohira.citydata.remote`), nested ones up to a depth."""
     wanted = _hosted_ids(source)
     docs: dict[str, Any] = {}
     for hid in wanted:
@@ -168,6 +174,22 @@ async def _context(session: AsyncSession, source: Any) -> ActiveContext:
                 _hosted_cache[hid] = doc
         if doc is not None:
             docs[hid] = doc
+    pending = [u for u in remote_urls(source) if hosted_id(u) not in docs]
+    if pending:
+        fetcher = fetcher_for(get_settings())
+        for _ in range(REMOTE_DEPTH):
+            nested: list[str] = []
+            for url in dict.fromkeys(pending):
+                if url in docs:
+                    continue
+                doc = await fetcher.get(session, url)
+                docs[url] = doc
+                nested += remote_urls(doc.get("@context"))
+            pending = [u for u in nested if u not in docs and hosted_id(u) not in docs]
+            if not pending:
+                break
+        else:
+            raise bad_request(f"remote @context documents nest deeper than {REMOTE_DEPTH} levels")
     return build_context(source, hosted=docs.get)
 
 

@@ -3,9 +3,11 @@
 NGSI-LD only needs the names of attributes and the entity types to be expanded into IRIs
 when stored and compacted back when returned (GS CIM 009 clause 5.5.7). A full JSON-LD
 processor (rdflib, pyld) would also need network access for remote contexts; this one
-resolves the ETSI core context (every published URL of it) from package data and user
-contexts only from what this server hosts itself (``/ngsi-ld/v1/jsonldContexts``) or
-what the request carries inline. Nothing is ever fetched from the network.
+resolves the ETSI core context (every published URL of it) from package data, user
+contexts from what this server hosts itself (``/ngsi-ld/v1/jsonldContexts``), what the
+request carries inline, and remote URLs through the documents that
+:mod:`tenohira.citydata.remote` fetched (guarded and cached) before folding starts: the
+folding itself never touches the network.
 """
 
 from __future__ import annotations
@@ -153,6 +155,17 @@ class ActiveContext:
         return iri
 
 
+def remote_urls(ctx: Any) -> list[str]:
+    """The URLs in a @context value that are neither a core context nor hosted here (to fetch)."""
+    if isinstance(ctx, str):
+        return [] if core_version_of(ctx) else [ctx]
+    if isinstance(ctx, list):
+        return [u for item in ctx for u in remote_urls(item)]
+    if isinstance(ctx, dict) and "@context" in ctx and len(ctx) == 1:
+        return remote_urls(ctx["@context"])
+    return []
+
+
 def _collect(
     ctx: Any, terms: dict[str, Any], state: dict[str, Any], hosted: HostedLookup | None, depth: int
 ) -> None:
@@ -174,12 +187,10 @@ def _collect(
             return
         hid = hosted_id(ctx)
         doc = hosted(hid) if (hid and hosted is not None) else None
+        if doc is None and hosted is not None:
+            doc = hosted(ctx)  # a remote context fetched for this request, by its URL
         if doc is None:
-            raise NgsiError(
-                "LdContextNotAvailable",
-                f"the @context {ctx} cannot be retrieved: this server resolves only the NGSI-LD core "
-                "context and contexts it hosts under /ngsi-ld/v1/jsonldContexts",
-            )
+            raise NgsiError("LdContextNotAvailable", f"the @context {ctx} cannot be retrieved")
         inner = doc.get("@context", doc) if isinstance(doc, dict) else doc
         _collect(inner, terms, state, hosted, depth + 1)
         return

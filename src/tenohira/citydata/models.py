@@ -82,3 +82,16 @@ class HostedContext(Base):
     id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     body: Mapped[Any] = mapped_column(JsonDoc)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class RemoteContext(Base):
+    """A remote @context fetched by URL (citydata.remote), kept as long as its server allows."""
+
+    __tablename__ = "citydata_remote_contexts"
+
+    url: Mapped[str] = mapped_column(sa.String(2048), primary_key=True)
+    body: Mapped[Any] = mapped_column(JsonDoc)
+    fetched_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    etag: Mapped[str | None] = mapped_column(sa.String(1024), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)

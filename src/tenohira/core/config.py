@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     opendata_first_publish_seconds: float = 15.0
     opendata_publish_interval_hours: float = 24.0
 
+    # remote @contexts of NGSI-LD requests (citydata.remote): comma-separated CIDRs that may be fetched
+    # although private or loopback (a test deployment serving its contexts locally: 127.0.0.0/8),
+    # hosts or CIDRs never fetched, and the bounds of one fetch
+    citydata_context_allow_networks: str = ""
+    citydata_context_deny: str = ""
+    citydata_context_max_bytes: int = 2 * 1024 * 1024
+    citydata_context_timeout_seconds: float = 5.0
+
     # vault (personal data at rest)
     vault_sites: str = "east,west,north"
     vault_threshold: int = 2
