@@ -13,7 +13,8 @@ from tests.oidc.support import Provider, RelyingParty, prepare, register, run
 
 
 @pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Provider]:
+def provider(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Iterator[Provider]:
+    """On the embedded SQLite and on PostgreSQL (``database_url`` is parametrised over both)."""
     from tenohira.core import get_settings, reset_settings
 
     port = free_port()

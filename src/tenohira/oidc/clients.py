@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,6 +77,14 @@ def _check_uri(field: str, uri: str) -> None:
         )
 
 
+def _new_client_id() -> str:
+    # never twelve digits in a row: the transparency log would take them for a 個人番号
+    while True:
+        value = "rp-" + secrets.token_hex(8)
+        if not re.search(r"[0-9]{12}", value):
+            return value
+
+
 async def add_client(
     session: AsyncSession,
     *,
@@ -116,7 +125,7 @@ async def add_client(
     for key, original in zip(public, originals, strict=False):
         if original.get("kid"):
             key["kid"] = original["kid"]
-    client_id = client_id or "rp-" + secrets.token_hex(8)
+    client_id = client_id or _new_client_id()
     if await session.get(OidcClient, client_id) is not None:
         raise _invalid(
             "client_id", f"{client_id} is already registered", f"{client_id} はすでに登録されています"
