@@ -50,6 +50,11 @@ bench: $(DEVSTAMP)
 fuzz: $(DEVSTAMP)
 	$(PY) -m tests.fuzz.openapi
 
+## conformance: the ETSI NGSI-LD test suite against a local broker (not in make test), e.g. make conformance SUITE=../ngsi-ld-test-suite
+conformance: $(DEVSTAMP)
+	@test -n "$(SUITE)" || { echo "give SUITE=path to a checkout of the ETSI NGSI-LD test suite"; exit 2; }
+	$(PY) tests/conformance/ngsi_ld_suite.py --suite "$(SUITE)" $(CONFORMANCE_ARGS)
+
 ## screenshots: phone-size screenshots of the main pages into docs/screenshots
 screenshots: $(DEVSTAMP)
 	$(PY) -m tenohira.web.screenshots docs/screenshots

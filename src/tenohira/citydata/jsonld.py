@@ -13,6 +13,7 @@ folding itself never touches the network.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -32,6 +33,8 @@ HOSTED_PATH = "/ngsi-ld/v1/jsonldContexts/"
 JSONLD_REL = "http://www.w3.org/ns/json-ld#context"
 
 HostedLookup = Callable[[str], Any]
+# the published names of the core context: unversioned, v1.0 … v1.9 (and patch versions)
+_CORE_NAME = re.compile(r"ngsi-ld-core-context(-v1\.\d+(\.\d+)?)?\.jsonld")
 
 
 @cache
@@ -58,8 +61,8 @@ def core_version_of(url: str) -> str | None:
     if not u.startswith("https://uri.etsi.org/ngsi-ld/") or not u.endswith(".jsonld"):
         return None
     name = u.rsplit("/", 1)[-1]
-    if not name.startswith("ngsi-ld-core-context"):
-        return None
+    if not _CORE_NAME.fullmatch(name):
+        return None  # e.g. ngsi-ld-core-context-non-existing.jsonld: an ordinary remote URL
     return "1.8" if name.endswith("-v1.8.jsonld") else "1.9"
 
 
