@@ -89,6 +89,7 @@ async def register(
     redirect_uri: str = "http://127.0.0.1:9/callback",
     require_par: bool = True,
     require_dpop: bool = False,
+    backchannel_logout_uri: str | None = None,
 ) -> RelyingParty:
     """Register a relying party (as ``tenohira oidc client add`` does) with a fresh ES256 key."""
     from tenohira.core import get_database
@@ -106,6 +107,7 @@ async def register(
             scopes=scopes.split(),
             require_par=require_par,
             require_dpop=require_dpop,
+            backchannel_logout_uri=backchannel_logout_uri,
         )
     return RelyingParty(info.client_id, key, redirect_uri, scopes.split())
 

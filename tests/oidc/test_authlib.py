@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -202,10 +203,45 @@ def test_full_flow_with_authlib(provider: Provider, tmp_path: Path) -> None:
     resident.close()
 
 
+class LogoutReceiver:
+    """An RP's back-channel logout endpoint: keeps the logout tokens POSTed to it."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received: list[str] = []
+        self.tokens = received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                received.append(parse_qs(body)["logout_token"][0])
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/logout"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 def test_revocation_logout_and_withdrawal(provider: Provider) -> None:
-    rp = start_with(provider, city={"name": "子育てアプリ", "scopes": "openid name", "require_par": False})[
-        "city"
-    ]
+    receiver = LogoutReceiver()
+    rps = start_with(
+        provider,
+        city={"name": "子育てアプリ", "scopes": "openid name", "require_par": False},
+        other={
+            "name": "図書館",
+            "scopes": "openid",
+            "require_par": False,
+            "redirect_uri": "http://127.0.0.1:9/lib/callback",
+            "backchannel_logout_uri": receiver.url,
+        },
+    )
+    rp = rps["city"]
     meta = httpx.get(f"{provider.url}/.well-known/openid-configuration").json()
     client = authlib_client(rp, "openid name")
     verifier = uuid.uuid4().hex * 2
@@ -263,6 +299,17 @@ def test_revocation_logout_and_withdrawal(provider: Provider) -> None:
         code_verifier=verifier,
         state=state,
     )
+    # the same platform session logs in to the library too (no PIN again: the session is fresh)
+    library = authlib_client(rps["other"], "openid")
+    lurl, lstate = library.create_authorization_url(
+        meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce
+    )
+    lpage = resident.open(lurl)
+    assert 'name="pin"' not in lpage.text
+    lcallback = resident.answer(lpage).headers["location"]
+    ltoken = library.fetch_token(
+        meta["token_endpoint"], authorization_response=lcallback, code_verifier=verifier, state=lstate
+    )
     bye = resident.http.get(
         meta["end_session_endpoint"],
         params={
@@ -276,6 +323,19 @@ def test_revocation_logout_and_withdrawal(provider: Provider) -> None:
     assert (
         httpx.get(userinfo, headers={"Authorization": f"Bearer {token['access_token']}"}).status_code == 401
     )
+    # back-channel logout: the library got a logout token for that session, and its token ended
+    assert len(receiver.tokens) == 1
+    jwks = KeySet.import_key_set(httpx.get(meta["jwks_uri"]).json())
+    logout_token = jwt.decode(receiver.tokens[0], jwks, algorithms=["ES256"])
+    library_id = jwt.decode(ltoken["id_token"], jwks, algorithms=["ES256"]).claims
+    assert logout_token.header["typ"] == "logout+jwt" and "nonce" not in logout_token.claims
+    assert logout_token.claims["aud"] == rps["other"].client_id
+    assert logout_token.claims["sid"] == library_id["sid"]
+    assert "http://schemas.openid.net/event/backchannel-logout" in logout_token.claims["events"]
+    assert (
+        httpx.get(userinfo, headers={"Authorization": f"Bearer {ltoken['access_token']}"}).status_code == 401
+    )
+    receiver.server.shutdown()
     resident.close()
 
 

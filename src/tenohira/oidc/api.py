@@ -193,10 +193,30 @@ async def logout(request: Request) -> Response:
                 await end_session(session, cookie)
     except OAuthError as exc:
         return _error_page(exc)
+    await _notify_logout(result.notifications)
     response = RedirectResponse(result.redirect or "/login?logged_out=1", 303)
     if ended:
         response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+async def _notify_logout(notifications: list[tuple[str, str]]) -> None:
+    """Back-channel logout: POST each logout token after the commit; an RP that does not answer
+    is logged, and its tokens are revoked anyway."""
+    if not notifications:
+        return
+    import httpx
+    import structlog
+
+    log = structlog.get_logger("tenohira.oidc")
+    async with httpx.AsyncClient(timeout=5) as client:
+        for uri, token in notifications:
+            try:
+                answer = await client.post(uri, data={"logout_token": token}, headers=NO_STORE)
+                if answer.status_code >= 400:
+                    log.warning("back-channel logout refused", uri=uri, status=answer.status_code)
+            except httpx.HTTPError as exc:
+                log.warning("back-channel logout unreachable", uri=uri, error=str(exc))
 
 
 # -- the resident's own view (JSON, for the web app and API clients) -----------------------------

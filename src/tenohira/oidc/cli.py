@@ -42,6 +42,9 @@ def add(
     require_par: Annotated[bool, typer.Option(help="pushed authorization requests required")] = True,
     require_dpop: Annotated[bool, typer.Option(help="DPoP-bound tokens required")] = False,
     client_id: Annotated[str | None, typer.Option(help="client_id (default: generated)")] = None,
+    backchannel_logout_uri: Annotated[
+        str | None, typer.Option(help="where logout tokens are POSTed (OIDC Back-Channel Logout)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Register a relying party after review."""
@@ -65,6 +68,7 @@ def add(
                     require_par=require_par,
                     require_dpop=require_dpop,
                     client_id=client_id,
+                    backchannel_logout_uri=backchannel_logout_uri,
                 )
             )
         )

@@ -97,6 +97,7 @@ async def add_client(
     require_par: bool = True,
     require_dpop: bool = False,
     client_id: str | None = None,
+    backchannel_logout_uri: str | None = None,
     actor: str = "operator",
 ) -> ClientInfo:
     """Register a relying party; its redirect URIs are matched exactly, its scopes are a ceiling."""
@@ -104,7 +105,11 @@ async def add_client(
         raise _invalid(
             "redirect_uri", "at least one redirect URI", "リダイレクト URI を一つ以上指定してください"
         )
-    for uri in [*redirect_uris, *(post_logout_redirect_uris or [])]:
+    for uri in [
+        *redirect_uris,
+        *(post_logout_redirect_uris or []),
+        *([backchannel_logout_uri] if backchannel_logout_uri else []),
+    ]:
         _check_uri("redirect_uri", uri)
     unknown = [s for s in scopes if s not in SUPPORTED_SCOPES]
     if unknown or "openid" not in scopes:
@@ -144,6 +149,7 @@ async def add_client(
         sector=f"{host}#{client_id}",
         require_par=require_par,
         require_dpop=require_dpop,
+        backchannel_logout_uri=backchannel_logout_uri,
         created_at=datetime.now(UTC),
     )
     session.add(row)

@@ -15,7 +15,7 @@ import hmac
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -189,7 +189,8 @@ def discovery(settings: Settings) -> dict[str, Any]:
         "request_uri_parameter_supported": True,
         "authorization_response_iss_parameter_supported": True,
         "frontchannel_logout_supported": False,
-        "backchannel_logout_supported": False,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "ui_locales_supported": ["ja", "en", "ja-x-easy"],
         "service_documentation": f"{e.issuer}/docs",
     }
@@ -1002,6 +1003,8 @@ class LogoutResult:
 
     redirect: str | None
     session_ids: list[str]
+    # (backchannel_logout_uri, logout token) for every RP of the ended sessions, sent after commit
+    notifications: list[tuple[str, str]] = field(default_factory=list)
 
 
 async def logout(
@@ -1047,7 +1050,53 @@ async def logout(
             sessions.append(grant.session_id)
             await _revoke_grant(session, grant, now)
         await append_event(session, type="oidc:logout", actor=client.client_id, subject=subject)
-    return LogoutResult(redirect, sorted(set(sessions)))
+    notifications = await _end_sessions(session, settings, sorted(set(sessions)), now)
+    return LogoutResult(redirect, sorted(set(sessions)), notifications)
+
+
+LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+async def _end_sessions(
+    session: AsyncSession, settings: Settings, session_ids: list[str], now: datetime
+) -> list[tuple[str, str]]:
+    """The platform sessions end: every RP's grant made in them ends too, and each RP that
+    registered a back-channel logout URI gets a logout token (OIDC Back-Channel Logout 1.0)."""
+    if not session_ids:
+        return []
+    grants = list(
+        await session.scalars(
+            select(Grant).where(Grant.session_id.in_(session_ids), Grant.revoked_at.is_(None))
+        )
+    )
+    signing = await keys.active_key(session, settings)
+    out: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for grant in grants:
+        await _revoke_grant(session, grant, now)
+        client = await get_client(session, grant.client_id)
+        if (
+            client is None
+            or not client.backchannel_logout_uri
+            or (client.client_id, grant.session_id) in seen
+        ):
+            continue
+        seen.add((client.client_id, grant.session_id))
+        claims = {
+            "iss": endpoints(settings).issuer,
+            "aud": client.client_id,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(minutes=2)).timestamp()),
+            "jti": secrets.token_urlsafe(16),
+            "sub": grant.subject,
+            "sid": await pairwise(session, settings, client.sector, "sid|" + grant.session_id),
+            "events": {LOGOUT_EVENT: {}},
+        }
+        token = jwt.encode(
+            {"alg": keys.SIGNING_ALG, "kid": signing.kid, "typ": "logout+jwt"}, claims, signing.key
+        )
+        out.append((client.backchannel_logout_uri, token))
+    return out
 
 
 # -- the resident's view -----------------------------------------------------------------------
