@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from tenohira import oidc
 from tenohira.core.config import get_settings
 from tenohira.core.db import get_database
+from tenohira.core.problems import Problem
 from tenohira.identity import CardLocked, InvalidSecretFormat, Principal, WrongSecret
+from tenohira.supporters.interfaces import Actor, audience
 from tenohira.web.demo_cards import DemoCard, find_card, list_cards
 from tenohira.web.i18n import Language, ruby, translate
 from tenohira.web.pages import language, render
@@ -315,3 +318,114 @@ async def oidc_releases(api: PlatformApi, lang: Language) -> list[dict[str, Any]
             }
         )
     return entries
+
+
+# --- the administrator: relying parties (same as `tenohira oidc client add|list|remove`) -------
+
+AdminPage = Annotated[Actor | None, Depends(audience("administrator", page=True))]
+
+
+async def _admin_page(
+    request: Request,
+    me: Actor,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    flash: str | None = None,
+    status: int = 200,
+) -> Response:
+    from tenohira.web.supporters_pages import console
+
+    async with get_database().session() as session:
+        clients = await oidc.list_clients(session)
+    lang = language(request)
+    response = console(
+        request,
+        "oidc_admin.html",
+        me,
+        {
+            "o": lambda key, **p: say(key, lang, **p),
+            "active": "staff",
+            "clients": clients,
+            "errors": errors or {},
+            "values": values or {},
+            "flash": flash,
+            "scopes": ["openid", *oidc.FACT_SCOPES, "sign"],
+        },
+    )
+    response.status_code = status
+    return response
+
+
+@router.get("/staff/oidc", response_class=HTMLResponse)
+async def admin_clients(request: Request, me: AdminPage) -> Response:
+    from tenohira.web.supporters_pages import gate
+
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
+    done = request.query_params.get("done")
+    flash = say("oidc_admin_" + done, language(request)) if done in ("added", "removed") else None
+    return await _admin_page(request, me, flash=flash)
+
+
+@router.post("/staff/oidc/clients")
+async def admin_add(request: Request, me: AdminPage) -> Response:
+    from tenohira.web.supporters_pages import gate
+
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
+    form = await request.form()
+    check_csrf(get_settings(), request, str(form.get("csrf_token") or ""))
+    lang = language(request)
+    values = {k: str(form.get(k) or "").strip() for k in ("name", "name_en", "redirect_uris", "jwks")}
+    scopes = [str(s) for s in form.getlist("scopes")]
+    errors: dict[str, str] = {}
+    if not values["name"]:
+        errors["name"] = str(say("oidc_admin_need_name", lang))
+    try:
+        jwks = json.loads(values["jwks"]) if values["jwks"] else None
+    except ValueError:
+        jwks = None
+    if not isinstance(jwks, dict):
+        errors["jwks"] = str(say("oidc_admin_bad_jwks", lang))
+    uris = [u.strip() for u in values["redirect_uris"].splitlines() if u.strip()]
+    if not errors and isinstance(jwks, dict):
+        try:
+            async with get_database().session() as session:
+                await oidc.add_client(
+                    session,
+                    name_ja=values["name"],
+                    name_en=values["name_en"] or values["name"],
+                    redirect_uris=uris,
+                    jwks=jwks,
+                    scopes=["openid", *[s for s in scopes if s != "openid"]],
+                    require_par=form.get("require_par") == "yes",
+                    require_dpop=form.get("require_dpop") == "yes",
+                    actor=me.principal.card_serial,
+                )
+        except Problem as problem:
+            for e in problem.errors:
+                errors[e.field if e.field != "redirect_uri" else "redirect_uris"] = (
+                    e.message if lang == "en" else e.message_ja
+                )
+            if not problem.errors:
+                errors["name"] = problem.title if lang == "en" else problem.title_ja
+    if errors:
+        return await _admin_page(request, me, errors=errors, values=values, status=422)
+    return RedirectResponse("/staff/oidc?done=added", 303)
+
+
+@router.post("/staff/oidc/clients/{client_id}/remove")
+async def admin_remove(request: Request, client_id: str, me: AdminPage) -> Response:
+    from tenohira.web.supporters_pages import gate
+
+    if (stop := await gate(request, me)) is not None:
+        return stop
+    assert me is not None
+    form = await request.form()
+    check_csrf(get_settings(), request, str(form.get("csrf_token") or ""))
+    async with get_database().session() as session:
+        await oidc.remove_client(session, client_id, actor=me.principal.card_serial)
+    return RedirectResponse("/staff/oidc?done=removed", 303)
