@@ -91,7 +91,8 @@ def _subject_op(
 _OBJ: dict[str, object] = {"type": "object"}
 
 # Legal bases are cited as understood late 2026; "(check)" marks ones not yet confirmed
-# against e-Gov 法令検索, as the domain notes ask.
+# against e-Gov 法令検索, as the domain notes ask. Confirmed (issue 15, sources in docs/rules.md):
+# 行政手続法 6・7・8, 健康保険法 101 and 施行規則 38 (5 days), 番号法 19条8号 (情報提供ネットワークシステム).
 BIRTH_STORY_SERVICES = (
     ServiceSpec(
         "municipality",
@@ -164,7 +165,7 @@ BIRTH_STORY_SERVICES = (
         "insurance-type",
         "GET",
         "/services/insurance-type",
-        "健康保険法 / 番号法 第19条第8号 (check)",
+        "健康保険法 / 番号法 第19条第8号",
         "加入している医療保険の種別（被用者保険・国保）",
         openapi=_subject_op("Insurance type of the person", _OBJ),
     ),
@@ -173,7 +174,7 @@ BIRTH_STORY_SERVICES = (
         "add-dependant",
         "POST",
         "/services/dependants",
-        "健康保険法施行規則 第38条 (check)",
+        "健康保険法施行規則 第38条",
         "被扶養者（異動）届",
         openapi=_subject_op("Add a dependant to the insured person", _OBJ, _OBJ),
     ),
@@ -234,7 +235,7 @@ SUPPORT_SERVICES = (
         "review-queue",
         "GET",
         "/services/review/queue",
-        "行政手続法 第6条（標準処理期間） (check)",
+        "行政手続法 第6条（標準処理期間）",
         "職員審査待ちの申請（参照番号・手続・期限・規則の所見のみ）",
         openapi={"summary": "Applications waiting for staff review", "responses": {"200": {}}},
     ),
@@ -243,7 +244,7 @@ SUPPORT_SERVICES = (
         "review-case",
         "POST",
         "/services/review/case",
-        "行政手続法 第7条（審査） (check)",
+        "行政手続法 第7条（審査）",
         "職員審査: 申請書と規則による判定の説明",
         openapi=_subject_op("One queued application with the rules' explanation", _OBJ, _OBJ),
     ),
@@ -252,7 +253,7 @@ SUPPORT_SERVICES = (
         "review-decision",
         "POST",
         "/services/review/decision",
-        "行政手続法 第8条（理由の提示） (check)",
+        "行政手続法 第8条（理由の提示）",
         "職員審査の決定（承認・却下と理由）",
         openapi=_subject_op("Decide a queued application with a reason", _OBJ, _OBJ),
     ),
@@ -265,9 +266,9 @@ SUPPORT_RIGHTS = (
         "支援措置対象者の保護（住民基本台帳事務処理要領） (check)",
         False,
     ),
-    ("palm", "municipality.review-queue", "staff-review", "行政手続法 第6条 (check)", False),
-    ("palm", "municipality.review-case", "staff-review", "行政手続法 第7条 (check)", True),
-    ("palm", "municipality.review-decision", "staff-review", "行政手続法 第8条 (check)", False),
+    ("palm", "municipality.review-queue", "staff-review", "行政手続法 第6条", False),
+    ("palm", "municipality.review-case", "staff-review", "行政手続法 第7条", True),
+    ("palm", "municipality.review-decision", "staff-review", "行政手続法 第8条", False),
 )
 
 # Open data (issue 8): aggregate counts for publication after disclosure control.
@@ -301,8 +302,8 @@ BIRTH_STORY_RIGHTS = (
     ("palm", "municipality.birth-notification", "birth-notification", "戸籍法 第49条", False),
     ("palm", "hospital.birth-certificate", "birth-notification", "戸籍法 第49条第3項", False),
     ("palm", "insurer.insurance-type", "prefill", "本人の求め (check)", False),
-    ("palm", "insurer.add-dependant", "dependant-application", "健康保険法施行規則 第38条 (check)", False),
-    ("palm", "insurer.lump-sum", "lump-sum-claim", "健康保険法 第101条 (check)", False),
+    ("palm", "insurer.add-dependant", "dependant-application", "健康保険法施行規則 第38条", False),
+    ("palm", "insurer.lump-sum", "lump-sum-claim", "健康保険法 第101条", False),
     ("municipality", "hospital.birth-certificate", "birth-notification-check", "戸籍法 第49条第3項", False),
     (
         "municipality",
