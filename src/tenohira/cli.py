@@ -192,6 +192,7 @@ def run(
                 f"  hub              {base}/hub/health",
                 f"  open data        {base}/opendata   (CKAN API: {base}/api/3/action/package_list)",
                 f"  city data        {base}/ngsi-ld/v1/entities",
+                f"  OpenID Provider  {base}/.well-known/openid-configuration",
                 f"  health           {base}/healthz  {base}/readyz",
                 "",
             ]
