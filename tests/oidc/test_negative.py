@@ -351,3 +351,29 @@ def test_consent_refused_and_wrong_nonce(battery: Battery) -> None:
         e for e in resident.http.get("/api/oidc/releases").json()["entries"] if "name" in e["released"]
     ] == []
     resident.close()
+
+
+def test_max_age_and_prompt_login_step_up(battery: Battery) -> None:
+    a = battery.rps["a"]
+    resident = Resident(battery.url)
+    jwks = KeySet.import_key_set(httpx.get(f"{battery.url}/oidc/jwks").json())
+    code, _ = battery.code(a, resident)  # first login: the card and PIN on the consent screen
+    first = jwt.decode(battery.exchange(a, code).json()["id_token"], jwks, algorithms=["ES256"]).claims
+    # within the session and no max_age: no PIN asked again
+    page = resident.open(f"{battery.url}/oidc/authorize?" + urlencode(battery.params(a)))
+    assert 'name="pin"' not in page.text
+    time.sleep(1.1)
+    for step_up in ({"max_age": "0"}, {"prompt": "login"}):
+        page = resident.open(f"{battery.url}/oidc/authorize?" + urlencode(battery.params(a, **step_up)))
+        assert 'name="pin"' in page.text, step_up
+        # answering without the PIN is refused on the page, nothing is sent
+        assert resident.answer(page, pin=None).status_code == 422
+        page = resident.open(f"{battery.url}/oidc/authorize?" + urlencode(battery.params(a, **step_up)))
+        query = parse_qs(urlsplit(resident.answer(page).headers["location"]).query)
+        again = jwt.decode(
+            battery.exchange(a, query["code"][0]).json()["id_token"], jwks, algorithms=["ES256"]
+        ).claims
+        assert again["auth_time"] > first["auth_time"] and again["acr"] == "aal3", step_up
+        first = again
+        time.sleep(1.1)
+    resident.close()
