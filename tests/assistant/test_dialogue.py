@@ -67,8 +67,9 @@ async def test_birth_dialogue_in_japanese(chat: Chat) -> None:
     d = deadline("birth_notification")
     assert f"出生届（期限：{date_words(d, 'ja')}）" in text
     c = deadline("child_allowance_claim")
-    # the baby is the second child: 15,000 yen a month (rules), with the 15-day deadline (catalogue)
-    assert f"児童手当 認定請求（期限：{date_words(c, 'ja')}）　月額 15,000円" in text
+    # the household's amount, as the notices say it: the older child (estimated 6) 10,000 yen and the
+    # baby (second child, under 3) 15,000 yen a month (rules), with the 15-day deadline (catalogue)
+    assert f"児童手当 認定請求（期限：{date_words(c, 'ja')}）　月額 25,000円（世帯の合計）" in text
     assert "出産育児一時金" in text and "500,000円" in text
     assert (
         "国民健康保険 加入の届出" not in text.split("当てはまらないと判断したもの")[0]
@@ -114,7 +115,7 @@ async def test_birth_dialogue_in_english(chat: Chat) -> None:
     d = deadline("birth_notification")
     assert f"- Birth notification (deadline: {d.day} {d.strftime('%B')} {d.year})" in r["text"]
     assert "Enrolling the child in National Health Insurance" in r["text"].split("Not applicable")[0]
-    assert "¥15,000 a month" in r["text"]
+    assert "¥15,000 a month (for your household)" in r["text"]
     r = await chat.say("yes")
     assert r["text"].startswith("Please tell me: Child's name")
     r = await chat.say("Haruto")  # a name must be in kanji or kana
@@ -145,7 +146,7 @@ async def test_birth_dialogue_in_easy_japanese(chat: Chat) -> None:
     r = await chat.say("はは")  # the reading of 母 is enough
     r = await chat.say("こくほ")
     r = await chat.say("0")
-    assert "ひと{月|つき} 15,000 {円|えん}" in r["text"]
+    assert "ひと{月|つき} 15,000 {円|えん}（{家族|かぞく}の {合計|ごうけい}）" in r["text"]
     r = await chat.say("はい")
     assert "{教|おし}えて" in r["text"]
     for s in sentences(r["text_plain"]):

@@ -35,8 +35,8 @@ from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.identity import Principal
+from tenohira.palm.situation import Situation
 from tenohira.procedures import Procedure
-from tenohira.rules import Household
 from tenohira.vault import open_vault
 
 log = structlog.get_logger("tenohira.assistant")
@@ -93,9 +93,10 @@ class _Base:
         self.conversation = conversation
         self.transcript = transcript
         self.live_state: dict[str, Any] = conversation.state  # the dialogue's state while it runs
+        self.today: date = today_jst()  # the dialogue's today (set by send_message)
 
-    async def household(self, event: str, event_date: date) -> Household | None:
-        # No agency gives the household to the palm as a rules Household yet: the dialogue asks.
+    async def situation(self, event: str, event_date: date) -> Situation | None:
+        # No agency gives the household to the palm for a card it cannot resolve: the dialogue asks.
         return None
 
     async def request_help(self, reason: str, language: str) -> str:
@@ -169,31 +170,16 @@ class PalmServices(_Base):
         self.code = code
         self.actor = actor
 
-    async def household(self, event: str, event_date: date) -> Household | None:
-        """The household from the agencies through the hub (as the push notices build it), with the
-        newborn added when the birth is not registered yet; None (the dialogue asks) if unavailable."""
-        from tenohira.core.config import get_settings
-        from tenohira.palm.interfaces import FactsUnavailable, build_household, fetch_facts, palm_client
-        from tenohira.rules import Member
+    async def situation(self, event: str, event_date: date) -> Situation | None:
+        """The palm's situation of this resident (the notices' facts and rule results: the register's
+        and the hospital's dates over the typed one, filed procedures); None if the hub cannot say."""
+        from tenohira.palm.interfaces import FactsUnavailable, situation_of
 
-        settings = get_settings()
         try:
-            facts = await fetch_facts(palm_client(settings), self.code)
-            household = build_household(facts, settings.municipality_code)
+            return await situation_of(self.session, self.code, event, today=self.today, typed_date=event_date)
         except (FactsUnavailable, Problem, ValueError) as exc:
-            log.info("household not available through the hub", error=str(exc))
+            log.info("situation not available through the hub", error=str(exc))
             return None
-        if event != "birth":
-            return household
-        # the newborn is "baby" (the dialogue shows the amounts for this child)
-        members = list(household.members)
-        born = [i for i, m in enumerate(members) if m.role == "child" and m.birth_date == event_date]
-        if born:
-            members[born[0]] = members[born[0]].model_copy(update={"id": "baby"})
-        else:
-            members.append(Member(id="baby", role="child", birth_date=event_date))
-        parents = [m for m in members if m.role == "parent"]
-        return household.model_copy(update={"members": members, "single_parent": len(parents) == 1})
 
     def _ctx(self) -> Any:
         from tenohira.palm.interfaces import PalmContext
@@ -384,7 +370,8 @@ async def send_message(
         )
     else:
         services = LocalServices(session, owner, conversation, transcript)
-    dialogue = Dialogue(state, conversation.language, services, today=today or today_jst())
+    services.today = today or today_jst()
+    dialogue = Dialogue(state, conversation.language, services, today=services.today)
     services.live_state = dialogue.state
     reply = await dialogue.respond(raw)
     # Write only now: the dialogue's hub calls are done.

@@ -18,6 +18,9 @@ Applications (see ``docs/palm.md``):
 - The scenario: :func:`start_embedded`, :func:`run_story`.
 - Push (the household's facts through the hub, as the rules see them): :func:`fetch_facts`,
   :func:`build_household`, :class:`FactsUnavailable`.
+- The situation (one source of truth for notices, the assistant and pages): :func:`situation_of`
+  (through the hub), :func:`situation_from` (pure), :class:`Situation`, :class:`Proposal`,
+  :data:`FILED_STATES`.
 """
 
 from tenohira.palm.applications import (
@@ -56,11 +59,13 @@ from tenohira.palm.models import Application, Bundle, HistoryEntry, Person
 from tenohira.palm.people import code_for_card, code_of, ensure_person, palm_client, recipient_for
 from tenohira.palm.push.service import FactsUnavailable, build_household, fetch_facts
 from tenohira.palm.scenario import run_story, start_embedded
+from tenohira.palm.situation import FILED_STATES, Proposal, Situation, situation_from, situation_of
 
 __all__ = [
     "CONFIRMED",
     "DECIDED",
     "DRAFT",
+    "FILED_STATES",
     "HANDED_OVER",
     "NOTIFIED",
     "PREFILLED",
@@ -76,6 +81,8 @@ __all__ = [
     "HistoryEntry",
     "PalmContext",
     "Person",
+    "Proposal",
+    "Situation",
     "answer_bundle",
     "build_household",
     "bundle_of",
@@ -95,6 +102,8 @@ __all__ = [
     "record_decision",
     "run_story",
     "sign_bundle",
+    "situation_from",
+    "situation_of",
     "start_embedded",
     "status_of",
     "submit",

@@ -31,6 +31,7 @@ from tenohira.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
 URGENT_DAYS = 7
+SAME_BIRTH_DAYS = 180  # a birth notification filed this recently is this birth's (no pregnancy is shorter)
 MAX_TEXT = 1000
 
 
@@ -257,22 +258,21 @@ async def home(request: Request) -> Response:
                 available = False
             else:
                 error = exc.message(lang)
-        filed = set()
+        progress: dict[str, str] = {}  # procedure -> the furthest state of the resident's applications
         if notices:
             try:
                 mine = await api.get("/api/applications")
-                filed = {
-                    a["procedure"]
-                    for a in mine.get("applications", [])
-                    if a.get("state") not in ("draft", "prefilled", "confirmed", "withdrawn")
-                }
+                progress = application_progress(mine.get("applications", []))
             except ApiError:
-                filed = set()
+                progress = {}
     today = today_jst()
     items = [_notice_view(n, lang, today) for n in notices]
     for item in items:
-        if item["procedure"] in filed:  # already filed: shown, but not offered again
+        state = progress.get(item["procedure"])
+        if state in FILED_STATES:  # already filed: shown, but not offered again
             item["doable"], item["filed"] = False, True
+        elif state == "handed_over":  # prepared here, handed over by the resident: not filed
+            item["doable"], item["handed_over"] = False, True
     items.sort(key=lambda n: (n["deadline"] is None, n["deadline"] or date.max, n["name"]))
     doable = [n for n in items if n["procedure"] and n["doable"]]
     return render(
@@ -288,6 +288,23 @@ async def home(request: Request) -> Response:
         },
         principal=principal,
     )
+
+
+# the palm's filed states (tenohira.palm.situation.FILED_STATES: the agency has the application)
+FILED_STATES = ("submitted", "queued", "decided", "notified")
+
+
+def application_progress(applications: list[Any]) -> dict[str, str]:
+    """Per procedure, the state that tells most: filed over handed over over anything being prepared."""
+    rank = {state: 2 for state in FILED_STATES} | {"handed_over": 1}
+    out: dict[str, str] = {}
+    for a in applications:
+        if not isinstance(a, dict):
+            continue
+        procedure, state = str(a.get("procedure")), str(a.get("state"))
+        if rank.get(state, 0) > rank.get(out.get(procedure, ""), 0) or procedure not in out:
+            out[procedure] = state
+    return out
 
 
 def _notice_view(n: dict[str, Any], lang: Language, today: date) -> dict[str, Any]:
@@ -310,6 +327,7 @@ def _notice_view(n: dict[str, Any], lang: Language, today: date) -> dict[str, An
         "legal_basis": as_text(n.get("legal_basis"), lang),
         "state": state,
         "filed": False,
+        "handed_over": False,
         "doable": kind == "procedure" and state not in ("done", "filed", "submitted", "dismissed"),
     }
 
@@ -539,13 +557,37 @@ BIRTH_DISCLOSE = [
 ]
 
 
+async def filed_birth_notification(api: PlatformApi) -> str | None:
+    """The id of a birth notification the resident filed in the last :data:`SAME_BIRTH_DAYS` days
+    (the page says so rather than offer it again; a later birth is a new notification)."""
+    try:
+        mine = await api.get("/api/applications")
+    except ApiError:
+        return None
+    for a in mine.get("applications", []):
+        if (
+            isinstance(a, dict)
+            and a.get("procedure") == "birth_notification"
+            and a.get("state") in FILED_STATES
+        ):
+            submitted = _deadline(a.get("submitted_at"))
+            if submitted is None or (today_jst() - submitted).days <= SAME_BIRTH_DAYS:
+                return str(a["id"])
+    return None
+
+
 @router.get("/birth", response_class=HTMLResponse)
 async def birth_page(request: Request) -> Response:
     principal = await current(request)
     if principal is None:
         return to_login(request)
+    async with PlatformApi(request) as api:
+        filed = await filed_birth_notification(api)
     return render(
-        request, "birth.html", {"active": "applications", "values": {}, "errors": {}}, principal=principal
+        request,
+        "birth.html",
+        {"active": "applications", "values": {}, "errors": {}, "filed": filed},
+        principal=principal,
     )
 
 

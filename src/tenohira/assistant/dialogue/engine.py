@@ -23,13 +23,12 @@ from tenohira.assistant.dialogue import texts as t
 from tenohira.assistant.dialogue.inputs import TYPED_IN_APP, Answer, read_field, screen
 from tenohira.assistant.nlu import Understanding, configured_model, understand
 from tenohira.core import wording
+from tenohira.palm.situation import REGISTRY, TYPED, Proposal, Situation, situation_from
 from tenohira.procedures import LIFE_EVENTS, FieldSpec, Procedure, deadline_for, load_catalogue
-from tenohira.rules import BENEFIT_IDS, Explanation, Household, Member, explain
+from tenohira.rules import Household, Member
 
 # Agencies whose application intake is reachable through the hub (the palm files with them).
 FILED_HERE = frozenset({"municipality", "insurer"})
-# Procedures that only concern households with this health insurance.
-INSURANCE_ONLY = {"nhi_enrolment": "nhi", "employee_insurance_dependant": "employee"}
 # Benefits whose amount depends on earnings we do not ask about: eligibility only.
 EARNINGS_BASED = frozenset({"maternity_allowance", "childcare_leave_benefit"})
 NOMINAL_INCOME = 3_000_000
@@ -73,8 +72,9 @@ class Services(Protocol):
 
     mode: str  # "palm" (applications in the palm) | "local" (prepared here, signed in the app)
 
-    async def household(self, event: str, event_date: date) -> Household | None:
-        """The resident's household as the rules see it, if an agency can provide it."""
+    async def situation(self, event: str, event_date: date) -> Situation | None:
+        """The resident's situation from the agencies' records (the palm's one source of truth:
+        the same facts, dates and rule results as the notices), or None if no agency can give it."""
 
     async def prepare(self, procedure: Procedure, answers: dict[str, Any]) -> Prepared:
         """Create the application with the resident's answers; agencies' data filled in (once only)."""
@@ -446,15 +446,20 @@ class Dialogue:
         if self.state.get("event") == "birth" and day > self.today:
             return self.reply([self.say("date_in_future"), self.ask_date_text()])
         self.state["event_date"] = day.isoformat()
-        household = await self.services.household(self.state["event"], day)
-        if household is not None:
+        situation = await self.services.situation(self.state["event"], day)
+        if situation is not None:
             self.state["household_source"] = "agency"
-            return self.plan(household)
+            return self.plan(situation)
         if self.state["event"] == "birth" and not self.state.get("household_done"):
             self.state["household"] = {}
             intro = self.say("household_intro", n=len(HOUSEHOLD_QUESTIONS))
             return await self.next_household_question([intro])
         return self.plan(None)
+
+    def from_answers(self, day: date) -> Situation:
+        """The situation from the resident's answers (no agency could give the household)."""
+        household = household_from_answers(self.state.get("household", {}), day)
+        return situation_from(household, self.state["event"], day, self.today, source=TYPED)
 
     def ask_household(self, spec: FieldSpec, before: Sequence[str]) -> Reply:
         buttons = self.choices(spec) if spec.type == "choice" else []
@@ -468,30 +473,45 @@ class Dialogue:
                 return self.ask_household(spec, before)
         self.state["household_done"] = True
         self.state["household_source"] = "answers"
-        return self.plan(household_from_answers(answers, date.fromisoformat(self.state["event_date"])))
+        return self.plan(self.from_answers(date.fromisoformat(self.state["event_date"])))
 
-    def plan(self, household: Household | None) -> Reply:
-        """What applies to this resident for the event: deadlines, amounts, and an offer to start."""
+    def plan(self, situation: Situation | None) -> Reply:
+        """What applies to this resident for the event: deadlines, amounts, and an offer to start.
+
+        Read from the palm's :class:`Situation` (the notices' facts and rule results); without one
+        (no household: an event other than a birth, answered locally) only the catalogue's deadlines."""
         event = self.state["event"]
+        before: list[str] = []
+        if situation is not None and situation.event_date_source != TYPED:
+            typed = self.state.get("event_date")
+            self.state["event_date"] = situation.event_date.isoformat()
+            if typed != situation.event_date.isoformat():
+                key = (
+                    "plan_date_registry" if situation.event_date_source == REGISTRY else "plan_date_hospital"
+                )
+                before.append(self.say(key, date=format_date(situation.event_date, self.language)))
         day = date.fromisoformat(self.state["event_date"])
-        explanation = explain(household, self.today) if household is not None else None
-        insurances = {m.insurance for m in household.members if m.role == "parent"} if household else set()
-        lines, skipped, queue = [], [], []
+        lines, skipped, filed, queue = [], [], [], []
         for procedure in self.catalogue.for_event(event):
             if procedure.kind != "procedure":
                 continue
-            decision = _decision(explanation, procedure)
-            needed = INSURANCE_ONLY.get(procedure.id)
-            if (decision is not None and not decision.eligible) or (
-                household and needed and needed not in insurances
-            ):
-                skipped.append(t.plain(_names(procedure, self.language)))
+            name = t.plain(_names(procedure, self.language))
+            if situation is not None and procedure.id in situation.filed:
+                filed.append(name)
                 continue
-            lines.append(self.plan_line(procedure, day, decision))
+            proposal = situation.proposal(procedure.id) if situation is not None else None
+            if situation is not None and proposal is None:
+                skipped.append(name)
+                continue
+            deadline = proposal.deadline if proposal is not None else deadline_for(procedure, day)
+            lines.append(self.plan_line(procedure, deadline, proposal))
             if procedure.deciding_agency in FILED_HERE and procedure.coverage == "full" and procedure.fields:
                 queue.append(procedure.id)
         queue.sort(key=lambda pid: pid != f"{event}_notification")
-        parts = [self.say("plan_header", event=t.pick(t.EVENT_WORDS[event], self.language)), *lines]
+        separator = ", " if self.language == "en" else "、"
+        parts = [*before, self.say("plan_header", event=t.pick(t.EVENT_WORDS[event], self.language)), *lines]
+        if filed:
+            parts.append(self.say("plan_filed", names=separator.join(filed)))
         if skipped:
             parts.append(
                 self.say(
@@ -504,8 +524,7 @@ class Dialogue:
         self.state["queue"] = queue
         return self.offer_next(parts, first=True)
 
-    def plan_line(self, procedure: Procedure, day: date, decision: Any) -> str:
-        deadline = deadline_for(procedure, day)
+    def plan_line(self, procedure: Procedure, deadline: date | None, proposal: Proposal | None) -> str:
         if deadline is not None:
             when = format_date(deadline, self.language)
         elif procedure.deadline.kind == "none":
@@ -513,15 +532,16 @@ class Dialogue:
         else:
             when = procedure.deadline.description.in_language(self.language)
         amount = ""
-        if decision is not None and decision.eligible:
-            benefit = decision.id
-            baby = next((m.amount for m in decision.per_member if m.member == "baby" and m.amount), None)
-            if benefit in EARNINGS_BASED and self.state.get("household_source") == "answers":
+        if proposal is not None and proposal.amount is not None:
+            if (
+                procedure.decision.benefit in EARNINGS_BASED
+                and self.state.get("household_source") == "answers"
+            ):
                 amount = self.say("plan_amount_varies")
-            elif decision.kind == "monthly" and (baby or decision.monthly_amount):
-                amount = self.say("plan_amount_month", yen=t.yen(baby or decision.monthly_amount))
-            elif decision.kind == "lump_sum" and (baby or decision.amount):
-                amount = self.say("plan_amount_once", yen=t.yen(baby or decision.amount))
+            elif proposal.amount_period == "monthly":
+                amount = self.say("plan_amount_month", yen=t.yen(proposal.amount))
+            else:
+                amount = self.say("plan_amount_once", yen=t.yen(proposal.amount))
         if deadline is not None and deadline < self.today:
             amount += self.say("overdue")
         if procedure.deciding_agency not in FILED_HERE:
@@ -532,7 +552,10 @@ class Dialogue:
                     self.language,
                 ),
             )
-        return self.say("plan_line", name=_names(procedure, self.language), deadline=when, amount=amount)
+        # the pieces are our own texts: keep their reading marks (a plain str would lose them)
+        return self.say(
+            "plan_line", name=_names(procedure, self.language), deadline=when, amount=t.Marked(amount)
+        )
 
     def offer_next(self, parts: Sequence[str], *, first: bool = False) -> Reply:
         queue = [
@@ -844,10 +867,10 @@ class Dialogue:
             return self.review([note])
         if stage in ("offer", "idle"):
             if self.state.get("household_source") == "answers":
-                household: Household | None = household_from_answers(self.state.get("household", {}), day)
+                situation: Situation | None = self.from_answers(day)
             else:
-                household = await self.services.household(self.state["event"], day)
-            reply = self.plan(household)
+                situation = await self.services.situation(self.state["event"], day)
+            reply = self.plan(situation)
             reply.text = note + "\n" + reply.text
             return reply
         return self.reply([note])
@@ -964,18 +987,6 @@ def _held(form: dict[str, Any]) -> set[str]:
         for n, s in form["sources"].items()
         if s != "conversation" and n not in form["asked"] and n in form["fields"]
     }
-
-
-def _decision(explanation: Explanation | None, procedure: Procedure) -> Any:
-    if explanation is None:
-        return None
-    benefit = procedure.decision.benefit or (procedure.id if procedure.id in BENEFIT_IDS else None)
-    if benefit is None:
-        return None
-    try:
-        return explanation.benefit(benefit)
-    except KeyError:
-        return None
 
 
 def household_from_answers(answers: dict[str, Any], birth: date) -> Household:

@@ -92,9 +92,9 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "・$name （$deadline）$amount",
     ),
     "plan_amount_month": (
-        "　月額 ${yen}円（お子さんの分）",
-        " — ¥$yen a month (for the child)",
-        " ひと{月|つき} $yen {円|えん}",
+        "　月額 ${yen}円（世帯の合計）",
+        " — ¥$yen a month (for your household)",
+        " ひと{月|つき} $yen {円|えん}（{家族|かぞく}の {合計|ごうけい}）",
     ),
     "plan_amount_once": ("　${yen}円", " — ¥$yen", " $yen {円|えん}"),
     "plan_amount_varies": (
@@ -111,6 +111,23 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "　※期限を過ぎています。早めに手続きしてください",
         " — overdue: please file as soon as possible",
         " ※{期限|きげん}を {過|す}ぎました。 すぐに {出|だ}して ください",
+    ),
+    "plan_filed": (
+        "提出済みの手続き：$names",
+        "Already filed: $names",
+        "もう {出|だ}した {手続|てつづ}き： $names",
+    ),
+    "plan_date_registry": (
+        "住民票の記録では、生まれた日は${date}です。期限はこの日から数えます。",
+        "The resident register records the birth on $date; deadlines count from that day.",
+        "{住民票|じゅうみんひょう}では {生|う}まれた {日|ひ}は $date です。"
+        " {期限|きげん}は この {日|ひ}から {数|かぞ}えます。",
+    ),
+    "plan_date_hospital": (
+        "病院の出生証明書では、生まれた日は${date}です。期限はこの日から数えます。",
+        "The hospital's birth certificate records the birth on $date; deadlines count from that day.",
+        "{病院|びょういん}の {証明書|しょうめいしょ}では {生|う}まれた {日|ひ}は $date です。"
+        " {期限|きげん}は この {日|ひ}から {数|かぞ}えます。",
     ),
     "plan_not_applicable": (
         "当てはまらないと判断したもの：$names",

@@ -40,8 +40,10 @@ from tenohira.hub import HubClient, HubResponseError
 from tenohira.notify import add_template_dir, send
 from tenohira.palm.people import ensure_person, palm_client, recipient_for
 from tenohira.palm.push.models import Notice
-from tenohira.procedures import Procedure, deadline_for, load_catalogue
-from tenohira.rules import Explanation, Household, Member, explain
+from tenohira.palm.situation import FILED_STATES, Situation, situation_from
+from tenohira.palm.situation import Proposal as Proposal  # re-exported: the push's callers
+from tenohira.palm.situation import propose as propose
+from tenohira.rules import Household, Member
 
 log = structlog.get_logger("tenohira.palm.push")
 
@@ -55,8 +57,6 @@ LIFE_EVENTS = {"birth.registered": ("birth", "birth_notification")}
 _PARENT_RELATIONS = {"head", "spouse"}
 
 NEW, DISMISSED, FILED = "new", "dismissed", "filed"
-# application states in which the procedure has been filed (the agency has it)
-FILED_STATES = ("submitted", "queued", "decided", "notified")
 
 
 class FactsUnavailable(Exception):
@@ -170,86 +170,15 @@ def build_household(facts: HouseholdFacts, municipality: str) -> Household:
     )
 
 
-@dataclass(frozen=True)
-class Proposal:
-    """A notice before it is stored."""
-
-    procedure: Procedure
-    kind: str
-    deadline: date | None
-    amount: int | None
-    amount_period: str | None
-    explanation_ja: str
-    explanation_en: str
-    legal_basis: list[dict[str, Any]]
-
-
-def _procedure_basis(p: Procedure) -> list[dict[str, Any]]:
-    return [b.model_dump(mode="json") for b in p.legal_basis]
-
-
-def propose(
-    explanation: Explanation, household: Household, event_date: date, life_event: str, done: str
-) -> list[Proposal]:
-    """Which of the life event's procedures apply to this household (pure: tested without a hub)."""
-    parents = [m for m in household.members if m.role == "parent"]
-    under = {m.insurance for m in parents}
-    out: list[Proposal] = []
-    for p in load_catalogue().for_event(life_event):
-        if p.id == done:
-            continue
-        deadline = deadline_for(p, event_date)
-        method = p.decision.method
-        if method == "rules":
-            try:
-                b = explanation.benefit(str(p.decision.benefit))
-            except KeyError:
-                continue
-            if not b.eligible:
-                continue
-            amount, period = (b.monthly_amount, "monthly") if b.kind == "monthly" else (b.amount, "once")
-            out.append(
-                Proposal(
-                    p,
-                    "procedure",
-                    deadline,
-                    amount,
-                    period if amount is not None else None,
-                    b.summary,
-                    b.summary_en,
-                    [x.model_dump(mode="json") for x in b.legal_basis] or _procedure_basis(p),
-                )
-            )
-            continue
-        if method == "notice":
-            out.append(
-                Proposal(
-                    p,
-                    "information",
-                    deadline,
-                    None,
-                    None,
-                    p.deadline.description.ja,
-                    p.deadline.description.en,
-                    _procedure_basis(p),
-                )
-            )
-            continue
-        # acceptance / staff: applies when the household's facts say so
-        if p.id == "nhi_enrolment" and "nhi" not in under:
-            continue
-        if p.id == "employee_insurance_dependant" and "employee" not in under:
-            continue
-        if p.id == "premature_infant_care":
-            try:
-                if not explanation.benefit("premature_infant_care").eligible:
-                    continue
-            except KeyError:
-                continue
-        ja = f"{p.names.ja}の手続きが必要です。{p.deadline.description.ja}"
-        en = f"{p.names.en} is needed. {p.deadline.description.en}"
-        out.append(Proposal(p, "procedure", deadline, None, None, ja, en, _procedure_basis(p)))
-    return out
+def event_situation(
+    facts: HouseholdFacts, topic: str, payload: dict[str, Any], today: date, municipality: str
+) -> Situation:
+    """The situation a delivered event's notices say (pure): the registry's event carries the
+    registered date; the procedure the registration completed is left out."""
+    life_event, _ = LIFE_EVENTS[topic]
+    event_date = date.fromisoformat(str(payload.get("birth_date") or today.isoformat()))
+    household = build_household(facts, str(payload.get("municipality") or municipality))
+    return situation_from(household, life_event, event_date, today, leave_out_completed=True)
 
 
 async def notices_for_event(
@@ -267,13 +196,10 @@ async def notices_for_event(
     Hub calls come first; every write after them, in ``session`` (the caller commits).
     """
     settings = settings or get_settings()
-    life_event, done = LIFE_EVENTS[topic]
+    life_event, _ = LIFE_EVENTS[topic]
     facts = await fetch_facts(client or palm_client(settings), code)
-    event_date = date.fromisoformat(str(payload.get("birth_date") or today_jst().isoformat()))
-    on = max(event_date, today_jst())
-    household = build_household(facts, str(payload.get("municipality") or settings.municipality_code))
-    explanation = explain(household, on)
-    proposals = propose(explanation, household, event_date, life_event, done)
+    situation = event_situation(facts, topic, payload, today_jst(), settings.municipality_code)
+    on, proposals, event_date = situation.decided_on, situation.proposals, situation.event_date
     existing = set(
         (await session.scalars(sa.select(Notice.procedure_id).where(Notice.event_id == event_id))).all()
     )
