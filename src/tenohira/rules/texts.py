@@ -115,7 +115,7 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "Age $age. $order Past the first 31 March after turning $n ($end), so nothing is paid for this child.",
         "$age さい。 $order $n さいの あとの 3月31日（$end）を すぎたので、この 子の 手当は ありません。",
     ),
-    "ca_band_under3": ("3歳未満", "Under 3", "3さいより 小さい"),
+    "ca_band_under3": ("3歳未満", "Under 3", "3さいより 小さい 子ども"),
     "ca_band_birthday_month": (
         "3歳の誕生月（この月までは3歳未満の額）",
         "In the month of the third birthday (the under-3 amount still applies)",
@@ -124,12 +124,12 @@ TEXTS: dict[str, tuple[str, str, str]] = {
     "ca_band_to_school_year": (
         "3歳以上で$n歳に達した後の最初の3月31日まで",
         "From 3 to the first 31 March after turning $n",
-        "3さいから 高校生まで",
+        "3さいから 高校生までの 子ども",
     ),
     "ca_band_primary": (
         "3歳以上で小学校修了前",
         "From 3 to the end of primary school",
-        "3さいから 小学生まで",
+        "3さいから 小学生までの 子ども",
     ),
     "ca_band_junior_high": ("中学生", "In junior high school", "中学生"),
     "ca_third": ("、第3子以降", ", third child or later", "、3人目 からの 子ども"),
@@ -161,13 +161,13 @@ TEXTS: dict[str, tuple[str, str, str]] = {
     ),
     # --- 低体重児の届出 low-birth-weight notification --------------------------------------------------
     "lbw_child": (
-        "出生体重$weight g（2,500g未満）。保護者は速やかに市区町村へ低体重児の届出をします。保健師の訪問などの支援につながります。",
+        "出生体重${weight}g（2,500g未満）。保護者は速やかに市区町村へ低体重児の届出をします。保健師の訪問などの支援につながります。",
         "Birth weight $weight g (under 2,500 g). The parents notify the municipality promptly; a public health "
         "nurse can then visit and help.",
         "生まれた ときの 体重が $weight グラムで、2,500グラムより 軽いです。 はやめに 市役所に とどけて ください。",
     ),
     "lbw_not": (
-        "出生体重$weight g。2,500g以上のため届出は要りません。",
+        "出生体重${weight}g。2,500g以上のため届出は要りません。",
         "Birth weight $weight g: 2,500 g or more, so no notification is needed.",
         "体重が 2,500グラム いじょう なので、とどけは いりません。",
     ),
@@ -192,8 +192,8 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "$what ($babies): the $premium for the $n months from $first to $last is waived (a notification is needed).",
         "$what。 $first から $last までの $n か月の $premium を はらわなくて よく なります。 とどけが ひつようです。",
     ),
-    "exempt_due": ("出産予定日$d", "due on $d", "うまれる よていの 日は $d"),
-    "exempt_birth": ("$dの出産", "birth on $d", "$d に 生まれました"),
+    "exempt_due": ("出産予定日$d", "Due on $d", "うまれる よていの 日は $d"),
+    "exempt_birth": ("$dの出産", "Birth on $d", "$d に 生まれました"),
     "one_baby": ("単胎", "one baby", "1人"),
     "many_babies": ("多胎", "multiple birth", "ふたご など"),
     "premium_nhi": (
@@ -256,7 +256,7 @@ TEXTS: dict[str, tuple[str, str, str]] = {
     ),
     # --- 出生時育児休業給付金 (産後パパ育休) ------------------------------------------------------------
     "birth_leave_paid": (
-        "雇用保険の被保険者。子の出生後8週間以内の産後パパ育休$days日について、休業開始時賃金日額$daily（上限$cap）×$days日 × 67% = $amount。",
+        "雇用保険の被保険者。子の出生後8週間以内の産後パパ育休$days日について、休業開始時賃金日額$daily（上限$cap）× $days日 × 67% = $amount。",
         "Employment-insured. For $days days of post-birth leave (産後パパ育休) within 8 weeks of the birth: "
         "daily wage $daily (cap $cap) × $days × 67% = $amount.",
         "赤ちゃんが 生まれて 8週間の うちに $days日 休んだので、$amount もらえます。",
