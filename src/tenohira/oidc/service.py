@@ -1136,7 +1136,7 @@ async def releases_of(session: AsyncSession, holder_ref: str, *, limit: int = 20
     )
     return [
         ReleaseEntry(_aware(r.at), c.client_id, c.name_ja, c.name_en, r.released.split(), r.channel)
-        for r, c in rows.tuples()
+        for r, c in rows
     ]
 
 
@@ -1149,7 +1149,7 @@ async def consents_of(session: AsyncSession, holder_ref: str) -> list[ConsentEnt
         .order_by(Consent.granted_at.desc())
     )
     seen: dict[str, ConsentEntry] = {}
-    for consent, c in rows.tuples():
+    for consent, c in rows:
         if c.client_id in seen:
             continue
         seen[c.client_id] = ConsentEntry(
