@@ -1,0 +1,379 @@
+# ruff: noqa: E501  (bilingual reason texts read better unbroken)
+"""Allowances decided by the municipality: 児童手当 (and its revision claim), 子ども医療費助成, 児童扶養手当."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tenohira.rules.context import Context, member, not_in_force
+from tenohira.rules.context import decision as _decision
+from tenohira.rules.dates import (
+    age_on,
+    fiscal_year,
+    month_index,
+    month_label,
+    next_payment_month,
+    school_cohort,
+    school_year_end,
+    through_birthday_month,
+    under_age_at_month_start,
+)
+from tenohira.rules.household import Member
+from tenohira.rules.income import (
+    allowance_income,
+    round10,
+)
+from tenohira.rules.params import Version
+from tenohira.rules.prose import en_date, jdate, ordinal_en, yen, yen_en
+from tenohira.rules.schemas import BenefitDecision, MemberDecision
+from tenohira.rules.texts import NOTHING, Yen, month_text, say
+
+# --- 児童手当 child allowance -----------------------------------------------------------------------
+
+
+def _decide_child_allowance(ctx: Context) -> BenefitDecision:
+    p = ctx.params["child_allowance"]
+    v = p.at(ctx.on)
+    if v is None:
+        return not_in_force(p, ctx.on)
+    claimant = ctx.claimant
+    if claimant is None:
+        return _decision(p, v, say("ca_no_claimant"), eligible=False, monthly_amount=0)
+    paid_until = int(v["paid_until_school_year_of_age"])
+    counted_until = int(v["counted_until_school_year_of_age"])
+    fy = fiscal_year(ctx.on)
+    per_member: list[MemberDecision] = []
+    counted: list[tuple[int, Member]] = []
+    for idx, m in ctx.children:
+        age = age_on(m.birth_date, ctx.on)
+        g = fy - school_cohort(m.birth_date)
+        if not m.supported:
+            per_member.append(member(m.id, say("ca_not_supported", age=age), amount=0))
+        elif g >= counted_until:
+            end = school_year_end(m.birth_date, counted_until)
+            per_member.append(member(m.id, say("ca_past_count", age=age, n=counted_until, end=end), amount=0))
+        else:
+            counted.append((idx, m))
+    counted.sort(key=lambda t: (t[1].birth_date, t[0]))
+    income = allowance_income(claimant.annual_income)
+    deps = len(ctx.dependants(claimant))
+    level = "full"
+    if v["income_limit"]:
+        limit = int(v["income_limit_base"]) + int(v["limit_per_dependant"]) * deps
+        upper = v["upper_limit_base"]
+        if upper is not None and income >= int(upper) + int(v["limit_per_dependant"]) * deps:
+            level = "none"
+        elif income >= limit:
+            level = "special"
+    total = 0
+    for rank, (_, m) in enumerate(counted, start=1):
+        g = fy - school_cohort(m.birth_date)
+        age = age_on(m.birth_date, ctx.on)
+        order = say("ca_order", rank=rank, counted=counted_until, rank_en=ordinal_en(rank))
+        if g >= paid_until:
+            end = school_year_end(m.birth_date, paid_until)
+            text = say("ca_past_paid", age=age, order=order, n=paid_until, end=end)
+            per_member.append(member(m.id, text, amount=0, counted_as=rank))
+            continue
+        third = rank >= 3
+        if through_birthday_month(m.birth_date, 3, ctx.on):
+            amount = int(v["under3_third_plus"] if third else v["under3_amount"])
+            band = say("ca_band_birthday_month") if age >= 3 else say("ca_band_under3")
+        elif g < int(v["primary_end_age"]):
+            amount = int(v["primary_third_plus"] if third else v["primary_first_second"])
+            if int(v["primary_end_age"]) >= paid_until:
+                band = say("ca_band_to_school_year", n=paid_until)
+            else:
+                band = say("ca_band_primary")
+        else:
+            amount = int(v["junior_high"])
+            band = say("ca_band_junior_high")
+        if level == "special":
+            amount = int(v["special_payment"])
+            text = say("ca_special", age=age, order=order, income=Yen(income), amount=Yen(amount))
+        elif level == "none":
+            amount = 0
+            text = say("ca_above_upper", age=age, order=order, income=Yen(income))
+        else:
+            third_text = say("ca_third") if third else NOTHING
+            text = say("ca_amount", age=age, order=order, band=band, third=third_text, amount=Yen(amount))
+        total += amount
+        per_member.append(member(m.id, text, amount=amount, counted_as=rank))
+    eligible = total > 0
+    order_of = {m.id: i for i, m in enumerate(ctx.household.members)}
+    per_member.sort(key=lambda d: order_of[d.member])
+    months = [int(x) for x in v["payment_months"]]
+    entitlement = month_index(ctx.on)
+    starts: dict[str, str] = {}
+    rule = int(p.setting("claim")["fifteen_day_rule_days"])
+    amounts = {d.member: d.amount or 0 for d in per_member}
+    # The monthly amount is the entitlement (月額); what is payable for this month also depends on
+    # when payment starts for each child (the month after the claim, or after the birth: 15日特例).
+    payable = 0
+    for _, m in ctx.children:
+        claim = m.claimed_on or ctx.on
+        if m.birth_date <= claim <= m.birth_date + timedelta(days=rule):
+            start = month_index(m.birth_date) + 1
+        else:
+            start = month_index(claim) + 1
+        starts[m.id] = month_label(start)
+        if start <= entitlement:
+            payable += amounts.get(m.id, 0)
+    details = {
+        "claimant": claimant.id,
+        "claimant_income": income,
+        "dependants": deps,
+        "payment_months": months,
+        "paid_in": month_label(next_payment_month(entitlement, months)) if eligible else None,
+        "months_per_payment": int(v["months_per_payment"]),
+        "payment_start": starts,
+        "payable_for_this_month": payable,
+        "payment_start_rule": f"paid from the month after the claim; claimed within {rule} days of the birth "
+        "(counted from the next day), from the month after the birth (15日特例)",
+    }
+    month = month_text(ctx.on.year, ctx.on.month)
+    summary = say("ca_summary", total=Yen(total), month=month) if eligible else say("ca_summary_none")
+    return _decision(
+        p,
+        v,
+        summary,
+        eligible=eligible,
+        monthly_amount=total,
+        per_member=per_member,
+        details=details,
+    )
+
+
+def _decide_child_allowance_revision(ctx: Context) -> BenefitDecision:
+    """額改定認定請求: a child born in the last year into a household already paid for an older child."""
+    p = ctx.params["child_allowance_revision"]
+    v = p.at(ctx.on)
+    if v is None:
+        return not_in_force(p, ctx.on)
+    allowance = _decide_child_allowance(ctx)
+    births = {m.id: m.birth_date for _, m in ctx.children}
+    paid = {d.member: d.amount or 0 for d in allowance.per_member if (d.amount or 0) > 0}
+    window = int(p.setting("new_child_window_days"))
+    per_member = []
+    total = 0
+    if paid:
+        earliest = min(births[mid] for mid in paid)
+        for mid, amount in paid.items():
+            born = births[mid]
+            if born > earliest and ctx.on <= born + timedelta(days=window):
+                total += amount
+                per_member.append(member(mid, say("revision_child", born=born, amount=Yen(amount)), amount))
+    return _decision(
+        p,
+        v,
+        say("revision_summary", total=Yen(total)) if total else say("revision_none"),
+        eligible=total > 0,
+        monthly_amount=total,
+        per_member=per_member,
+    )
+
+
+# --- 子ども医療費助成 child medical subsidy (per municipality) -------------------------------------
+
+
+def _decide_child_medical_subsidy(ctx: Context) -> BenefitDecision:
+    p = ctx.params["child_medical_subsidy"]
+    code = ctx.household.municipality
+    scheme = p.municipalities.get(code)
+    if scheme is None:
+        return _decision(
+            p,
+            None,
+            eligible=False,
+            summary=f"市町村 {code} の子ども医療費助成の設定がないため判定できません。",
+            summary_en=f"No configuration of the child medical subsidy for municipality {code}: cannot decide.",
+            details={"municipality_configured": False},
+        )
+    v = scheme.at(ctx.on)
+    if v is None:
+        return not_in_force(p, ctx.on)
+    until = int(v["until_school_year_of_age"])
+    claimant = ctx.claimant
+    income_ok = True
+    income = allowance_income(claimant.annual_income) if claimant else 0
+    limit = None
+    if v["income_limit_base"] is not None and claimant is not None:
+        limit = int(v["income_limit_base"]) + int(v["limit_per_dependant"]) * len(ctx.dependants(claimant))
+        income_ok = income < limit
+    fy = fiscal_year(ctx.on)
+    per_member: list[MemberDecision] = []
+    covered = 0
+    for _, m in ctx.children:
+        age = age_on(m.birth_date, ctx.on)
+        end = school_year_end(m.birth_date, until)
+        if fy - school_cohort(m.birth_date) >= until:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。{until}歳到達後最初の3月31日（{jdate(end)}）を過ぎたため対象外。",
+                    reason_en=f"Age {age}. Past the first 31 March after turning {until} ({en_date(end)}).",
+                )
+            )
+        elif not m.supported:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。保護者が監護していないため対象外。",
+                    reason_en=f"Age {age}. Not in the guardians' care and keep.",
+                )
+            )
+        elif claimant is None or not income_ok:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。保護者の所得（{yen(income)}）が所得制限（{yen(limit or 0)}）以上のため対象外。",
+                    reason_en=f"Age {age}. The guardian's income ({yen_en(income)}) is at or above the limit "
+                    f"({yen_en(limit or 0)}).",
+                )
+            )
+        else:
+            covered += 1
+            fee = int(v["copay_outpatient_per_visit"])
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。{jdate(end)}まで保険診療の自己負担を助成（通院1回{yen(fee)}の負担）。受給者証が交付されます。",
+                    reason_en=f"Age {age}. Co-payments covered until {en_date(end)} (fee {yen_en(fee)} per outpatient "
+                    "visit); a recipient card is issued.",
+                )
+            )
+    decision = _decision(
+        p,
+        v,
+        eligible=covered > 0,
+        summary=f"{scheme.name_ja}: 対象の子 {covered}人。",
+        summary_en=f"{scheme.name_en}: {covered} child(ren) covered.",
+        per_member=per_member,
+        details={
+            "municipality_configured": True,
+            "covered_children": covered,
+            "until_school_year_of_age": until,
+            "copay_outpatient_per_visit": int(v["copay_outpatient_per_visit"]),
+            "copay_inpatient_per_day": int(v["copay_inpatient_per_day"]),
+            "income_limit": limit,
+        },
+    )
+    # The municipality's own ordinance is the basis, not a national act.
+    decision.legal_basis = [scheme.legal_basis]
+    return decision
+
+
+# --- 児童扶養手当 single-parent allowance -----------------------------------------------------------
+
+
+def single_parent_amount(v: Version, n_children: int, income: int, deps: int) -> tuple[int, str]:
+    """Monthly amount and level (full / partial / none) for ``n_children`` at ``income``."""
+    full_limit = int(v["full_limit_base"]) + int(v["limit_per_dependant"]) * deps
+    partial_limit = int(v["partial_limit_base"]) + int(v["limit_per_dependant"]) * deps
+    if n_children <= 0 or income >= partial_limit:
+        return 0, "none"
+    if income < full_limit:
+        total = int(v["first_full"])
+        if n_children >= 2:
+            total += int(v["second_full"])
+        total += int(v["third_full"]) * max(0, n_children - 2)
+        return total, "full"
+    excess = income - full_limit
+
+    def part(prefix: str) -> int:
+        return max(
+            int(v[f"{prefix}_partial_min"]),
+            int(v[f"{prefix}_partial_max"]) - round10(excess * float(v[f"{prefix}_coef"])),
+        )
+
+    total = part("first")
+    if n_children >= 2:
+        total += part("second")
+    total += part("third") * max(0, n_children - 2)
+    return total, "partial"
+
+
+def _decide_single_parent_allowance(ctx: Context) -> BenefitDecision:
+    p = ctx.params["single_parent_allowance"]
+    v = p.at(ctx.on)
+    if v is None:
+        return not_in_force(p, ctx.on)
+    claimant = ctx.claimant
+    if not ctx.household.single_parent or claimant is None:
+        return _decision(
+            p,
+            v,
+            eligible=False,
+            monthly_amount=0,
+            summary="ひとり親世帯ではないため対象外です。",
+            summary_en="Not a single-parent household.",
+        )
+    until = int(p.setting("child_until_school_year_of_age"))
+    disabled_under = int(p.setting("disabled_child_under_age"))
+    fy = fiscal_year(ctx.on)
+    per_member: list[MemberDecision] = []
+    eligible_children: list[Member] = []
+    for _, m in ctx.children:
+        age = age_on(m.birth_date, ctx.on)
+        within = fy - school_cohort(m.birth_date) < until
+        disabled_ok = m.disabled and under_age_at_month_start(m.birth_date, disabled_under, ctx.on)
+        if m.supported and (within or disabled_ok):
+            eligible_children.append(m)
+            why_ja = f"{until}歳到達後最初の3月31日まで" if within else f"障害があり{disabled_under}歳未満"
+            why_en = (
+                f"until the first 31 March after reaching {until}"
+                if within
+                else f"disabled and under {disabled_under}"
+            )
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    counted_as=len(eligible_children),
+                    reason=f"{age}歳。{why_ja}のため対象児童（{len(eligible_children)}人目）。",
+                    reason_en=f"Age {age}: an eligible child ({why_en}), number {len(eligible_children)}.",
+                )
+            )
+        else:
+            per_member.append(
+                MemberDecision(
+                    member=m.id,
+                    reason=f"{age}歳。対象児童の年齢を過ぎている、または監護していないため数えません。",
+                    reason_en=f"Age {age}: past the age limit or not in the parent's care, so not counted.",
+                )
+            )
+    income = allowance_income(claimant.annual_income)
+    deps = len(ctx.dependants(claimant))
+    total, level = single_parent_amount(v, len(eligible_children), income, deps)
+    full_limit = int(v["full_limit_base"]) + int(v["limit_per_dependant"]) * deps
+    partial_limit = int(v["partial_limit_base"]) + int(v["limit_per_dependant"]) * deps
+    level_ja = {"full": "全部支給", "partial": "一部支給", "none": "支給停止"}[level]
+    per_member.insert(
+        0,
+        MemberDecision(
+            member=claimant.id,
+            amount=total,
+            reason=f"受給者。所得{yen(income)}（扶養親族等{deps}人。全部支給は{yen(full_limit)}未満、"
+            f"一部支給は{yen(partial_limit)}未満）→ {level_ja}、月額{yen(total)}。",
+            reason_en=f"Claimant. Income {yen_en(income)} ({deps} dependant(s): full below {yen_en(full_limit)}, "
+            f"partial below {yen_en(partial_limit)}) → {level}, {yen_en(total)} a month.",
+        ),
+    )
+    months = [int(x) for x in p.setting("payment_months")]
+    return _decision(
+        p,
+        v,
+        eligible=total > 0,
+        monthly_amount=total,
+        summary=f"{level_ja}: 月額{yen(total)}（対象児童 {len(eligible_children)}人）。",
+        summary_en=f"{level}: {yen_en(total)} a month for {len(eligible_children)} child(ren).",
+        per_member=per_member,
+        details={
+            "level": level,
+            "claimant_income": income,
+            "dependants": deps,
+            "full_limit": full_limit,
+            "partial_limit": partial_limit,
+            "payment_months": months,
+            "paid_in": month_label(next_payment_month(month_index(ctx.on), months)) if total else None,
+        },
+    )
