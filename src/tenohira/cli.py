@@ -28,6 +28,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "oidc": ("tenohira.oidc.cli:app", "The OpenID Provider: relying parties and signing keys."),
     "card": ("tenohira.agencies.municipality.cards:card_app", "Issue, revoke and unlock residents' cards."),
     "audit": ("tenohira.audit.cli:app", "The transparency log."),
+    "witness": (
+        "tenohira.audit.witness.cli:app",
+        "An independent witness of transparency logs (C2SP tlog-witness).",
+    ),
     "events": ("tenohira.events.cli:app", "Domain events: the outbox and its delivery."),
     "notify": ("tenohira.notify.cli:app", "Notifications: email delivery and the local mailbox."),
     "vault": ("tenohira.vault.cli:app", "Fail-secure storage: keys split across sites."),
@@ -190,6 +194,7 @@ def run(
                 f"  supporters       {base}/supporter",
                 f"  API docs         {base}/docs   (OpenAPI: {base}/openapi.json)",
                 f"  hub              {base}/hub/health",
+                f"  witness          {base}/witness/key   (the audit log's witness; own key and database)",
                 f"  open data        {base}/opendata   (CKAN API: {base}/api/3/action/package_list)",
                 f"  city data        {base}/ngsi-ld/v1/entities",
                 f"  OpenID Provider  {base}/.well-known/openid-configuration",

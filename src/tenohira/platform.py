@@ -58,6 +58,8 @@ ROUTERS: tuple[str, ...] = (
 # Separately deployable ASGI apps: mount path -> factory.
 SUBAPPS: tuple[tuple[str, str], ...] = (
     ("/hub", "tenohira.hub.app:create_app"),
+    # the transparency log's witness: its own key and database (tenohira witness serve apart)
+    ("/witness", "tenohira.audit.witness.app:create_app"),
     ("/agencies/municipality", "tenohira.agencies.municipality.app:create_app"),
     ("/agencies/hospital", "tenohira.agencies.hospital.app:create_app"),
     ("/agencies/insurer", "tenohira.agencies.insurer.app:create_app"),

@@ -1,4 +1,4 @@
-"""Commands of audit: ``tenohira audit verify | sth | show``."""
+"""Commands of audit: ``tenohira audit verify | sth | key | show | refusals``."""
 
 from __future__ import annotations
 
@@ -15,25 +15,41 @@ app = typer.Typer(help="The transparency log.", no_args_is_help=True)
 
 
 @app.command()
-def verify(as_json: Annotated[bool, typer.Option("--json", help="machine-readable report.")] = False) -> None:
-    """Recompute the tree from storage, check every signed tree head; report the first inconsistency."""
+def verify(
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable report.")] = False,
+    published: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--published",
+            help="a file or URL holding heads of this log kept elsewhere (an open-data release's "
+            "releases JSON, a resident's kept checkpoint, a checkpoint note); repeatable.",
+        ),
+    ] = None,
+    witnesses: Annotated[
+        bool, typer.Option("--witnesses/--no-witnesses", help="ask the configured witnesses (default).")
+    ] = True,
+) -> None:
+    """Recompute the tree from storage, check every signed tree head, and check the heads others
+    hold (witnesses, open data, residents) against it; report the first inconsistency."""
     from tenohira.audit.keys import load_key
-    from tenohira.audit.verify import verify_log
+    from tenohira.audit.published import Gathered, gather_published
+    from tenohira.audit.verify import VerifyReport, verify_log
     from tenohira.core.progress import rich_progress
 
     settings = get_settings()
 
-    async def go() -> object:
+    async def go() -> tuple[VerifyReport, Gathered]:
         try:
+            db, key = get_database(settings), load_key(settings)
+            gathered = await gather_published(settings, db, key, published or [], witnesses=witnesses)
             with rich_progress() as progress:
-                return await verify_log(get_database(settings), load_key(settings), progress)
+                return await verify_log(db, key, progress, gathered.heads), gathered
         finally:
             await dispose_databases()
 
-    report = asyncio.run(go())
-    from tenohira.audit.verify import VerifyReport
-
-    assert isinstance(report, VerifyReport)
+    report, gathered = asyncio.run(go())
+    if report.ok and gathered.problems:
+        report.fail(gathered.problems[0])
     summary = {
         "ok": report.ok,
         "problem": report.problem,
@@ -42,15 +58,19 @@ def verify(as_json: Annotated[bool, typer.Option("--json", help="machine-readabl
         "entries_checked": report.entries_checked,
         "subtrees_checked": report.nodes_checked,
         "tree_heads_checked": report.tree_heads_checked,
+        "published_heads_checked": report.published_checked,
+        "notes": gathered.notes,
     }
     if as_json:
         typer.echo(json.dumps(summary))
     elif report.ok:
         typer.echo(
             f"OK: {report.entries_checked} entries, tree size {report.tree_size}, "
-            f"{report.nodes_checked} subtrees, {report.tree_heads_checked} signed tree heads; "
-            f"root {report.root_hash.hex()}"
+            f"{report.nodes_checked} subtrees, {report.tree_heads_checked} signed tree heads, "
+            f"{report.published_checked} published heads; root {report.root_hash.hex()}"
         )
+        for note in gathered.notes:
+            typer.echo(f"  note: {note}")
     else:
         typer.echo(f"INCONSISTENT: {report.problem}", err=True)
     raise typer.Exit(0 if report.ok else 1)
@@ -58,9 +78,10 @@ def verify(as_json: Annotated[bool, typer.Option("--json", help="machine-readabl
 
 @app.command()
 def sth() -> None:
-    """Sequence waiting entries and sign a tree head now; print it as JSON."""
+    """Sequence waiting entries, sign a tree head now and have the witnesses cosign it; print JSON."""
     from tenohira.audit.keys import create_key
     from tenohira.audit.log import produce_tree_head
+    from tenohira.audit.witnessing import published_checkpoint, witness_latest
 
     settings = get_settings()
 
@@ -68,11 +89,24 @@ def sth() -> None:
         try:
             async with get_database(settings).session() as session:
                 head = await produce_tree_head(session, create_key(settings))
-            return head.as_json()
+            await witness_latest(settings)
+            async with get_database(settings).session() as session:
+                checkpoint = await published_checkpoint(session, settings)
+            return {**head.as_json(), "checkpoint": checkpoint}
         finally:
             await dispose_databases()
 
     typer.echo(json.dumps(asyncio.run(go()), indent=2))
+
+
+@app.command()
+def key() -> None:
+    """The log's origin and verifier key: what a witness follows (``tenohira witness follow``)."""
+    from tenohira.audit.keys import create_key
+    from tenohira.audit.witnessing import log_origin, log_verifier
+
+    settings = get_settings()
+    typer.echo(f"{log_origin(settings)} {log_verifier(settings, create_key(settings)).vkey}")
 
 
 @app.command()

@@ -73,3 +73,18 @@ class AuditTreeHead(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     key_id: Mapped[bytes] = mapped_column(LargeBinary(32))
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditCosignature(Base):
+    """A witness's cosignature of one of the log's checkpoints (C2SP tlog-cosignature/v1 line)."""
+
+    __tablename__ = "audit_cosignatures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    witness: Mapped[str] = mapped_column(String(256))
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    timestamp: Mapped[int] = mapped_column(BigInteger)  # POSIX seconds, from the cosignature
+    line: Mapped[str] = mapped_column(String(512))
+
+    __table_args__ = (Index("ix_audit_cosignatures_witness_tree_size", "witness", "tree_size"),)

@@ -12,6 +12,7 @@ from tenohira.audit import repository
 from tenohira.audit.keys import create_key
 from tenohira.audit.log import latest_tree_head, produce_tree_head, sequence_batch, tree_size
 from tenohira.audit.refusals import flush_refusals
+from tenohira.audit.witnessing import witness_latest
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 
@@ -61,6 +62,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             await sequence_pending(settings)
             if time.monotonic() >= next_head:
                 await maybe_sign(settings)
+                # every new head goes to the witnesses; one that was down gets it on the next round
+                await witness_latest(settings)
                 next_head = time.monotonic() + TREE_HEAD_INTERVAL
         except Exception:
             # Keep running: a transient database error must not stop the log for good.

@@ -7,12 +7,18 @@ Checks, in order, stopping at the first inconsistency:
    exactly the complete subtrees of an n-leaf tree are stored (none missing, none extra);
 4. the state's root equals the recomputed root;
 5. every signed tree head is signed by the log key over its own size, time and root, that root
-   equals the recomputed root of that size, and sizes never shrink from one head to the next.
+   equals the recomputed root of that size, and sizes never shrink from one head to the next;
+6. every *published* head (the latest a witness cosigned, heads in open-data releases or on a
+   resident's device, stored cosignatures — gathered by :mod:`tenohira.audit.published`) is within
+   the stored tree, has the recomputed root at its size, and is one of the stored signed tree heads.
+   A log checked only against itself cannot see a deleted newest head, or all heads deleted and an
+   entry rewritten with every hash recomputed; what others hold can.
 Level by level, so memory stays small however large the log is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -39,6 +45,7 @@ class VerifyReport:
     entries_checked: int = 0
     nodes_checked: int = 0
     tree_heads_checked: int = 0
+    published_checked: int = 0
     root_hash: bytes = EMPTY_ROOT
     notes: list[str] = field(default_factory=list)
 
@@ -48,25 +55,42 @@ class VerifyReport:
         return self
 
 
+@dataclass(frozen=True)
+class PublishedHead:
+    """A head of this log held outside its storage: where it was found, its size and root."""
+
+    source: str
+    tree_size: int
+    root_hash: bytes
+
+
 class _Stop(Exception):
     pass
 
 
-async def verify_log(db: Database, key: LogKey, progress: ProgressFn = no_progress) -> VerifyReport:
+async def verify_log(
+    db: Database,
+    key: LogKey,
+    progress: ProgressFn = no_progress,
+    published: Sequence[PublishedHead] = (),
+) -> VerifyReport:
     """Recompute the log from storage and report the first inconsistency (read-only)."""
     async with db.session() as session:
-        report = await verify_session(session, key, progress)
+        report = await verify_session(session, key, progress, published)
         await session.rollback()
     return report
 
 
 async def verify_session(
-    session: AsyncSession, key: LogKey, progress: ProgressFn = no_progress
+    session: AsyncSession,
+    key: LogKey,
+    progress: ProgressFn = no_progress,
+    published: Sequence[PublishedHead] = (),
 ) -> VerifyReport:
     """:func:`verify_log` over an open session (sees that session's own uncommitted changes)."""
     report = VerifyReport()
     try:
-        await _verify(session, key, report, progress)
+        await _verify(session, key, report, progress, published)
     except _Stop:
         pass
     except Exception as exc:  # unreadable rows (wrong types, bad JSON) are an inconsistency too
@@ -74,7 +98,13 @@ async def verify_session(
     return report
 
 
-async def _verify(session: AsyncSession, key: LogKey, report: VerifyReport, progress: ProgressFn) -> None:
+async def _verify(
+    session: AsyncSession,
+    key: LogKey,
+    report: VerifyReport,
+    progress: ProgressFn,
+    published: Sequence[PublishedHead],
+) -> None:
     state = await repo.get_state(session)
     if state is None:
         raise _Stop(report.fail("the state row (audit_state id=1) is missing"))
@@ -180,6 +210,7 @@ async def _verify(session: AsyncSession, key: LogKey, report: VerifyReport, prog
 
     # 5: signed tree heads.
     after, previous_size = 0, 0
+    signed: set[tuple[int, bytes]] = set()
     while True:
         heads = await repo.tree_heads(session, after_id=after)
         if not heads:
@@ -197,8 +228,22 @@ async def _verify(session: AsyncSession, key: LogKey, report: VerifyReport, prog
             if await _root(session, h.tree_size) != h.root_hash:
                 raise _Stop(report.fail(f"{where}: root does not match the recomputed tree of that size"))
             previous_size = h.tree_size
+            signed.add((h.tree_size, bytes(h.root_hash)))
             report.tree_heads_checked += 1
         after = heads[-1].id
+
+    # 6: heads held by others (witnesses, open data, residents) against storage.
+    for p in published:
+        where = f"{p.source} holds tree size {p.tree_size}"
+        if p.tree_size > n:
+            raise _Stop(report.fail(f"{where} but the stored log has only {n} entries: it was rolled back"))
+        if await _root(session, p.tree_size) != p.root_hash:
+            raise _Stop(
+                report.fail(f"{where} with another root than the stored entries give: entries were rewritten")
+            )
+        if (p.tree_size, p.root_hash) not in signed:
+            raise _Stop(report.fail(f"{where} but no stored signed tree head has it: heads were deleted"))
+        report.published_checked += 1
 
 
 async def _level_hashes(session: AsyncSession, level: int, start: int, end: int) -> list[bytes | None]:

@@ -66,6 +66,19 @@ class Settings(BaseSettings):
         default=None, description="passphrase of CA keys at rest; default: generated into data_dir"
     )
 
+    # transparency log: its checkpoint origin and the witnesses that cosign its tree heads
+    audit_origin: str | None = Field(
+        default=None, description="origin line of the log's checkpoints; default tenohira.local/<code>/audit"
+    )
+    witnesses: str = Field(
+        default="embedded",
+        description='"embedded" (mounted at base_url/witness), "" (none), or "URL VKEY, URL VKEY"',
+    )
+    # the witness itself (tenohira witness serve, or mounted): its own key and database
+    witness_name: str = "tenohira.local/witness"
+    witness_data_dir: Path | None = Field(default=None, description="default data_dir/witness")
+    witness_database_url: str | None = Field(default=None, description="default SQLite in witness_data_dir")
+
     # open data: first publication shortly after start, then on this interval
     opendata_first_publish_seconds: float = 15.0
     opendata_publish_interval_hours: float = 24.0

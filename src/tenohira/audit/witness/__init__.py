@@ -1,0 +1,16 @@
+"""An independent witness of transparency logs, in the manner of C2SP tlog-witness.
+
+It holds its own Ed25519 key and its own database, and for each log it trusts (an origin and the
+log's verifier key) remembers the latest checkpoint it cosigned. It cosigns a new checkpoint only
+if it is signed by the log and a consistency proof shows that it extends that checkpoint, so a log
+that rolls back or forks is refused — and whoever holds its cosignatures can tell.
+
+Served on its own (``tenohira witness serve``) or mounted at ``/witness`` in the embedded
+platform; either way the log reaches it over HTTP. It depends only on :mod:`tenohira.core`, the
+note formats (:mod:`tenohira.audit.note`) and the Merkle proofs (:mod:`tenohira.audit.merkle`).
+"""
+
+from tenohira.audit.witness.config import WitnessConfig
+from tenohira.audit.witness.service import init_witness, trust_log
+
+__all__ = ["WitnessConfig", "init_witness", "trust_log"]
