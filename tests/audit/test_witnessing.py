@@ -161,3 +161,24 @@ async def test_heads_kept_elsewhere_are_checked_too(witnessed: Any, log_key: Log
         report = await verify_session(s, log_key, published=gathered.heads)
         await s.rollback()
     assert not report.ok and str(kept) in (report.problem or "")
+
+
+async def test_the_api_hands_out_the_witnessed_checkpoint(witnessed: Any, log_key: LogKey) -> None:
+    import httpx
+    from fastapi import FastAPI
+
+    from tenohira.audit.api import router
+    from tenohira.audit.note import Verifier
+    from tenohira.core.problems import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as http:
+        key = (await http.get("/api/audit/key")).json()
+        r = await http.get("/api/audit/checkpoint")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    signed = SignedCheckpoint.parse(r.text)
+    assert signed.checkpoint.origin == key["origin"] and signed.signed_by(Verifier.parse(key["vkey"]))
+    (witness,) = configured_witnesses(get_settings())
+    assert signed.checkpoint.tree_size == 24 and signed.cosigned_at(witness.verifier)

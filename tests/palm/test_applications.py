@@ -152,10 +152,18 @@ async def test_birth_notification_life_and_refusals(live_server: Any, tmp_path: 
             ).scalar_one()
         assert events == len(history)
 
-        access = (await http.get("/api/palm/access-history")).json()["entries"]
+        history_doc = (await http.get("/api/palm/access-history")).json()
+        access = history_doc["entries"]
         assert {"municipality.application-intake", "hospital.birth-certificate"} <= {
             e["service"] for e in access
         }
+        # beside the history, the log's checkpoint for the resident's device to keep (signed by the log)
+        from tenohira.audit.note import SignedCheckpoint
+        from tenohira.audit.witnessing import log_verifier
+        from tenohira.core import get_settings
+
+        kept = SignedCheckpoint.parse(history_doc["audit_checkpoint"])
+        assert kept.signed_by(log_verifier(get_settings())) and kept.checkpoint.tree_size >= 1
     finally:
         await mother.http.aclose()
         await father.http.aclose()

@@ -12,6 +12,7 @@ from tenohira.audit.merkle import ProofError, leaf_hash, node_hash, verify_consi
 from tenohira.audit.query import EntryMetadata, entries_of_type
 from tenohira.audit.refusals import flush_refusals, note_refusal
 from tenohira.audit.service import append_event, append_events
+from tenohira.audit.witnessing import current_checkpoint
 
 __all__ = [
     "AuditEvent",
@@ -22,6 +23,7 @@ __all__ = [
     "append_event",
     "append_events",
     "consistency_proof",
+    "current_checkpoint",
     "encode_leaf",
     "entries_of_type",
     "flush_refusals",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.audit import log, repository
@@ -18,6 +19,7 @@ from tenohira.audit.schemas import (
     TreeHeadOut,
     b64,
 )
+from tenohira.audit.witnessing import current_checkpoint, log_origin, log_verifier
 from tenohira.core.config import get_settings
 from tenohira.core.db import session_dependency
 from tenohira.core.health import register_readiness_check
@@ -45,11 +47,34 @@ async def get_sth(session: Session) -> TreeHeadOut:
     return TreeHeadOut.of(head)
 
 
+@router.get(
+    "/checkpoint",
+    summary="The newest witnessed checkpoint (C2SP signed note with the witnesses' cosignatures)",
+    response_class=PlainTextResponse,
+)
+async def get_checkpoint(session: Session) -> PlainTextResponse:
+    settings = get_settings()
+    text = await current_checkpoint(session, settings)
+    if text is None:
+        raise Problem(
+            status=404,
+            slug="audit-no-checkpoint",
+            title="The log has no signed tree head yet",
+            title_ja="ログにはまだ署名された木の頭がありません",
+        )
+    return PlainTextResponse(text, headers={"Cache-Control": "no-store"})
+
+
 @router.get("/key", response_model=LogKeyOut, summary="The log's public key (to verify tree heads)")
 async def get_key() -> LogKeyOut:
-    key = create_key(get_settings())
+    settings = get_settings()
+    key = create_key(settings)
     return LogKeyOut(
-        log_id=b64(key.key_id), signature_algorithm=SIGNATURE_ALGORITHM, public_key_pem=key.public_pem
+        log_id=b64(key.key_id),
+        signature_algorithm=SIGNATURE_ALGORITHM,
+        public_key_pem=key.public_pem,
+        origin=log_origin(settings),
+        vkey=log_verifier(settings, key).vkey,
     )
 
 

@@ -12,6 +12,7 @@ Each must carry the log's own signature, so nobody can make ``verify`` fail with
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ async def _read(source: str) -> str:
             response = await http.get(source)
             response.raise_for_status()
             return response.text
-    return Path(source).read_text(encoding="utf-8")
+    return await asyncio.to_thread(Path(source).read_text, encoding="utf-8")
 
 
 async def gather_published(

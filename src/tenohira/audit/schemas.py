@@ -34,6 +34,8 @@ class LogKeyOut(BaseModel):
     log_id: str
     signature_algorithm: str
     public_key_pem: str
+    origin: str = Field(description="origin line of the log's C2SP checkpoints")
+    vkey: str = Field(description="signed-note verifier key of the log (what a witness follows)")
 
 
 class InclusionProofOut(BaseModel):

@@ -268,6 +268,15 @@ async def published_checkpoint(session: AsyncSession, settings: Settings) -> str
     return body + "\n" + log_signer(settings).sign_note(body) + "".join(line + "\n" for line in seen.values())
 
 
+async def current_checkpoint(session: AsyncSession, settings: Settings) -> str | None:
+    """:func:`published_checkpoint` for other modules to hand out (an open-data release, a
+    resident's access history); None before the log has a key or a head."""
+    try:
+        return await published_checkpoint(session, settings)
+    except FileNotFoundError:
+        return None
+
+
 async def fetch_witness_checkpoint(settings: Settings, endpoint: WitnessEndpoint) -> SignedCheckpoint | None:
     """The latest checkpoint of this log that ``endpoint`` cosigned (None if none); raises httpx errors."""
     path = f"/logs/{quote(log_origin(settings), safe='/')}/checkpoint"

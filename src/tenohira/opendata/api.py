@@ -110,6 +110,7 @@ async def releases(name: str, session: AsyncSession = Depends(session_dependency
             "suppressed_cells": r.suppressed_cells,
             "threshold": r.threshold,
             "sha256": r.sha256,
+            "audit_checkpoint": r.audit_checkpoint,
         }
         for r in rows
     ]

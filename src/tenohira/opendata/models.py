@@ -66,3 +66,6 @@ class Release(Base):
     suppressed_cells: Mapped[int] = mapped_column(sa.Integer, default=0)
     threshold: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    # the transparency log's newest witnessed checkpoint when this was released (a copy the
+    # operator cannot take back: tenohira audit verify --published checks it)
+    audit_checkpoint: Mapped[str | None] = mapped_column(sa.Text, nullable=True)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenohira.audit import current_checkpoint
 from tenohira.core.clock import today_jst
 from tenohira.core.config import Settings
 from tenohira.core.progress import ProgressFn, no_progress
@@ -134,6 +135,7 @@ async def publish(
     progress("gathering data", len(specs), len(specs))
     await ensure_catalogue(session, settings)
     outcomes: list[PublishOutcome] = []
+    checkpoint: str | None = None
     for k, spec in enumerate(specs):
         progress("publishing datasets", k, len(specs))
         ds = await session.scalar(select(Dataset).where(Dataset.name == spec.name))
@@ -150,6 +152,8 @@ async def publish(
             )
             continue
         version = await _next_version(session, ds.id, now.date())
+        if checkpoint is None:
+            checkpoint = await current_checkpoint(session, settings) or ""
         session.add(
             Release(
                 id=stable_id("release", ds.id, version),
@@ -162,6 +166,7 @@ async def publish(
                 suppressed_cells=built.suppressed,
                 threshold=threshold if spec.kind == "statistics" else None,
                 sha256=digest,
+                audit_checkpoint=checkpoint or None,
             )
         )
         ds.modified = now

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenohira.audit import current_checkpoint
+from tenohira.core.config import get_settings
 from tenohira.core.crashpoints import crash_point
 from tenohira.core.db import session_dependency
 from tenohira.core.problems import FieldError, Problem
@@ -393,10 +395,15 @@ async def access_history(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
-    """Your access history at the hub (third-party answers show only when and under which law)."""
+    """Your access history at the hub (third-party answers show only when and under which law).
+
+    ``audit_checkpoint`` is the transparency log's newest witnessed checkpoint (a C2SP signed note
+    with the witnesses' cosignatures): the exchanges listed are logged in it, those of the last
+    minute or so in the next one. Your device may keep it; ``tenohira audit verify --published``
+    proves the log was not rewritten or rolled back behind it."""
     ctx = await _context(session, me)
     try:
         entries = await ctx.client.history(ctx.code, limit=max(1, min(limit, 500)), offset=max(0, offset))
     except (HubResponseError, OSError) as exc:
         raise hub_unavailable(str(exc)) from exc
-    return {"entries": entries}
+    return {"entries": entries, "audit_checkpoint": await current_checkpoint(session, get_settings())}

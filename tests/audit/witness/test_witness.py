@@ -134,7 +134,7 @@ async def test_refuses_a_rollback(witness: tuple[httpx.AsyncClient, WitnessConfi
 
 
 async def test_refuses_a_fork(witness: tuple[httpx.AsyncClient, WitnessConfig, Log]) -> None:
-    http, config, log = witness
+    http, _config, log = witness
     log.grow(8)
     assert (await _add(http, log.request(0))).status_code == 200
     # the operator rewrites leaf 3 and recomputes everything, signing with the real log key
@@ -171,3 +171,44 @@ async def test_refuses_strangers_and_nonsense(witness: tuple[httpx.AsyncClient, 
     r = await http.post("/add-checkpoint", content=b"x" * 200_000)
     assert r.status_code == 413
     assert (await http.get("/logs/nobody.test/checkpoint/checkpoint")).status_code == 404
+
+
+def test_signed_notes_match_the_go_reference() -> None:
+    """The example note of golang.org/x/mod/sumdb/note (the format C2SP signed-note specifies)."""
+    from tenohira.audit.note import verify_note_signature
+
+    verifier = Verifier.parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+    text = (
+        "If you think cryptography is the answer to your problem,\n"
+        "then you don't know what your problem is.\n"
+        "\n"
+        "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZS"
+        "NXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+    )
+    body, (line,) = split_note(text)
+    assert verify_note_signature(body, line, verifier)
+    assert not verify_note_signature(body.replace("answer", "Answer"), line, verifier)
+    # and a key id that does not match its key is refused
+    with pytest.raises(NoteError):
+        Verifier.parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+
+
+async def test_the_witness_schema_matches_its_migrations(tmp_path: Path) -> None:
+    """``alembic check`` for the witness's own database (its models against its migrations)."""
+    import asyncio
+
+    from alembic import command
+
+    from tenohira.audit.witness.service import _alembic, migrate_witness
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    await migrate_witness(url)
+    await asyncio.to_thread(command.check, _alembic(url))
+    # the platform's tables are not in it, nor the witness's in the platform's history
+    from sqlalchemy import inspect
+
+    db = Database(url)
+    async with db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    await db.dispose()
+    assert tables == {"witness_logs", "witness_evidence", "witness_alembic_version"}

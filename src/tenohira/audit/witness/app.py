@@ -23,7 +23,7 @@ from tenohira.core.config import Settings, get_settings
 from tenohira.core.db import Database
 from tenohira.core.problems import Problem, install_problem_handlers
 
-MAX_REQUEST = MAX_NOTE + 64 * 50  # a checkpoint with signatures and at most 63 proof lines
+MAX_REQUEST = MAX_NOTE  # a checkpoint with its signatures and 63 proof lines take a few KiB
 
 
 class _State:

@@ -30,7 +30,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_cosignatures")),
     )
     op.create_index(
-        "ix_audit_cosignatures_witness_tree_size", "audit_cosignatures", ["witness", "tree_size"], unique=False
+        "ix_audit_cosignatures_witness_tree_size",
+        "audit_cosignatures",
+        ["witness", "tree_size"],
+        unique=False,
     )
 
 
