@@ -50,6 +50,13 @@ async def test_log_on_the_running_platform(live_server: Any) -> None:
         assert made.returncode == 0, made.stderr
         head = await auditor.tree_head()
         assert head.tree_size == json.loads(made.stdout)["tree_size"] > mine["leaf_index"]
+        # the embedded witness, mounted at /witness with its own key and database, cosigned it
+        # over HTTP through the running platform
+        from tenohira.audit.note import SignedCheckpoint, Verifier
+
+        witness = Verifier.parse((await http.get("/witness/key")).json()["vkey"])
+        cosigned = SignedCheckpoint.parse(json.loads(made.stdout)["checkpoint"])
+        assert cosigned.checkpoint.tree_size == head.tree_size and cosigned.cosigned_at(witness)
         await auditor.check_inclusion(await auditor.entry(mine["leaf_index"]), head)
         await auditor.check_consistency(first, head)
 

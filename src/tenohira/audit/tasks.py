@@ -56,6 +56,8 @@ async def maybe_sign(settings: Settings) -> bool:
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Sequence every second and sign a tree head every minute until ``stop`` is set."""
     next_head = 0.0
+    # witnesses are asked beside the loop: a slow or unreachable one never holds up sequencing
+    witnessing: asyncio.Task[int] | None = None
     while not stop.is_set():
         try:
             await flush_refusals(settings)
@@ -63,13 +65,18 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             if time.monotonic() >= next_head:
                 await maybe_sign(settings)
                 # every new head goes to the witnesses; one that was down gets it on the next round
-                await witness_latest(settings)
+                if witnessing is None or witnessing.done():
+                    witnessing = asyncio.create_task(witness_latest(settings), name="audit-witnessing")
                 next_head = time.monotonic() + TREE_HEAD_INTERVAL
         except Exception:
             # Keep running: a transient database error must not stop the log for good.
             log.exception("audit sequencer failed; retrying")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), SEQUENCE_INTERVAL)
+    if witnessing is not None and not witnessing.done():
+        witnessing.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await witnessing
     try:  # what strangers were refused in the last minute is not lost at a clean shutdown
         await flush_refusals(settings, everything=True)
     except Exception:

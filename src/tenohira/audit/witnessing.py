@@ -227,6 +227,8 @@ async def witness_latest(settings: Settings) -> int:
                 log.error("a witness refused the log's tree head", witness=endpoint.name, problem=str(exc))
             except httpx.HTTPError as exc:
                 log.warning("witness unreachable; trying again later", witness=endpoint.name, error=str(exc))
+            except Exception:  # a broken witness must not stop the log (an embedded one not initialised)
+                log.exception("asking a witness failed; trying again later", witness=endpoint.name)
     return stored
 
 
