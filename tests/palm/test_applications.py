@@ -51,7 +51,7 @@ async def test_birth_notification_life_and_refusals(live_server: Any, tmp_path: 
         assert r.status_code == 422
         errors = errors_by_field(r.json())
         assert "𠮷" in errors["child_name"]["message_ja"] and "𠮷" in errors["child_name"]["message"]
-        assert errors["child_name_kana"]["message"].startswith("The reading must be written in kana")
+        assert errors["child_name_kana"]["message"].startswith("Write the reading in hiragana or katakana")
         assert errors["birth_certificate"]["message"] == "The birth certificate from the hospital is missing"
         held = await http.patch(f"/api/applications/{app['id']}", json={"fields": {"filer_name": "別人"}})
         assert held.status_code == 422 and "filer_name" in errors_by_field(held.json())

@@ -85,7 +85,9 @@ def test_field_errors_in_both_languages() -> None:
         )
     }
     assert "child_name" in errors and "𠮷" in errors["child_name"].message_ja  # not a name kanji
-    assert errors["child_name_kana"].message_ja.startswith("読み方")  # reading not kana
+    assert errors["child_name_kana"].message_ja.startswith(
+        "よみかた"
+    )  # reading not kana (the agency's published rule)
     assert errors["birth_date"].message == "The date of birth is in the future"
     assert errors["birth_certificate"].message_ja.startswith("病院の出生証明書")  # missing certificate
     ok = field_errors(procedure, {"child_name": "陽葵", "child_name_kana": "ひまり"}, today)

@@ -107,7 +107,7 @@ async def test_two_submits_at_once_record_one_filing(live_server: Any, tmp_path:
     http = mother.http
     try:
         answers = {
-            "bank_account": {"bank": "手のひら銀行", "branch": "本店", "type": "普通", "number": "1"},
+            "bank_account": {"bank": "手のひら銀行", "branch": "本店", "type": "普通", "number": "7654321"},
             "supported_older_children": 0,
         }
         app = (

@@ -28,9 +28,13 @@ class FieldError:
     field: str
     message: str
     message_ja: str
+    message_easy_ja: str | None = None  # やさしい日本語, where the check gives one
 
     def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message, "message_ja": self.message_ja}
+        out = {"field": self.field, "message": self.message, "message_ja": self.message_ja}
+        if self.message_easy_ja:
+            out["message_easy_ja"] = self.message_easy_ja
+        return out
 
 
 @dataclass

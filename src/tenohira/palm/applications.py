@@ -664,7 +664,12 @@ async def _file(session: AsyncSession, ctx: PalmContext, app: Application) -> Ap
             detail=problem.get("detail"),
             detail_ja=problem.get("detail_ja"),
             errors=[
-                FieldError(str(e.get("field")), str(e.get("message")), str(e.get("message_ja")))
+                FieldError(
+                    str(e.get("field")),
+                    str(e.get("message")),
+                    str(e.get("message_ja")),
+                    str(e["message_easy_ja"]) if e.get("message_easy_ja") else None,
+                )
                 for e in problem.get("errors", [])
                 if isinstance(e, dict)
             ],

@@ -63,6 +63,7 @@ class FieldErrorOut(BaseModel):
     field: str
     message: str
     message_ja: str
+    message_easy_ja: str | None = None
 
 
 class QuestionOut(BaseModel):

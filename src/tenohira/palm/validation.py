@@ -9,7 +9,7 @@ from typing import Any
 
 from tenohira.assistant import invalid_name_characters
 from tenohira.core.problems import FieldError
-from tenohira.procedures import Procedure
+from tenohira.procedures import Procedure, check_fields
 
 # Names the resident chooses (the child's): restricted to 常用漢字 + 人名用漢字 + kana (戸籍法 50).
 # Names already on a register (the filer's own) are not re-checked: old forms are lawful there.
@@ -30,8 +30,13 @@ def missing(field: str) -> FieldError:
 
 
 def field_errors(procedure: Procedure, fields: dict[str, Any], today: date) -> list[FieldError]:
-    """Every problem with ``fields`` for ``procedure`` (empty: the application can be confirmed)."""
-    errors: list[FieldError] = []
+    """Every problem with ``fields`` for ``procedure`` (empty: the application can be confirmed).
+
+    First the agency's published schema (:func:`tenohira.procedures.check_fields`: the very rules
+    and words the agency checks the filed document with), then the palm's own checks for the rest.
+    """
+    errors = check_fields(procedure, fields)
+    flagged = {e.field for e in errors}
     for spec in procedure.fields:
         value = fields.get(spec.name)
         if value in (None, "", []):
@@ -47,7 +52,8 @@ def field_errors(procedure: Procedure, fields: dict[str, Any], today: date) -> l
                 else:
                     errors.append(missing(spec.name))
             continue
-        errors.extend(_check(spec.name, spec.type, value, today))
+        if spec.name not in flagged:
+            errors.extend(_check(spec.name, spec.type, value, today))
     return errors
 
 

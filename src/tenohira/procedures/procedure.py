@@ -143,6 +143,8 @@ class FieldSpec(_Strict):
     label: Names
     prefill: Prefill | None = None
     choices: list[Choice] | None = None
+    # a date that may not be earlier than the date field named here (a leave ends after it starts)
+    not_before: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 
     @model_validator(mode="after")
     def _choices_only_for_choice(self) -> FieldSpec:

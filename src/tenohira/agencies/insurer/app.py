@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from tenohira.agencies.insurer import intake
 from tenohira.agencies.insurer.api import MEMBER_ID, build_router
-from tenohira.agencies.membership import LazyHubProvider
+from tenohira.agencies.membership import LazyHubProvider, schema_router
 from tenohira.core.config import Settings
 from tenohira.core.problems import install_problem_handlers
 
@@ -22,6 +22,7 @@ def create_app(settings: Settings) -> FastAPI:
     gate.install(app)
     app.include_router(build_router(settings, gate))
     app.include_router(intake.build_router(settings, gate))
+    app.include_router(schema_router(MEMBER_ID, intake.HANDLED))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

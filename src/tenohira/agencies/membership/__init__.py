@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from tenohira.agencies.membership.filing import (
     Filing,
     IntakeIn,
+    check_published_schema,
     fetch_trust,
     not_handled,
     parse_intake,
+    published_schema,
     same_person,
     signer_not_subject,
     store_once,
@@ -75,6 +78,27 @@ class LazyHubProvider(HubProvider):
         return super().sign_headers(status, headers, body)
 
 
+def schema_router(member_id: str, handled: frozenset[str]) -> APIRouter:
+    """``GET /intake-schemas`` (what this agency decides) and ``GET /intake-schemas/{procedure}``: the
+    JSON Schema it checks each filed application against (public: no personal data in it)."""
+    router = APIRouter(prefix="/intake-schemas", tags=[member_id])
+
+    @router.get("", summary="The procedures this agency decides, each with its intake schema")
+    async def listing() -> dict[str, Any]:
+        return {
+            "member": member_id,
+            "schemas": [{"procedure": p, "href": f"/intake-schemas/{p}"} for p in sorted(handled)],
+        }
+
+    @router.get("/{procedure}", summary="The JSON Schema this agency checks an application against")
+    async def schema(procedure: str) -> JSONResponse:
+        if procedure not in handled:
+            raise not_handled(procedure)
+        return JSONResponse(published_schema(procedure), media_type="application/schema+json")
+
+    return router
+
+
 def member_client(settings: Settings, member_id: str, **kwargs: Any) -> HubClient:
     """This member's hub client (pooled per event loop, member and hub URL: its pool is loop-bound)."""
     try:
@@ -92,12 +116,15 @@ __all__ = [
     "Filing",
     "IntakeIn",
     "LazyHubProvider",
+    "check_published_schema",
     "close_member_clients",
     "fetch_trust",
     "member_client",
     "not_handled",
     "parse_intake",
+    "published_schema",
     "same_person",
+    "schema_router",
     "signer_not_subject",
     "store_once",
     "stored_answer",

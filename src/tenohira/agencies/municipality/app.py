@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tenohira.agencies.membership import LazyHubProvider
+from tenohira.agencies.membership import LazyHubProvider, schema_router
 from tenohira.agencies.municipality import intake, protection, review, statistics
 from tenohira.agencies.municipality import relay as _relay  # noqa: F401  (registers the hub relay)
 from tenohira.agencies.municipality.api import MEMBER_ID, build_router
@@ -26,6 +26,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(protection.build_router(settings, gate))
     app.include_router(review.build_router(settings, gate))
     app.include_router(statistics.build_router(settings, gate))
+    app.include_router(schema_router(MEMBER_ID, intake.HANDLED))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

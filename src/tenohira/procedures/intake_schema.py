@@ -1,0 +1,196 @@
+"""The schema an agency checks an application against: one definition, run by the palm and the agency.
+
+:func:`intake_schema` turns a procedure's fields (their standard types, and ``not_before`` between
+dates) into a JSON Schema (draft 2020-12) document. Each deciding agency publishes it
+(``GET /intake-schemas/{procedure}`` on its own app, see ``docs/palm.md``) and checks every filed
+document against it (``agencies.membership.verify_filing``); the palm runs the very same document
+before the card signs (``palm.validation``), so a resident hears of a bad value before signing,
+with the same words the agency would use. Messages in Japanese, English and easy Japanese travel in
+the schema itself (``x-messages`` per field), so the agency's wording is what the palm shows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from jsonschema.validators import extend
+
+from tenohira.core.problems import FieldError
+from tenohira.procedures.procedure import FieldSpec, Procedure
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+MAX_NAME = 10  # 戸籍法施行規則: a given name of at most 10 characters is what the register takes
+MAX_READING = 20
+MAX_BANK_TEXT = 30
+_KANA = "ぁ-ゖァ-ヺー"
+# Messages: (en, ja, easy_ja)
+_Messages = tuple[str, str, str]
+
+_TEXT: dict[str, _Messages] = {
+    "name_kanji": (
+        "Enter the given name only, without spaces (at most 10 characters)",
+        "名だけを、空白を入れずに入力してください（10文字以内）",
+        "なまえ（{名|な}）だけを、スペースを いれないで {書|か}いて ください",
+    ),
+    "name_kana": (
+        "Write the reading in hiragana or katakana only, without spaces (at most 20)",
+        "よみかたは、ひらがなかカタカナだけで、空白を入れずに入力してください（20文字以内）",
+        "よみかたは ひらがなか カタカナで、スペースを いれないで {書|か}いて ください",
+    ),
+    "date": (
+        "Enter a valid date",
+        "正しい日付を入力してください",
+        "ただしい {日|ひ}を {書|か}いて ください",
+    ),
+    "number": (
+        "Enter a whole number of 0 or more",
+        "0以上の整数で入力してください",
+        "0より {大|おお}きい {数|かず}を {書|か}いて ください",
+    ),
+    "bank_account": (
+        "Check the account: bank and branch names of at most 30 characters, type ordinary or current, "
+        "a 7-digit account number",
+        "口座を確かめてください：銀行名・支店名は30文字以内、種別は普通か当座、口座番号は7桁の数字です",
+        "{口座|こうざ}を {確|たし}かめて ください。"
+        " {口座|こうざ}の {番号|ばんごう}は 7つの {数字|すうじ}です",
+    ),
+    "not_before": (
+        "This date is before {other}",
+        "この日付が「{other}」より前になっています",
+        "この {日|ひ}が 「{other}」より {前|まえ}です",
+    ),
+    "text": (
+        "At most 400 characters",
+        "400文字以内で入力してください",
+        "400{文字|もじ}までで {書|か}いて ください",
+    ),
+}
+_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": r"^[^\s\u3000]+$"}
+_READING = {"type": "string", "minLength": 1, "maxLength": MAX_READING, "pattern": rf"^[{_KANA}]+$"}
+_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_NUMBER = {"type": "integer", "minimum": 0}
+_BANK = {
+    "type": "object",
+    "required": ["bank", "branch", "type", "number"],
+    "properties": {
+        "bank": {"type": "string", "minLength": 1, "maxLength": MAX_BANK_TEXT},
+        "branch": {"type": "string", "minLength": 1, "maxLength": MAX_BANK_TEXT},
+        "type": {"enum": ["普通", "当座", "ordinary", "current"]},
+        "number": {"type": "string", "pattern": r"^[0-9]{7}$"},
+    },
+}
+_TEXT_FIELD = {"type": "string", "maxLength": 400}
+TYPE_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
+    "date": (_DATE, "date"),
+    "count": (_NUMBER, "number"),
+    "amount": (_NUMBER, "number"),
+    "weight_g": (_NUMBER, "number"),
+    "bank_account": (_BANK, "bank_account"),
+    "text": (_TEXT_FIELD, "text"),
+    "address": (_TEXT_FIELD, "text"),
+}
+# Names on a register (the filer's own) keep their lawful old forms and spacing: only names the
+# resident chooses (the child's) are held to the register's rule for new names.
+CHOSEN_NAMES = frozenset({"child_name", "child_name_kana"})
+
+
+def _messages(key: str, other: str | None = None) -> dict[str, str]:
+    # str.replace, not str.format: easy Japanese carries {漢字|かんじ} reading marks
+    en, ja, easy = (text.replace("{other}", other or "") for text in _TEXT[key])
+    return {"en": en, "ja": ja, "easy_ja": easy}
+
+
+def _field_schema(spec: FieldSpec, procedure: Procedure) -> dict[str, Any] | None:
+    chosen = spec.name in CHOSEN_NAMES and spec.prefill is None  # typed, not read from a register
+    if spec.type == "name_kanji" and chosen:
+        base, key = _NAME, "name_kanji"
+    elif spec.type == "name_kana" and chosen:
+        base, key = _READING, "name_kana"
+    elif spec.type in ("name_kanji", "name_kana"):
+        return None
+    elif spec.type in TYPE_SCHEMAS:
+        base, key = TYPE_SCHEMAS[spec.type]
+    elif spec.type == "choice":
+        return {"enum": [c.value for c in spec.choices or []]}
+    else:
+        return None
+    out: dict[str, Any] = {**base, "title": spec.label.ja, "x-messages": _messages(key)}
+    if spec.not_before:
+        other = procedure.field(spec.not_before).label
+        out["x-notBefore"] = spec.not_before
+        out["x-messages-notBefore"] = {
+            lang: _messages("not_before", other.in_language(lang))[lang] for lang in ("en", "ja", "easy_ja")
+        }
+    return out
+
+
+def intake_schema(procedure: Procedure) -> dict[str, Any]:
+    """The JSON Schema of the fields of ``procedure``'s application (what its agency checks).
+
+    Values may be absent (what is missing is reported by the filing rules, not the schema);
+    when present they must be of their type's form.
+    """
+    properties: dict[str, Any] = {}
+    for spec in procedure.fields:
+        schema = _field_schema(spec, procedure)
+        if schema is not None:
+            properties[spec.name] = schema
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": f"urn:tenohira:intake:{procedure.id}",
+        "title": procedure.names.ja,
+        "type": "object",
+        "properties": properties,
+    }
+
+
+def _not_before(validator: Any, other: str, instance: Any, schema: dict[str, Any]) -> Any:
+    # checked by check_fields, which has the whole document (a property keyword sees one value)
+    return iter(())
+
+
+_Validator: Any = extend(Draft202012Validator, {"x-notBefore": _not_before})  # type: ignore[no-untyped-call]
+
+
+def _error_for(field: str, schema: dict[str, Any], key: str = "x-messages") -> FieldError:
+    m = schema.get(key) or {}
+    return FieldError(
+        field,
+        str(m.get("en", "Invalid value")),
+        str(m.get("ja", "入力内容に誤りがあります")),
+        m.get("easy_ja"),
+    )
+
+
+def check_against(schema: dict[str, Any], fields: dict[str, Any]) -> list[FieldError]:
+    """Every field of ``fields`` that breaks ``schema`` (a published :func:`intake_schema`), one error
+    per field, in the schema's own words."""
+    present = {k: v for k, v in fields.items() if v not in (None, "", [])}
+    properties: dict[str, Any] = schema.get("properties", {})
+    errors: dict[str, FieldError] = {}
+    error: ValidationError
+    for error in _Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(present):
+        if not error.absolute_path:
+            continue
+        name = str(error.absolute_path[0])
+        if name in properties and name not in errors:
+            errors[name] = _error_for(name, properties[name])
+    for name, prop in properties.items():
+        other = prop.get("x-notBefore")
+        if not other or name in errors or other in errors:
+            continue
+        try:
+            later, earlier = date.fromisoformat(str(present[name])), date.fromisoformat(str(present[other]))
+        except (KeyError, ValueError):
+            continue
+        if later < earlier:
+            errors[name] = _error_for(name, prop, "x-messages-notBefore")
+    return list(errors.values())
+
+
+def check_fields(procedure: Procedure, fields: dict[str, Any]) -> list[FieldError]:
+    """:func:`check_against` with ``procedure``'s own :func:`intake_schema`."""
+    return check_against(intake_schema(procedure), fields)

@@ -1,0 +1,151 @@
+"""Agency-side validation published as data, run by the palm before the card signs.
+
+One definition (``tenohira.procedures.intake_schema``), two places of execution: the agency
+publishes it at ``/intake-schemas/{procedure}`` and checks every filed document against it; the
+palm runs the same schema before a set opens for the signature. Each bad input seen on the walk is
+caught before signing, with the agency's words in Japanese, English and easy Japanese.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tenohira.agencies.membership import check_published_schema, close_member_clients
+from tenohira.core.db import dispose_databases
+from tenohira.core.problems import Problem
+from tenohira.palm.people import close_palm_clients
+from tenohira.procedures import check_against, check_fields, intake_schema, load_catalogue
+from tests.palm.conftest import resident
+
+GOOD_BANK = {"bank": "手のひら銀行", "branch": "本店", "type": "普通", "number": "7654321"}
+BAD = [
+    ("birth_notification", {"child_name": "陽 翔"}, "child_name"),
+    ("birth_notification", {"child_name": "陽\u3000翔"}, "child_name"),
+    ("birth_notification", {"child_name_kana": "はる と"}, "child_name_kana"),
+    ("birth_notification", {"child_name_kana": "Haruto"}, "child_name_kana"),
+    ("child_allowance_claim", {"bank_account": {**GOOD_BANK, "number": "12-34a"}}, "bank_account"),
+    ("child_allowance_claim", {"bank_account": {**GOOD_BANK, "branch": "支" * 400}}, "bank_account"),
+    ("childcare_leave_benefit", {"leave_from": "2026-12-10", "leave_to": "2026-12-01"}, "leave_to"),
+    ("birth_notification", {"birth_date": "2026-02-30"}, "birth_date"),
+]
+
+
+@pytest.mark.parametrize(("procedure", "fields", "field"), BAD)
+def test_each_bad_input_is_caught_with_three_languages(
+    procedure: str, fields: dict[str, Any], field: str
+) -> None:
+    errors = check_fields(load_catalogue().get(procedure), fields)
+    assert [e.field for e in errors] == [field]
+    error = errors[0]
+    assert error.message and error.message_ja and error.message_easy_ja
+    assert error.message_ja != "この項目は必須です"
+    # the agency runs the very same schema on receipt (defence in depth): a 422 with the same words
+    with pytest.raises(Problem) as refused:
+        check_published_schema(procedure, fields)
+    assert refused.value.status == 422 and refused.value.errors == errors
+
+
+def test_good_values_pass_and_registered_names_keep_their_spacing() -> None:
+    catalogue = load_catalogue()
+    assert (
+        check_fields(catalogue.get("birth_notification"), {"child_name": "陽翔", "child_name_kana": "はると"})
+        == []
+    )
+    assert check_fields(catalogue.get("child_allowance_claim"), {"bank_account": GOOD_BANK}) == []
+    assert (
+        check_fields(
+            catalogue.get("childcare_leave_benefit"), {"leave_from": "2026-12-01", "leave_to": "2026-12-01"}
+        )
+        == []
+    )
+    # the filer's own name comes from the register, space included: not the chosen-name rule
+    assert check_fields(catalogue.get("birth_notification"), {"filer_name": "山田 花子"}) == []
+
+
+async def test_each_agency_publishes_the_schema_the_palm_runs(live_server: Any) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        for agency, procedure in (
+            ("municipality", "child_allowance_claim"),
+            ("insurer", "childbirth_lump_sum_remainder"),
+        ):
+            listing = await http.get(f"/agencies/{agency}/intake-schemas")
+            assert listing.status_code == 200, listing.text
+            assert procedure in {s["procedure"] for s in listing.json()["schemas"]}
+            r = await http.get(f"/agencies/{agency}/intake-schemas/{procedure}")
+            assert r.status_code == 200 and r.headers["content-type"].startswith("application/schema+json")
+            published = r.json()
+            assert published == intake_schema(load_catalogue().get(procedure))  # one definition
+            # and the published document alone is enough to check (a third party can run it)
+            assert check_against(published, {"bank_account": {**GOOD_BANK, "number": "12-34a"}})
+        r = await http.get("/agencies/insurer/intake-schemas/birth_notification")
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_name_with_a_space_is_refused_before_signing(live_server: Any, tmp_path: Path) -> None:
+    mother = await resident(live_server.url, "R0000002", tmp_path / "mother")
+    http = mother.http
+    try:
+        r = await http.post(
+            "/api/applications",
+            json={
+                "procedure": "birth_notification",
+                "fields": {
+                    "child_name": "陽 翔",
+                    "child_name_kana": "はる と",
+                    "relation_to_child": "mother",
+                },
+            },
+        )
+        assert r.status_code == 201, r.text
+        app = r.json()
+        flagged = {m["field"]: m for m in app["missing"]}
+        assert "child_name" in flagged and "child_name_kana" in flagged
+        assert "空白" in flagged["child_name"]["message_ja"] and flagged["child_name"].get("message_easy_ja")
+        r = await http.post(f"/api/applications/{app['id']}/confirm")
+        assert r.status_code == 422
+        assert {e["field"] for e in r.json()["errors"]} >= {"child_name", "child_name_kana"}
+        # the typed values are kept for correcting
+        app = (await http.get(f"/api/applications/{app['id']}")).json()
+        assert app["fields"]["child_name"] == "陽 翔" and app["state"] in ("draft", "prefilled")
+    finally:
+        await http.aclose()
+        await close_palm_clients()
+        await close_member_clients()
+        await dispose_databases()
+
+
+async def test_do_them_for_me_does_not_open_a_bad_set_for_signing(live_server: Any, tmp_path: Path) -> None:
+    mother = await resident(live_server.url, "R0000002", tmp_path / "mother")
+    http = mother.http
+    try:
+        r = await http.post(
+            "/api/applications/bundles", json={"procedures": ["child_allowance_claim", "maternity_allowance"]}
+        )
+        assert r.status_code == 201, r.text
+        bundle = r.json()
+        bad = {
+            "bank_account": {**GOOD_BANK, "number": "12-34a", "branch": "支" * 400},
+            "supported_older_children": 0,
+            "due_date": "2026-11-20",
+            "birth_date": "2026-11-22",
+            "salary_paid": 0,
+            "number_of_babies": 1,
+        }
+        r = await http.patch(f"/api/applications/bundles/{bundle['id']}", json={"answers": bad})
+        bundle = r.json()
+        assert bundle["state"] == "incomplete" and bundle["manifest"] is None, bundle["state"]
+        flagged = {m["field"] for a in bundle["applications"] for m in a["missing"]}
+        assert "bank_account" in flagged
+        r = await http.post(
+            f"/api/applications/bundles/{bundle['id']}/signature", json={"signature": mother.sign(b"x" * 20)}
+        )
+        assert r.status_code == 409  # nothing to sign while a value breaks the agency's schema
+    finally:
+        await http.aclose()
+        await close_palm_clients()
+        await close_member_clients()
+        await dispose_databases()
