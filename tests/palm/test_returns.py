@@ -67,6 +67,8 @@ async def test_queued_for_staff_and_sent_back_by_the_agency(live_server: Any, tm
         assert r.json()["errors"][0]["field"] == "nonce" and r.json()["errors"][0]["message_ja"]
         back = (await http.get(f"/api/applications/{bn['id']}")).json()
         assert back["state"] == "prefilled" and back["document_sha256"] is None
+        # a message on something the resident cannot edit (the nonce) never blocks the form
+        assert "nonce" not in {m["field"] for m in back["missing"]}
 
         # corrected: a fresh presentation over the municipality's own nonce, confirmed and signed again
         fields["birth_certificate"] = present(

@@ -183,9 +183,36 @@ async def history_of(session: AsyncSession, app: Application) -> list[HistoryEnt
 
 
 def missing_fields(app: Application, today: date | None = None) -> list[FieldError]:
-    """What still has to be entered (or corrected) before the application can be confirmed."""
+    """What still has to be entered (or corrected) before the application can be confirmed: the
+    palm's checks (the agency's published schema included), then what the agency said when it sent
+    the application back, for each field not changed since."""
     today = today or today_jst()
-    return field_errors(procedure_of(app.procedure_id), app.fields, today)
+    errors = field_errors(procedure_of(app.procedure_id), app.fields, today)
+    flagged = {e.field for e in errors}
+    for e in returned_errors(app):
+        if e.field not in flagged:
+            errors.append(e)
+            flagged.add(e.field)
+    return errors
+
+
+RETURNED = "returned_errors"  # key in ``decision`` of an application sent back for correction
+
+
+def returned_errors(app: Application) -> list[FieldError]:
+    """The agency's field messages of an application it sent back (until each field is corrected)."""
+    if app.state not in (DRAFT, PREFILLED):
+        return []
+    return [
+        FieldError(
+            str(e.get("field")),
+            str(e.get("message")),
+            str(e.get("message_ja")),
+            str(e["message_easy_ja"]) if e.get("message_easy_ja") else None,
+        )
+        for e in (app.decision or {}).get(RETURNED, [])
+        if isinstance(e, dict)
+    ]
 
 
 def status_of(app: Application) -> str:
@@ -397,6 +424,9 @@ async def update_fields(
         await transition(session, app, PREFILLED, actor=ctx.actor, note="edited after confirming")
         await _unbundle(session, app)
     _apply_answers(procedure, app, answers)
+    if returned_errors(app):  # a corrected field no longer carries the agency's message
+        kept = [e.as_dict() for e in returned_errors(app) if e.field not in answers]
+        app.decision = {**(app.decision or {}), RETURNED: kept}
     app.updated_at = _now()
     return app
 
@@ -651,6 +681,16 @@ async def _file(session: AsyncSession, ctx: PalmContext, app: Application) -> Ap
             return app
         app.idempotency_key = None
         await _unbundle(session, app)
+        # kept with the application: the form shows the agency's own field messages until corrected
+        # (only the procedure's own fields: one the resident cannot edit would block the form)
+        own = {f.name for f in procedure_of(app.procedure_id).fields}
+        app.decision = {
+            RETURNED: [
+                {k: str(v) for k, v in e.items() if k.startswith("message") or k == "field"}
+                for e in problem.get("errors", [])
+                if isinstance(e, dict) and e.get("field") in own
+            ]
+        }
         await transition(
             session, app, PREFILLED, actor=app.deciding_agency, note=f"returned: {problem.get('type')}"
         )
