@@ -11,7 +11,9 @@ compacted against the request's @context, system attributes only with ``sysAttrs
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -68,9 +70,80 @@ def iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
 
 
+# Invisible characters RFC 3987's ucschar still admits (fillers, blanks), refused in ids.
+_INVISIBLE = frozenset({0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, 0x00A0, 0x2028, 0x2029})
+
+
+def _visible(ch: str) -> bool:
+    cp = ord(ch)
+    if cp in _INVISIBLE or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
+        return False
+    if 0xFDD0 <= cp <= 0xFDEF or (cp & 0xFFFE) == 0xFFFE:
+        return False  # noncharacters
+    return unicodedata.category(ch) not in ("Cf", "Cc", "Cn", "Co", "Cs", "Zl", "Zp", "Zs")
+
+
 def is_uri(value: Any) -> bool:
-    """Whether ``value`` is an absolute URI (scheme ':' ...), as entity ids must be."""
-    return isinstance(value, str) and bool(_URI.match(value))
+    """Whether ``value`` is an absolute URI (scheme ':' ...), as entity ids must be.
+
+    Non-ASCII letters of an IRI (RFC 3987) are accepted; invisible, format (bidi controls,
+    zero-width), variation-selector and noncharacter code points are not: an id carrying
+    one reads as another id in logs and screens (GS CIM 009 clause 4.5.1).
+    """
+    if not isinstance(value, str) or not _URI.match(value):
+        return False
+    return value.isascii() or all(ch.isascii() or _visible(ch) for ch in value)
+
+
+# The core GeoProperties (clause 4.7): their values must be geometries.
+_GEO_ATTRIBUTES = frozenset(
+    "https://uri.etsi.org/ngsi-ld/" + n for n in ("location", "observationSpace", "operationSpace")
+)
+# The NGSI-LD null (clause 4.5.5): only in merge and update payloads, never on create.
+NGSI_NULL = "urn:ngsi-ld:null"
+# Core terms that are members of attributes, not names of attributes (clause 4.6.2 / 5.2.5).
+_RESERVED_ATTRIBUTE_NAMES = frozenset({"datasetId", "instanceId", "observedAt"})
+# Output-only members a client may not write (clause 4.5.2: previous values come in notifications).
+_OUTPUT_ONLY = frozenset(
+    {
+        "previousValue",
+        "previousObject",
+        "previousLanguageMap",
+        "previousValueList",
+        "previousObjectList",
+        "previousJson",
+        "previousVocab",
+        "entityIdSealed",
+        "entityTypeSealed",
+    }
+)
+
+
+def is_scope(value: Any) -> bool:
+    """Clause 4.18: '/' ScopeLevel *('/' ScopeLevel), a level being a letter then letters, digits, '_'."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        return False
+    levels = value[1:].split("/")
+    return all(lv and lv[0].isalpha() and all(c.isalnum() or c == "_" for c in lv) for lv in levels)
+
+
+def contains_null(value: Any) -> bool:
+    """Whether a value holds the NGSI-LD null anywhere (refused on create, clause 5.5.4).
+
+    A JSON null inside a compound value is data and stays allowed.
+    """
+    if value == NGSI_NULL:
+        return True
+    if isinstance(value, dict):
+        return any(contains_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_null(v) for v in value)
+    return False
+
+
+def is_utc_datetime(value: Any) -> bool:
+    """An NGSI-LD DateTime: ISO 8601 in UTC, written with 'Z' (clause 4.6.3)."""
+    return isinstance(value, str) and value.endswith("Z") and parse_datetime(value) is not None
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -99,7 +172,11 @@ def expand_types(raw: Any, ctx: ActiveContext) -> list[str]:
     out: list[str] = []
     for t in items:
         check_name(t)
+        if ":" not in t and t[0].isdigit():
+            raise bad_request(f"the entity type {t!r} starts with a digit (clause 4.6.2)")
         iri = ctx.expand(t)
+        if t in ("id", "type") or iri.startswith("@"):
+            raise bad_request(f"the entity type {t!r} is a JSON-LD keyword alias, not a type name")
         if iri not in out:
             out.append(iri)
     return out
@@ -157,11 +234,29 @@ def _expand_instance(name: str, raw: Any, ctx: ActiveContext, now: str) -> dict[
         if not objs or not all(is_uri(o) for o in objs):
             raise bad_request(f"attribute {name!r}: a Relationship object must be a URI")
     elif atype == "GeoProperty":
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            try:
+                value = json.loads(value)  # a string-encoded GeoJSON geometry (clause 4.7.1)
+            except ValueError as exc:
+                raise bad_request(f"attribute {name!r}: invalid GeoJSON geometry text") from exc
         _check_geometry(value, name)
     elif atype == "LanguageProperty":
-        if not isinstance(value, dict) or not all(isinstance(v, str | list) for v in value.values()):
+        if not isinstance(value, dict) or not all(k and _lang_strings(v) for k, v in value.items()):
             raise bad_request(f"attribute {name!r}: languageMap must map language tags to strings")
-    elif atype in ("ListProperty", "ListRelationship"):
+    elif atype == "JsonProperty":
+        if not isinstance(value, dict | list):
+            raise bad_request(f"attribute {name!r}: json must be a JSON object or array")
+    elif atype == "ListRelationship":
+        if not isinstance(value, list):
+            raise bad_request(f"attribute {name!r}: {member} must be an array")
+        entries: list[dict[str, Any]] = []
+        for item in value:
+            obj = item.get("object") if isinstance(item, dict) else item
+            if not is_uri(obj):
+                raise bad_request(f"attribute {name!r}: every objectList entry must be a URI")
+            entries.append({"object": obj})
+        value = entries
+    elif atype == "ListProperty":
         if not isinstance(value, list):
             raise bad_request(f"attribute {name!r}: {member} must be an array")
     elif atype == "VocabProperty":
@@ -180,9 +275,15 @@ def _expand_instance(name: str, raw: Any, ctx: ActiveContext, now: str) -> dict[
         if atype == "LanguageProperty" and key == "value" and "languageMap" in body:
             continue  # our own derived member, coming back through a partial update
         if key == "observedAt":
-            if parse_datetime(sub) is None:
-                raise bad_request(f"attribute {name!r}: observedAt must be a DateTime")
+            if not is_utc_datetime(sub):
+                raise bad_request(f"attribute {name!r}: observedAt must be a DateTime in UTC ('Z')")
             out[key] = sub
+        elif key == "datasetId" and sub == "@none":
+            continue  # the default instance, said explicitly (JSON-LD @none)
+        elif key == "unitCode" and atype not in ("Property", "ListProperty"):
+            raise bad_request(f"attribute {name!r}: a {atype} has no unitCode")
+        elif key in _OUTPUT_ONLY and not (key.endswith("Sealed") and name == "ngsildproof"):
+            raise bad_request(f"attribute {name!r}: {key!r} is output only")
         elif key == "datasetId":
             if not is_uri(sub):
                 raise bad_request(f"attribute {name!r}: datasetId must be a URI")
@@ -198,6 +299,10 @@ def _expand_instance(name: str, raw: Any, ctx: ActiveContext, now: str) -> dict[
     out["createdAt"] = now
     out["modifiedAt"] = now
     return out
+
+
+def _lang_strings(v: Any) -> bool:
+    return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
 
 
 def _language_strings(language_map: dict[str, Any]) -> list[str]:
@@ -218,7 +323,13 @@ def expand_attributes(body: dict[str, Any], ctx: ActiveContext, now: str) -> dic
         if name in ENTITY_MEMBERS:
             continue
         check_name(name)
-        attrs[ctx.expand(name)] = expand_attribute(name, raw, ctx, now)
+        if name in _RESERVED_ATTRIBUTE_NAMES:
+            raise bad_request(f"{name!r} is a member of attributes in NGSI-LD, not an attribute name")
+        iri = ctx.expand(name)
+        expanded = expand_attribute(name, raw, ctx, now)
+        if iri in _GEO_ATTRIBUTES and any(i.get("type") != "GeoProperty" for i in instances(expanded)):
+            raise bad_request(f"attribute {name!r} must be a GeoProperty (clause 4.7)")
+        attrs[iri] = expanded
     return attrs
 
 
@@ -244,11 +355,14 @@ def parse_entity(body: Any, ctx: ActiveContext, now: str) -> ParsedEntity:
     if "type" not in body:
         raise bad_request("the entity has no type")
     types = expand_types(body["type"], ctx)
+    for name, raw in body.items():
+        if name not in ENTITY_MEMBERS and contains_null(raw):
+            raise bad_request(f"attribute {name!r}: a null (or urn:ngsi-ld:null) cannot be created")
     scope = body.get("scope")
     if scope is not None:
         scope = scope if isinstance(scope, list) else [scope]
-        if not all(isinstance(s, str) and s.startswith("/") for s in scope):
-            raise bad_request("scope must be a path like /Tenohira/Chuo or a list of them")
+        if not all(is_scope(s) for s in scope):
+            raise bad_request("scope must be a path like /Tenohira/Chuo or a list of them (clause 4.18)")
     return ParsedEntity(eid, types, expand_attributes(body, ctx, now), scope)
 
 
