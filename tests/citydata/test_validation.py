@@ -68,3 +68,19 @@ async def test_create_accepts_and_normalizes(client: httpx.AsyncClient) -> None:
     assert got["roads"]["objectList"] == [{"object": "urn:ngsi-ld:Road:1"}, {"object": "urn:ngsi-ld:Road:2"}]
     assert got["location"]["value"] == {"type": "Point", "coordinates": [138.05, 36.1]}
     assert "datasetId" not in got["speed"]
+
+
+async def test_update_attributes_types_scope_and_null(client: httpx.AsyncClient) -> None:
+    body = {**entity(speed=P, name={"type": "Property", "value": "a"}), "scope": "/A"}
+    assert (await client.post(f"{BASE}/entities", json=body)).status_code == 201
+    url = f"{BASE}/entities/{body['id']}"
+    r = await client.patch(f"{url}/attrs", json={"type": "Car", "scope": ["/B/C"]})
+    assert r.status_code == 204, r.text
+    got = (await client.get(url)).json()
+    assert got["type"] == ["Vehicle", "Car"] and got["scope"] == "/B/C"
+    r = await client.patch(f"{url}/attrs", json={"name": "urn:ngsi-ld:null"})
+    assert r.status_code == 204, r.text
+    got = (await client.get(url)).json()
+    assert "name" not in got and got["speed"]["value"] == 1
+    r = await client.patch(f"{url}/attrs", json={"scope": "/a-b"})
+    assert r.status_code == 400, r.text

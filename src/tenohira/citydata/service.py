@@ -38,6 +38,7 @@ LOCATION_IRI = NGSI_LD + "location"
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 20
 NULL_IRI = "urn:ngsi-ld:null"
+_KEEP: Any = object()  # "leave the scope as it is" in _save
 _T = cast(sa.Table, Entity.__table__)
 
 
@@ -185,12 +186,29 @@ async def load_entity(session: AsyncSession, entity_id: str, *, for_update: bool
     return _stored(row)
 
 
-async def _save(session: AsyncSession, e: StoredEntity, *, types: list[str] | None = None) -> None:
+async def _save(
+    session: AsyncSession, e: StoredEntity, *, types: list[str] | None = None, scope: Any = _KEEP
+) -> None:
     now = ent.now_utc()
     values: dict[str, Any] = {"data": e.data, "modified_at": now, **_box_values(e.data)}
     if types is not None:
         values.update(type=type_column(types), types=types, multi_type=len(types) > 1)
+    if scope is not _KEEP:
+        values["scope"] = scope
     await session.execute(sa.update(_T).where(_T.c.id == e.id).values(**values))
+
+
+def _new_scope(body: dict[str, Any]) -> Any:
+    """The scope an update body sets (clause 4.18; urn:ngsi-ld:null removes it), or _KEEP."""
+    if "scope" not in body:
+        return _KEEP
+    raw = body["scope"]
+    if raw == NULL_IRI:
+        return None
+    scope = raw if isinstance(raw, list) else [raw]
+    if not scope or not all(ent.is_scope(x) for x in scope):
+        raise bad_request("scope must be a path like /Tenohira/Chuo or a list of them (clause 4.18)")
+    return scope
 
 
 def _merge_types(e: StoredEntity, body: dict[str, Any], ctx: ActiveContext) -> list[str] | None:
@@ -206,16 +224,36 @@ async def update_attributes(
     session: AsyncSession, entity_id: str, body: Any, ctx: ActiveContext
 ) -> tuple[UpdateResult, Change]:
     """PATCH /entities/{id}/attrs: overwrite existing attributes only; others are ignored (clause 5.6.2)."""
-    if not isinstance(body, dict) or not [k for k in body if k not in ent.ENTITY_MEMBERS]:
+    if not isinstance(body, dict) or not [
+        k for k in body if k not in ent.ENTITY_MEMBERS or k in ("type", "scope")
+    ]:
         raise bad_request("the request body must be a JSON object with at least one attribute")
     e = await load_entity(session, entity_id, for_update=True)
     now = ent.iso(ent.now_utc())
     result, change = UpdateResult(), Change(entity_id)
+    types = _merge_types(e, body, ctx)
+    scope = _new_scope(body)
     for name, raw in body.items():
         if name in ent.ENTITY_MEMBERS:
             continue
         ent.check_name(name)
         iri = ctx.expand(name)
+        if raw == NULL_IRI or (isinstance(raw, dict) and NULL_IRI in (raw.get("value"), raw.get("object"))):
+            # The NGSI-LD null deletes the attribute (the instance of the datasetId given; clause 4.5.5).
+            old = e.data.get(iri)
+            if old is None:
+                continue
+            ds = raw.get("datasetId") if isinstance(raw, dict) else None
+            kept = [i for i in ent.instances(old) if i.get("datasetId") != ds]
+            if len(kept) == len(ent.instances(old)):
+                continue
+            if kept:
+                e.data[iri] = kept[0] if len(kept) == 1 else kept
+            else:
+                e.data.pop(iri)
+            result.updated.append(name)
+            change.attributes.add(iri)
+            continue
         new = ent.expand_attribute(name, raw, ctx, now)
         old = e.data.get(iri)
         # Attributes (or instances) the entity does not have are ignored, not reported: the
@@ -228,8 +266,8 @@ async def update_attributes(
         e.data[iri], _ = ent.merge_instances(old, new)
         result.updated.append(name)
         change.attributes.add(iri)
-    if result.updated:
-        await _save(session, e)
+    if result.updated or types or scope is not _KEEP:
+        await _save(session, e, types=types, scope=scope)
     return result, change
 
 
