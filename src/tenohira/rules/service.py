@@ -2,7 +2,8 @@
 
 Each decider applies the parameters in force on the date asked and says, per member, how the member
 counts and why. The deciders live by family of benefits — ``allowances`` (児童手当, its revision,
-子ども医療費助成, 児童扶養手当), ``childbirth`` (出産育児一時金, 妊婦のための支援給付, 出産手当金, 未熟児養育医療),
+子ども医療費助成, 児童扶養手当), ``childbirth`` (出産育児一時金, 妊婦のための支援給付, 出産手当金,
+未熟児養育医療),
 ``leave`` (育児休業給付金, 出生時育児休業給付金, 育児時短就業給付金), ``exemptions`` (保険料免除) and
 ``notifications`` (低体重児の届出); their sentences come from ``texts`` (some older ones still inline).
 ``population.py`` computes the same eligibility and amounts for a whole municipality at once; tests
