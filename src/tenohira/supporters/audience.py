@@ -140,6 +140,21 @@ DECLARED: dict[tuple[str, str], str] = {
             ("GET", "/pki/{name}.pem"),
             ("GET", "/pki/crl/{name}.crl"),
             ("GET", "/api/audit/sth"),
+            ("GET", "/api/audit/checkpoint"),
+            # the OpenID Provider's protocol endpoints: relying parties authenticate themselves
+            # (private_key_jwt, DPoP, bearer tokens) inside each endpoint, as RFC 6749 / OIDC define
+            ("GET", "/.well-known/openid-configuration"),
+            ("GET", "/.well-known/oauth-authorization-server"),
+            ("GET", "/oidc/jwks"),
+            ("POST", "/oidc/par"),
+            ("GET", "/oidc/authorize"),
+            ("POST", "/oidc/token"),
+            ("GET", "/oidc/userinfo"),
+            ("POST", "/oidc/userinfo"),
+            ("POST", "/oidc/revoke"),
+            ("POST", "/oidc/introspect"),
+            ("GET", "/oidc/logout"),
+            ("GET", "/oidc/error"),
             ("GET", "/api/audit/key"),
             ("GET", "/api/audit/proof/inclusion"),
             ("GET", "/api/audit/proof/consistency"),
@@ -165,6 +180,13 @@ DECLARED: dict[tuple[str, str], str] = {
         (m, p): "resident"
         for m, p in [
             ("POST", "/api/auth/logout"),
+            ("GET", "/api/oidc/releases"),
+            ("GET", "/api/oidc/consents"),
+            ("POST", "/api/oidc/consents/{client_id}/withdraw"),
+            ("GET", "/oidc/consent/{request_id}"),
+            ("POST", "/oidc/consent/{request_id}"),
+            ("GET", "/oidc/consents"),
+            ("POST", "/oidc/consents/{client_id}/withdraw"),
             ("GET", "/api/auth/me"),
             ("POST", "/api/applications/credentials/birth-certificate"),
             ("GET", "/api/applications/credentials/presentation-nonce"),
@@ -232,6 +254,8 @@ MOUNTS: dict[str, str] = {
     "/agencies/municipality": "member",
     "/agencies/hospital": "member",
     "/agencies/insurer": "member",
+    # the witness: anyone may read its checkpoints; it cosigns only what the log's key signed
+    "/witness": "public",
 }
 
 
