@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from tenohira.core.config import Settings, get_settings
 from tenohira.core.db import get_database, session_dependency
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.ratelimit import Rate, take
-from tenohira.identity import service
+from tenohira.identity import passkeys, service
 from tenohira.identity.bootstrap import register_checks
 from tenohira.identity.ca import ISSUING_CRL_NAME, ROOT_CRL_NAME, crl_url, load_ca
 from tenohira.identity.card import CardLocked
@@ -24,6 +25,10 @@ from tenohira.identity.schemas import (
     LockoutOut,
     LoginIn,
     LoginOut,
+    PasskeyIn,
+    PasskeyList,
+    PasskeyLoginIn,
+    PasskeyOut,
     PkiIndex,
     PrincipalOut,
 )
@@ -123,20 +128,24 @@ async def login(body: LoginIn, request: Request, response: Response) -> LoginOut
         created_at=p.created_at,
         expires_at=p.expires_at,
     )
-    if body.session == "bearer":
-        out.token = result.token
-    else:
-        settings = get_settings()
-        response.set_cookie(
-            SESSION_COOKIE,
-            result.token,
-            max_age=int((p.expires_at - p.created_at).total_seconds()),
-            path="/",
-            secure=cookie_secure(settings),
-            httponly=True,
-            samesite="lax",
-        )
+    _hand_over(out, body.session, result.token, response)
     return out
+
+
+def _hand_over(out: LoginOut, mode: str, token: str, response: Response) -> None:
+    """A new session's token: in the body (bearer) or as the session cookie."""
+    if mode == "bearer":
+        out.token = token
+        return
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int((out.expires_at - out.created_at).total_seconds()),
+        path="/",
+        secure=cookie_secure(get_settings()),
+        httponly=True,
+        samesite="lax",
+    )
 
 
 @auth.post("/logout", status_code=204, summary="End the current session")
@@ -157,7 +166,89 @@ async def me(principal: Principal = Depends(current_principal)) -> PrincipalOut:
         via=principal.via,
         created_at=principal.created_at,
         expires_at=principal.expires_at,
+        method=principal.method,
     )
+
+
+# -- passkeys bound to the card ----------------------------------------------------------------
+
+
+def _who(principal: Principal) -> dict[str, Any]:
+    return {
+        "session_id": principal.session_id,
+        "card_serial": principal.card_serial,
+        "holder_ref": principal.holder_ref,
+        "method": principal.method,
+        "logged_in_at": principal.created_at,
+    }
+
+
+def _passkey_out(info: passkeys.PasskeyInfo) -> PasskeyOut:
+    return PasskeyOut(**info.__dict__)
+
+
+@auth.post(
+    "/passkeys/registration-options",
+    summary="Options for navigator.credentials.create(): only for a fresh card session",
+)
+async def passkey_registration_options(
+    principal: Principal = Depends(current_principal), session: AsyncSession = Depends(session_dependency)
+) -> dict[str, Any]:
+    return await passkeys.registration_options(session, **_who(principal))
+
+
+@auth.post("/passkeys", status_code=201, summary="Enrol a passkey (the authenticator's answer)")
+async def passkey_register(
+    body: PasskeyIn,
+    principal: Principal = Depends(current_principal),
+    session: AsyncSession = Depends(session_dependency),
+) -> PasskeyOut:
+    return _passkey_out(await passkeys.register(session, body.credential, **_who(principal)))
+
+
+@auth.get("/passkeys", summary="The resident's passkeys")
+async def passkey_list(
+    principal: Principal = Depends(current_principal), session: AsyncSession = Depends(session_dependency)
+) -> PasskeyList:
+    rows = await passkeys.passkeys_of(session, principal.holder_ref or "")
+    return PasskeyList(passkeys=[_passkey_out(r) for r in rows])
+
+
+@auth.delete("/passkeys/{passkey_id}", status_code=204, summary="Remove one of the resident's passkeys")
+async def passkey_remove(
+    passkey_id: str,
+    principal: Principal = Depends(current_principal),
+    session: AsyncSession = Depends(session_dependency),
+) -> None:
+    if not await passkeys.remove(session, principal.holder_ref or "", passkey_id):
+        raise Problem(
+            status=404, slug="not-found", title="No such passkey", title_ja="パスキーが見つかりません"
+        )
+
+
+@auth.post("/passkeys/login-options", summary="Options for navigator.credentials.get()")
+async def passkey_login_options(session: AsyncSession = Depends(session_dependency)) -> dict[str, Any]:
+    return await passkeys.authentication_options(session)
+
+
+@auth.post("/passkeys/login", summary="Log in with a passkey (AAL2-like: signing still needs the card)")
+async def passkey_login(body: PasskeyLoginIn, request: Request, response: Response) -> LoginOut:
+    per_source = get_settings().rate_auth_logins_per_card_per_minute
+    source = request.client.host if request.client else "unknown"
+    await take(request, "auth-passkey", source, Rate(per_source, per_source), "passkey login attempts")
+    async with get_database().session() as session:
+        result = await passkeys.login(session, body.credential, via=body.session)
+    row = result.session_row
+    out = LoginOut(
+        session_id=row.id,
+        card_serial=row.card_serial,
+        via=body.session,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        method="passkey",
+    )
+    _hand_over(out, body.session, result.token, response)
+    return out
 
 
 @auth.post("/lockout", status_code=202, summary="Report that the card locked its PIN or password")

@@ -8,6 +8,62 @@ from tenohira.core.problems import Problem
 
 # reason -> (HTTP status, title, title_ja, detail, detail_ja)
 REASONS: dict[str, tuple[int, str, str, str, str]] = {
+    "passkey-needs-card": (
+        403,
+        "A card login is needed first",
+        "先にマイナンバーカードでログインしてください",
+        "A passkey can be added only right after logging in with the My Number card.",
+        "パスキーは、マイナンバーカードでログインした直後にだけ登録できます。",
+    ),
+    "passkey-challenge-unknown": (
+        401,
+        "Unknown passkey request",
+        "パスキーの要求が見つかりません",
+        "The passkey request was not issued by this server, or not for this session. Start again.",
+        "このサーバーがこの利用のために発行した要求ではありません。最初からやり直してください。",
+    ),
+    "passkey-challenge-expired": (
+        401,
+        "Passkey request expired",
+        "パスキーの要求の有効期限が切れています",
+        "The passkey request has expired. Start again.",
+        "パスキーの要求の有効期限が切れました。最初からやり直してください。",
+    ),
+    "passkey-challenge-replayed": (
+        401,
+        "Passkey request already used",
+        "パスキーの要求はすでに使われています",
+        "This passkey request has already been used. Each request can be used only once.",
+        "このパスキーの要求はすでに使われています。要求は1回しか使えません。",
+    ),
+    "passkey-invalid": (
+        401,
+        "The passkey's answer was refused",
+        "パスキーの応答を確認できませんでした",
+        "The answer of the passkey could not be verified.",
+        "パスキーの応答を確認できませんでした。もう一度お試しください。",
+    ),
+    "passkey-unknown": (
+        401,
+        "Unknown passkey",
+        "登録されていないパスキーです",
+        "This passkey is not registered here. Log in with the My Number card.",
+        "このパスキーは登録されていません。マイナンバーカードでログインしてください。",
+    ),
+    "passkey-revoked": (
+        401,
+        "Passkey no longer valid",
+        "このパスキーは使えなくなりました",
+        "This passkey was removed, or the card it was bound to was revoked. Log in with the card.",
+        "このパスキーは削除されたか、結び付いたカードが失効しました。カードでログインしてください。",
+    ),
+    "passkey-counter-regressed": (
+        401,
+        "Passkey counter went back",
+        "パスキーの利用回数が戻っています",
+        "The passkey's signature counter went back: it may have been copied. Log in with the card.",
+        "パスキーの利用回数が前回より戻っています。複製された恐れがあるため、カードでログインしてください。",
+    ),
     "challenge-unknown": (
         401,
         "Unknown challenge",

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenohira.core.db import Base
 
-__all__ = ["Base", "CardCertificate", "CertificateRevocationList", "Challenge", "LoginSession"]
+__all__ = [
+    "Base",
+    "CardCertificate",
+    "CertificateRevocationList",
+    "Challenge",
+    "LoginSession",
+    "Passkey",
+    "PasskeyChallenge",
+]
 
 
 class CardCertificate(Base):
@@ -46,7 +54,9 @@ class Challenge(Base):
 
 
 class LoginSession(Base):
-    """A session opened by card authentication. Only the SHA-256 of its token is stored."""
+    """A session opened by card authentication (``method`` "card") or by a passkey bound to a
+    card (``method`` "passkey", AAL2-like: not enough for signing or high assurance).
+    Only the SHA-256 of its token is stored."""
 
     __tablename__ = "identity_sessions"
 
@@ -55,6 +65,7 @@ class LoginSession(Base):
     card_serial: Mapped[str] = mapped_column(sa.String(64), index=True)
     holder_ref: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     via: Mapped[str] = mapped_column(sa.String(8))
+    method: Mapped[str] = mapped_column(sa.String(8), default="card", server_default="card")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
@@ -73,3 +84,37 @@ class CertificateRevocationList(Base):
     this_update: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     next_update: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     der: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class Passkey(Base):
+    """A WebAuthn credential a resident enrolled after a card login; bound to that card's
+    authentication certificate (``card_serial``): revoking the card revokes its passkeys."""
+
+    __tablename__ = "identity_passkeys"
+
+    id: Mapped[str] = mapped_column(sa.String(1400), primary_key=True)  # credential id, base64url
+    holder_ref: Mapped[str] = mapped_column(sa.String(64), index=True)
+    card_serial: Mapped[str] = mapped_column(sa.String(64), index=True)
+    user_handle: Mapped[str] = mapped_column(sa.String(128))  # base64url
+    public_key: Mapped[str] = mapped_column(sa.Text)  # COSE_Key, base64url
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    aaguid: Mapped[str] = mapped_column(sa.String(36))
+    backed_up: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # a synced passkey
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    revocation_reason: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+
+
+class PasskeyChallenge(Base):
+    """A single-use WebAuthn challenge: ``purpose`` "register" (tied to the card session that
+    asked for it) or "login"."""
+
+    __tablename__ = "identity_passkey_challenges"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # the challenge, base64url
+    purpose: Mapped[str] = mapped_column(sa.String(8))
+    session_id: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)

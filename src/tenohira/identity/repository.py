@@ -9,7 +9,13 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.identity.models import CardCertificate, CertificateRevocationList, Challenge, LoginSession
+from tenohira.identity.models import (
+    CardCertificate,
+    CertificateRevocationList,
+    Challenge,
+    LoginSession,
+    Passkey,
+)
 
 
 async def add(session: AsyncSession, *rows: object) -> None:
@@ -127,6 +133,20 @@ async def end_sessions_of_card(session: AsyncSession, card_serials: Sequence[str
         sa.update(LoginSession)
         .where(LoginSession.card_serial.in_(card_serials), LoginSession.ended_at.is_(None))
         .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def revoke_passkeys_of_card(
+    session: AsyncSession, card_serials: Sequence[str], *, now: datetime, reason: str
+) -> None:
+    """Revoke every passkey bound to one of these authentication certificates."""
+    if not card_serials:
+        return
+    await session.execute(
+        sa.update(Passkey)
+        .where(Passkey.card_serial.in_(card_serials), Passkey.revoked_at.is_(None))
+        .values(revoked_at=now, revocation_reason="card-" + reason)
         .execution_options(synchronize_session=False)
     )
 

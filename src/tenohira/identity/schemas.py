@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -35,6 +35,9 @@ class PrincipalOut(BaseModel):
     via: Literal["cookie", "bearer"]
     created_at: datetime
     expires_at: datetime
+    method: Literal["card", "passkey"] = Field(
+        default="card", description="card (AAL3-like) or passkey (AAL2-like: signing needs the card)"
+    )
 
 
 class LoginOut(PrincipalOut):
@@ -65,3 +68,31 @@ class PkiIndex(BaseModel):
     issuing_ca: str
     ca_chain: str
     crls: list[str]
+
+
+class PasskeyIn(BaseModel):
+    """The authenticator's answer to navigator.credentials.create() (RegistrationResponseJSON)."""
+
+    credential: dict[str, Any] = Field(description="PublicKeyCredential.toJSON() of the new passkey")
+
+
+class PasskeyLoginIn(BaseModel):
+    """The authenticator's answer to navigator.credentials.get() (AuthenticationResponseJSON)."""
+
+    credential: dict[str, Any] = Field(description="PublicKeyCredential.toJSON() of the assertion")
+    session: Literal["cookie", "bearer"] = Field(default="cookie")
+
+
+class PasskeyOut(BaseModel):
+    """One passkey of the resident (bound to the card it was enrolled with)."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime | None
+    backed_up: bool
+    revoked_at: datetime | None
+    revocation_reason: str | None
+
+
+class PasskeyList(BaseModel):
+    passkeys: list[PasskeyOut]

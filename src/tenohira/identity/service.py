@@ -323,7 +323,9 @@ async def revoke_card(
     if not serials:
         return []
     await repository.mark_revoked(session, serials, now=now, reason=reason)
-    await repository.end_sessions_of_card(session, [r.serial for r in targets if r.kind == "auth"], now)
+    auth_serials = [r.serial for r in targets if r.kind == "auth"]
+    await repository.end_sessions_of_card(session, auth_serials, now)
+    await repository.revoke_passkeys_of_card(session, auth_serials, now=now, reason=reason)
     for row in targets:
         await append_event(
             session,
@@ -439,6 +441,9 @@ class Principal:
     via: Literal["cookie", "bearer"]
     created_at: datetime
     expires_at: datetime
+    # "card" (the card's authentication key and PIN, AAL3-like) or "passkey" (a passkey bound to
+    # the card, AAL2-like: signing and high-assurance steps need the card again)
+    method: Literal["card", "passkey"] = "card"
 
 
 @dataclass(frozen=True)
@@ -678,8 +683,15 @@ async def principal_for_token(
     if now - _aware(row.last_seen_at) > _TOUCH_INTERVAL:
         row.last_seen_at = now
     via: Literal["cookie", "bearer"] = "bearer" if row.via == "bearer" else "cookie"
+    method: Literal["card", "passkey"] = "passkey" if row.method == "passkey" else "card"
     return Principal(
-        row.id, row.card_serial, row.holder_ref, via, _aware(row.created_at), _aware(row.expires_at)
+        row.id,
+        row.card_serial,
+        row.holder_ref,
+        via,
+        _aware(row.created_at),
+        _aware(row.expires_at),
+        method,
     )
 
 

@@ -56,10 +56,14 @@ REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 MAX_SIGN_DOCUMENT = 16 * 1024
 
 # Assurance: a fresh card authentication (利用者証明用電子証明書, PIN, revocation checked) is
-# AAL3-like, as デジタル認証アプリ's acr "aal3"; a passkey would be AAL2-like ("aal2").
+# AAL3-like, as デジタル認証アプリ's acr "aal3"; a passkey bound to the card is AAL2-like ("aal2").
 ACR_CARD = "aal3"
+ACR_PASSKEY = "aal2"
 ACR_VALUES = ("aal3", "aal2")
 AMR_CARD = ["sc", "hwk", "pin"]  # RFC 8176: smart card, hardware key, PIN
+# RFC 8176: proof of possession of a key, with the authenticator's user verification (mfa);
+# "hwk" is not claimed, as a synced passkey is not held in hardware
+AMR_PASSKEY = ["pop", "mfa"]
 ACR_RANK = {"aal2": 2, "aal3": 3}
 
 _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
@@ -456,10 +460,20 @@ class PendingRequest:
     expires_at: datetime
 
     def needs_card(self, principal: Principal | None, *, now: datetime | None = None) -> bool:
-        """Whether the resident must (again) authenticate with the card for this request."""
+        """Whether the resident must (again) authenticate with the card for this request: no
+        session, ``prompt=login``, an older login than ``max_age``, or a passkey session where
+        the card is needed (a signature, or only ``aal3`` accepted: the step-up to the card)."""
         if principal is None or "login" in self.prompt:
             return True
+        if principal.method != "card" and (self.sign_document is not None or self.wants_card):
+            return True
         return self.max_age is not None and _now(now) - principal.created_at > timedelta(seconds=self.max_age)
+
+    @property
+    def wants_card(self) -> bool:
+        """The relying party accepts only the card's assurance (every known acr it asked is aal3)."""
+        known = [v for v in self.acr_values if v in ACR_RANK]
+        return bool(known) and min(ACR_RANK[v] for v in known) >= ACR_RANK[ACR_CARD]
 
     @property
     def needs_password(self) -> bool:
@@ -626,8 +640,8 @@ async def approve(
             code_challenge=request.code_challenge,
             code_hash=_hash(code),
             code_expires_at=now + CODE_TTL,
-            acr=ACR_CARD,
-            amr=" ".join(AMR_CARD),
+            acr=ACR_CARD if principal.method == "card" else ACR_PASSKEY,
+            amr=" ".join(AMR_CARD if principal.method == "card" else AMR_PASSKEY),
             auth_time=principal.created_at,
             dpop_jkt=request.dpop_jkt,
             created_at=now,
