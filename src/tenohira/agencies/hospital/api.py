@@ -1,38 +1,17 @@
 """The hospital's hub services (no ``from __future__ import annotations``: FastAPI resolves the aliases)."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.hospital import schemas, service
-from tenohira.agencies.membership import LazyHubProvider
+from tenohira.agencies.membership import LazyHubProvider, member_session, parse_body
 from tenohira.core.config import Settings
-from tenohira.core.db import get_database
-from tenohira.core.problems import FieldError, Problem
 from tenohira.credentials import BIRTH_CERTIFICATE_VCT
 from tenohira.hub import HubRequest
 
 MEMBER_ID = "hospital"
-
-
-def _parse(body: Any) -> schemas.BirthCertificateRequest:
-    from pydantic import ValidationError
-
-    try:
-        return schemas.BirthCertificateRequest.model_validate(body or {})
-    except ValidationError as exc:
-        raise Problem(
-            status=422,
-            slug="invalid-input",
-            title="Invalid input",
-            title_ja="入力内容に誤りがあります",
-            errors=[
-                FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"], "入力内容に誤りがあります")
-                for e in exc.errors()
-            ],
-        ) from exc
 
 
 def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
@@ -40,11 +19,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     router = APIRouter(prefix="/services", tags=["hospital"])
     Hub = Annotated[HubRequest, Depends(gate.request)]
 
-    async def db_session() -> AsyncIterator[AsyncSession]:
-        async with get_database(settings).session() as s:
-            yield s
-
-    Session = Annotated[AsyncSession, Depends(db_session)]
+    Session = Annotated[AsyncSession, Depends(member_session(settings))]
 
     # The hub catalogue lists this service as GET; a body is accepted either way, and POST too.
     @router.api_route(
@@ -55,7 +30,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
 
         Afterwards (once committed) the hospital claims the lump sum from her insurer.
         """
-        body = _parse(hub.json())
+        body = parse_body(schemas.BirthCertificateRequest, hub.json())
         hint = body.person.model_dump(mode="json") if body.person else None
         patient = await service.patient_for(db, hub.subject_code, hint)
         issued = await service.issue_birth_certificate(db, settings, patient, body.holder_jwk)

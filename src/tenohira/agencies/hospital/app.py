@@ -8,26 +8,20 @@ from fastapi import FastAPI
 
 from tenohira.agencies.hospital import service
 from tenohira.agencies.hospital.api import MEMBER_ID, build_router
-from tenohira.agencies.membership import LazyHubProvider
+from tenohira.agencies.membership import member_app
 from tenohira.core.config import Settings
-from tenohira.core.problems import install_problem_handlers
 from tenohira.credentials import public_jwk
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the hospital application: hub services, plus its public issuer metadata."""
-    app = FastAPI(
+    app, _ = member_app(
+        settings,
+        MEMBER_ID,
         title="tenohira hospital (出生証明書)",
         description="Reference hospital: birth records and digital birth certificates (SD-JWT VC).",
+        routers=[build_router],
     )
-    install_problem_handlers(app)
-    gate = LazyHubProvider(settings, MEMBER_ID)
-    gate.install(app)
-    app.include_router(build_router(settings, gate))
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "member": MEMBER_ID}
 
     @app.get("/{facility_id}/.well-known/jwt-vc-issuer")
     async def issuer_metadata(facility_id: str) -> dict[str, Any]:

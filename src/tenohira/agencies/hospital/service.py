@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,9 +29,11 @@ from tenohira.agencies.hospital.models import (
     Patient,
     name_birth_index,
 )
+from tenohira.agencies.membership import get_meta, member_client, set_meta
 from tenohira.agencies.synthetic import iter_world, load_world
 from tenohira.core.clock import JST
 from tenohira.core.config import Settings, get_settings
+from tenohira.core.db import get_database
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.progress import ProgressFn
 from tenohira.credentials import (
@@ -157,19 +160,6 @@ async def ensure_facilities(session: AsyncSession, settings: Settings) -> None:
     await session.flush()
 
 
-async def _meta(session: AsyncSession, key: str) -> str | None:
-    row = await session.get(HospitalMeta, key)
-    return row.value if row else None
-
-
-async def _set_meta(session: AsyncSession, key: str, value: str) -> None:
-    row = await session.get(HospitalMeta, key)
-    if row is None:
-        session.add(HospitalMeta(key=key, value=value))
-    else:
-        row.value = value
-
-
 async def take_bookings(session: AsyncSession, settings: Settings, progress: ProgressFn) -> int:
     """Book the demo world's expectant mothers at their facility; return how many were added.
 
@@ -177,7 +167,7 @@ async def take_bookings(session: AsyncSession, settings: Settings, progress: Pro
     from the municipality's registry). Idempotent: resumes after the last household taken in.
     """
     state = load_world(settings.data_dir, settings.seed)
-    done = int(await _meta(session, "booked_households") or 0)
+    done = int(await get_meta(session, HospitalMeta, "booked_households") or 0)
     if state.households <= done:
         return 0
     facilities = {f.id for f in FACILITIES}
@@ -226,7 +216,7 @@ async def take_bookings(session: AsyncSession, settings: Settings, progress: Pro
     await session.flush()
     session.add_all(births)
     added = len(patients)
-    await _set_meta(session, "booked_households", str(state.households))
+    await set_meta(session, HospitalMeta, "booked_households", str(state.households))
     await session.flush()
     progress("hospital: bookings", state.households, state.households)
     return added
@@ -469,11 +459,6 @@ async def submit_direct_payment(settings: Settings, birth_ids: list[str]) -> lis
     Runs after the unit of work that recorded the births has committed (its own sessions; the
     hub call happens while no write lock is held). Returns the insurer's claim ids.
     """
-    import structlog
-
-    from tenohira.agencies.membership import member_client
-    from tenohira.core.db import get_database
-
     log = structlog.get_logger("tenohira.hospital")
     db = get_database(settings)
     claimed: list[str] = []

@@ -1,17 +1,15 @@
 """The insurer's hub services (no ``from __future__ import annotations``: FastAPI resolves the aliases)."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.insurer import schemas, service
-from tenohira.agencies.membership import LazyHubProvider, member_client
+from tenohira.agencies.membership import LazyHubProvider, member_client, member_session, parse_body
 from tenohira.core.config import Settings
-from tenohira.core.db import get_database
 from tenohira.core.problems import FieldError, Problem
 from tenohira.hub import HubRequest
 
@@ -19,23 +17,6 @@ MEMBER_ID = "insurer"
 log = structlog.get_logger("tenohira.insurer")
 # Hospitals claim the lump sum under the direct payment system; everyone else is the insured.
 DIRECT_PAYMENT_CLAIMANTS = frozenset({"hospital"})
-M = TypeVar("M", bound=BaseModel)
-
-
-def _parse(model: type[M], body: Any) -> M:
-    try:
-        return model.model_validate(body or {})
-    except ValidationError as exc:
-        raise Problem(
-            status=422,
-            slug="invalid-input",
-            title="Invalid input",
-            title_ja="入力内容に誤りがあります",
-            errors=[
-                FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"], "入力内容に誤りがあります")
-                for e in exc.errors()
-            ],
-        ) from exc
 
 
 def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
@@ -43,11 +24,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     router = APIRouter(prefix="/services", tags=["insurer"])
     Hub = Annotated[HubRequest, Depends(gate.request)]
 
-    async def db_session() -> AsyncIterator[AsyncSession]:
-        async with get_database(settings).session() as s:
-            yield s
-
-    Session = Annotated[AsyncSession, Depends(db_session)]
+    Session = Annotated[AsyncSession, Depends(member_session(settings))]
 
     def municipality_facts(code: str | None) -> service.FactsLookup:
         async def lookup() -> dict[str, Any] | None:
@@ -74,14 +51,14 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     @router.api_route("/insurance-type", methods=["GET", "POST"])
     async def insurance_type(hub: Hub, db: Session) -> dict[str, Any]:
         """The person's insurance: employees' scheme or NHI, insured or dependant."""
-        body = _parse(schemas.InsuranceTypeRequest, hub.json())
+        body = parse_body(schemas.InsuranceTypeRequest, hub.json())
         who = await person(db, hub, body.person)
         return await service.insurance_type(db, who)
 
     @router.post("/dependants", status_code=201)
     async def add_dependant(hub: Hub, db: Session) -> dict[str, Any]:
         """Cover a new dependant (a newborn, typically) under the insured person (the subject)."""
-        body = _parse(schemas.DependantIn, hub.json())
+        body = parse_body(schemas.DependantIn, hub.json())
         insured = await person(db, hub, body.person)
         code = None
         if body.introduction_ticket:
@@ -106,7 +83,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     @router.post("/lump-sum")
     async def lump_sum(hub: Hub, db: Session) -> dict[str, Any]:
         """出産育児一時金: a claim (the hospital under direct payment, or the insured) or its status."""
-        body = _parse(schemas.LumpSumIn, hub.json())
+        body = parse_body(schemas.LumpSumIn, hub.json())
         mother = await person(db, hub, body.person)
         if body.action == "status":
             return {"claims": [service.claim_view(c) for c in await service.claims_of(db, mother)]}

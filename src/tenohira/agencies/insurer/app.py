@@ -6,26 +6,18 @@ from fastapi import FastAPI
 
 from tenohira.agencies.insurer import intake
 from tenohira.agencies.insurer.api import MEMBER_ID, build_router
-from tenohira.agencies.membership import LazyHubProvider, schema_router
+from tenohira.agencies.membership import member_app
 from tenohira.core.config import Settings
-from tenohira.core.problems import install_problem_handlers
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the insurer application: hub services only, every answer signed for the hub."""
-    app = FastAPI(
+    app, _ = member_app(
+        settings,
+        MEMBER_ID,
         title="tenohira health insurer (健康保険組合・国民健康保険)",
         description="Reference insurer: insured persons, dependants, childbirth lump sum (through the hub).",
+        routers=[build_router, intake.build_router],
+        handled=intake.HANDLED,
     )
-    install_problem_handlers(app)
-    gate = LazyHubProvider(settings, MEMBER_ID)
-    gate.install(app)
-    app.include_router(build_router(settings, gate))
-    app.include_router(intake.build_router(settings, gate))
-    app.include_router(schema_router(MEMBER_ID, intake.HANDLED))
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "member": MEMBER_ID}
-
     return app

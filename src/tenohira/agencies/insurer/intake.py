@@ -16,34 +16,26 @@ the signer being the insured person the hub names. Then, on the insurer's own da
 A retried filing (same client and application id) gets the first answer back.
 """
 
-import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
 
 import structlog
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.insurer import service
 from tenohira.agencies.insurer.intake_models import ReceivedApplication
 from tenohira.agencies.insurer.models import InsuredPerson
 from tenohira.agencies.membership import (
+    Filing,
+    IntakeDesk,
     IntakeIn,
     LazyHubProvider,
-    fetch_trust,
     member_client,
-    not_handled,
-    parse_intake,
-    same_person,
-    signer_not_subject,
-    store_once,
-    stored_answer,
-    verify_filing,
+    trust_from,
 )
-from tenohira.core.clock import JST
 from tenohira.core.config import Settings
-from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
 from tenohira.hub import HubRequest
 from tenohira.identity import TrustStore
@@ -225,6 +217,16 @@ async def _maternity(
     }
 
 
+# How the insurer receives signed applications (the checks every deciding agency makes).
+DESK = IntakeDesk(
+    member_id=MEMBER_ID,
+    handled=HANDLED,
+    received=ReceivedApplication,
+    person_column="person_id",
+    reference_prefix="IA",
+)
+
+
 async def receive(
     session: AsyncSession,
     settings: Settings,
@@ -236,15 +238,7 @@ async def receive(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Verify, store and decide one filed application; a retry returns the stored answer."""
-    now = now or datetime.now(UTC)
-    replayed = await stored_answer(session, ReceivedApplication, hub.client_member, body.application_id)
-    if replayed is not None:
-        return replayed
-    if body.procedure not in HANDLED:
-        raise not_handled(body.procedure)
-    filing = verify_filing(body, agency=MEMBER_ID, trust=await trust(), now=now)
-    # hub calls before anything is written (the hub may share an embedded SQLite database)
-    family = await household() if body.procedure == "maternity_allowance" else None
+    family: dict[str, Any] | None = None
 
     async def municipality_facts() -> dict[str, Any] | None:
         answer = await member_client(settings, MEMBER_ID).call(
@@ -252,61 +246,29 @@ async def receive(
         )
         return answer.json() if answer.ok else None
 
-    insured = await service.person_for(session, hub.subject_code, None, municipality_facts)
-    if not same_person(filing.signer, insured.name, insured.birth_date):
-        raise signer_not_subject()
-    today = now.astimezone(JST).date()
-    if body.procedure == "employee_insurance_dependant":
-        answer = await _dependant(session, insured, filing.fields, today)
-    elif body.procedure == "maternity_allowance":
-        answer = await _maternity(settings, insured, family, today)
-    else:
-        answer = await _lump_sum(session, insured, body.procedure == "childbirth_lump_sum_remainder")
-    reference = "IA" + secrets.token_hex(8)
-    answer = {"reference": reference, "procedure": body.procedure, **answer}
-    replayed = await store_once(
-        session,
-        ReceivedApplication(
-            id=reference,
-            client_member=hub.client_member,
-            client_reference=body.application_id,
-            person_id=insured.id,
-            procedure=body.procedure,
-            status=str(answer["status"]),
-            document=filing.document,
-            manifest=filing.manifest,
-            signature=filing.signature,
-            signer_serial=filing.signer.serial,
-            answer=answer,
-            received_at=now,
-            decided_at=None if answer["status"] == "queued" else now,
-        ),
+    async def insured_person(_: Filing) -> InsuredPerson:
+        nonlocal family
+        # hub calls before anything is written (the hub may share an embedded SQLite database)
+        family = await household() if body.procedure == "maternity_allowance" else None
+        return await service.person_for(session, hub.subject_code, None, municipality_facts)
+
+    async def decide(insured: InsuredPerson, filing: Filing, today: date) -> dict[str, Any]:
+        if body.procedure == "employee_insurance_dependant":
+            return await _dependant(session, insured, filing.fields, today)
+        if body.procedure == "maternity_allowance":
+            return await _maternity(settings, insured, family, today)
+        return await _lump_sum(session, insured, body.procedure == "childbirth_lump_sum_remainder")
+
+    return await DESK.receive(
+        session, hub, body, trust=trust, applicant=insured_person, decide=decide, now=now
     )
-    if replayed is not None:
-        return replayed
-    log.info("application received", reference=reference, procedure=body.procedure, status=answer["status"])
-    return answer
 
 
 def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     """The intake route of the insurer app."""
-    router = APIRouter(prefix="/services", tags=["insurer"])
-    Hub = Annotated[HubRequest, Depends(gate.request)]
+    trust = trust_from(settings)
 
-    async def db_session() -> AsyncIterator[AsyncSession]:
-        async with get_database(settings).session() as s:
-            yield s
-
-    Session = Annotated[AsyncSession, Depends(db_session)]
-
-    @router.post("/applications", status_code=201)
-    async def applications(hub: Hub, db: Session) -> dict[str, Any]:
-        """Receive a signed application (document + manifest + signature) and decide it."""
-        body = parse_intake(hub.json())
-
-        async def trust() -> TrustStore:
-            return await fetch_trust(settings.resolved_base_url)
-
+    async def receive_filing(db: AsyncSession, hub: HubRequest, body: IntakeIn) -> dict[str, Any]:
         async def household() -> dict[str, Any] | None:
             answer = await member_client(settings, MEMBER_ID).call(
                 "municipality.household", subject_code=hub.subject_code, purpose="benefit-decision"
@@ -317,9 +279,6 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
             result: dict[str, Any] = answer.json()
             return result
 
-        answer = await receive(db, settings, hub, body, trust=trust, household=household)
-        # committed before the answer leaves: an agency never answers "filed" for a filing it could lose
-        await db.commit()
-        return answer
+        return await receive(db, settings, hub, body, trust=trust, household=household)
 
-    return router
+    return DESK.router(settings, gate, receive_filing)

@@ -21,6 +21,7 @@ from tenohira.agencies.insurer.models import (
     LumpSumClaim,
     name_birth_index,
 )
+from tenohira.agencies.membership import get_meta, set_meta
 from tenohira.agencies.synthetic import HouseholdPlan, Person, iter_world, load_world
 from tenohira.core.clock import today_jst
 from tenohira.core.config import Settings, get_settings
@@ -129,19 +130,6 @@ async def ensure_insurers(session: AsyncSession) -> None:
     await session.flush()
 
 
-async def _meta(session: AsyncSession, key: str) -> str | None:
-    row = await session.get(InsurerMeta, key)
-    return row.value if row else None
-
-
-async def _set_meta(session: AsyncSession, key: str, value: str) -> None:
-    row = await session.get(InsurerMeta, key)
-    if row is None:
-        session.add(InsurerMeta(key=key, value=value))
-    else:
-        row.value = value
-
-
 def _enrol_household(plan: HouseholdPlan, next_seq: Callable[[], int], now: datetime) -> list[InsuredPerson]:
     """The insurer's records for one household: employees insured in their own right with their
     dependants (被扶養者), everyone else individually in NHI with the household head as 世帯主."""
@@ -208,7 +196,7 @@ async def enrol_from_world(session: AsyncSession, settings: Settings, progress: 
     the synthetic world — never from the municipality's registry.
     """
     state = load_world(settings.data_dir, settings.seed)
-    done = int(await _meta(session, "enrolled_households") or 0)
+    done = int(await get_meta(session, InsurerMeta, "enrolled_households") or 0)
     if state.households <= done:
         return 0
     seq = int((await session.execute(sa.select(sa.func.max(InsuredPerson.seq)))).scalar_one() or 0)
@@ -233,7 +221,7 @@ async def enrol_from_world(session: AsyncSession, settings: Settings, progress: 
             progress("insurer: enrolment", i, len(plans))
     for start in range(0, len(rows), 5000):
         await session.execute(sa.insert(InsuredPerson), rows[start : start + 5000])
-    await _set_meta(session, "enrolled_households", str(state.households))
+    await set_meta(session, InsurerMeta, "enrolled_households", str(state.households))
     progress("insurer: enrolment", len(plans), len(plans))
     return len(rows)
 

@@ -1,16 +1,25 @@
-"""How a reference agency system takes part in the hub: its provider gate and its client.
+"""The agency kit: how a reference agency system takes part in the hub, written once.
 
-Neutral ground for the three agencies (they never import each other). Each agency is its
-own member with its own key, which hub bootstrap stores under ``data_dir/members/<id>/``;
-the app is built before bootstrap may have run, so the credentials are loaded on first use.
+Neutral ground for the agencies (they never import each other). A member system is its data,
+its services and its rules, plus these:
+
+- :class:`LazyHubProvider` (its gate: the hub's signature on each request) and
+  :func:`member_client` (its own calls through the hub, signed with its key);
+- :func:`member_session` — the FastAPI dependency: the request's session is its unit of work;
+- :func:`parse_body` — a hub body as a pydantic model, or a 422 problem with field errors;
+- :func:`get_meta` / :func:`set_meta` — its key/value state (how far seeding got);
+- :class:`IntakeDesk` — receiving signed applications: replay, envelope and card-signature
+  checks, signer-is-applicant, the decision (the agency's), stored once; and its route;
+  :func:`trust_from` — the CA chain and CRL a desk verifies against;
+- the pieces the desk is made of (:func:`verify_filing`, :func:`store_once`, …) for an agency
+  whose intake differs.
+
+Each agency is its own member with its own key, which hub bootstrap stores under
+``data_dir/members/<id>/``; the app is built before bootstrap may have run, so the credentials
+are loaded on first use.
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from tenohira.agencies.membership.filing import (
     Filing,
@@ -18,6 +27,7 @@ from tenohira.agencies.membership.filing import (
     check_published_schema,
     fetch_trust,
     not_handled,
+    parse_body,
     parse_intake,
     published_schema,
     same_person,
@@ -26,107 +36,41 @@ from tenohira.agencies.membership.filing import (
     stored_answer,
     verify_filing,
 )
-from tenohira.core.config import Settings
-from tenohira.core.problems import Problem
-from tenohira.hub import (
-    HubClient,
-    HubProvider,
-    HubRequest,
-    close_pooled_clients,
-    load_member_credentials,
-    pooled_client,
+from tenohira.agencies.membership.gate import LazyHubProvider, close_member_clients, member_client
+from tenohira.agencies.membership.kit import (
+    Applicant,
+    IntakeDesk,
+    get_meta,
+    member_app,
+    member_session,
+    schema_router,
+    set_meta,
+    trust_from,
 )
 
-
-def _not_ready(member_id: str) -> Problem:
-    return Problem(
-        status=503,
-        slug="member-credentials-missing",
-        title="This agency has no hub credentials yet",
-        title_ja="この機関のハブ接続用の鍵がまだありません",
-        detail=f"Run `tenohira init` so that hub bootstrap creates the credentials of {member_id}.",
-        detail_ja=f"`tenohira init` を実行して {member_id} の鍵を作成してください。",
-    )
-
-
-class LazyHubProvider(HubProvider):
-    """A :class:`HubProvider` whose credentials are read when the first hub request arrives."""
-
-    def __init__(self, settings: Settings, member_id: str) -> None:  # base init runs on first use
-        self._settings = settings
-        self.member_id = member_id
-        self._ready = False
-
-    def _ensure(self) -> None:
-        if self._ready:
-            return
-        try:
-            credentials = load_member_credentials(self._settings, self.member_id)
-        except (FileNotFoundError, IndexError) as exc:
-            raise _not_ready(self.member_id) from exc
-        HubProvider.__init__(self, credentials, self._settings.hub_clock_skew_seconds)
-        self._ready = True
-
-    async def verify(self, request: Request) -> HubRequest:
-        """Check the hub's signature on ``request`` (see :meth:`HubProvider.verify`)."""
-        self._ensure()
-        return await super().verify(request)
-
-    def sign_headers(self, status: int, headers: dict[str, str], body: bytes) -> dict[str, str]:
-        """Sign an answer to the hub (see :meth:`HubProvider.sign_headers`)."""
-        self._ensure()
-        return super().sign_headers(status, headers, body)
-
-
-def schema_router(member_id: str, handled: frozenset[str]) -> APIRouter:
-    """``GET /intake-schemas`` (what this agency decides) and ``GET /intake-schemas/{procedure}``: the
-    JSON Schema it checks each filed application against (public: no personal data in it)."""
-    router = APIRouter(prefix="/intake-schemas", tags=[member_id])
-
-    @router.get("", summary="The procedures this agency decides, each with its intake schema")
-    async def listing() -> dict[str, Any]:
-        return {
-            "member": member_id,
-            "schemas": [{"procedure": p, "href": f"/intake-schemas/{p}"} for p in sorted(handled)],
-        }
-
-    @router.get("/{procedure}", summary="The JSON Schema this agency checks an application against")
-    async def schema(procedure: str) -> JSONResponse:
-        if procedure not in handled:
-            raise not_handled(procedure)
-        return JSONResponse(published_schema(procedure), media_type="application/schema+json")
-
-    return router
-
-
-def member_client(settings: Settings, member_id: str, **kwargs: Any) -> HubClient:
-    """This member's hub client (pooled per event loop, member and hub URL: its pool is loop-bound)."""
-    try:
-        return pooled_client(settings, member_id, **kwargs)
-    except FileNotFoundError as exc:
-        raise _not_ready(member_id) from exc
-
-
-async def close_member_clients() -> None:
-    """Close the current loop's hub clients (end of the process or of a test)."""
-    await close_pooled_clients()
-
-
 __all__ = [
+    "Applicant",
     "Filing",
+    "IntakeDesk",
     "IntakeIn",
     "LazyHubProvider",
     "check_published_schema",
     "close_member_clients",
     "fetch_trust",
+    "get_meta",
+    "member_app",
     "member_client",
+    "member_session",
     "not_handled",
+    "parse_body",
     "parse_intake",
     "published_schema",
     "same_person",
     "schema_router",
+    "set_meta",
     "signer_not_subject",
     "store_once",
     "stored_answer",
+    "trust_from",
     "verify_filing",
 ]

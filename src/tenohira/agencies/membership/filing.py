@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -20,6 +20,8 @@ from tenohira.core.problems import FieldError, Problem
 from tenohira.core.signed_documents import EnvelopeError, check_envelope
 from tenohira.identity import SignerInfo, TrustStore, verify_document_signature
 from tenohira.procedures import UnknownProcedure, check_fields, intake_schema, load_catalogue
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class IntakeIn(BaseModel):
@@ -34,10 +36,10 @@ class IntakeIn(BaseModel):
     signature: str = Field(max_length=50_000, description="detached CMS signature over the manifest, base64")
 
 
-def parse_intake(body: Any) -> IntakeIn:
-    """The filing body, or a 422 problem with field errors."""
+def parse_body(model: type[M], body: Any) -> M:
+    """``body`` (a hub request's JSON) as ``model``, or a 422 problem naming each invalid field."""
     try:
-        return IntakeIn.model_validate(body or {})
+        return model.model_validate(body or {})
     except ValidationError as exc:
         raise Problem(
             status=422,
@@ -49,6 +51,11 @@ def parse_intake(body: Any) -> IntakeIn:
                 for e in exc.errors()
             ],
         ) from exc
+
+
+def parse_intake(body: Any) -> IntakeIn:
+    """The filing body, or a 422 problem with field errors."""
+    return parse_body(IntakeIn, body)
 
 
 def not_handled(procedure: str) -> Problem:

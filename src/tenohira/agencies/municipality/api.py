@@ -6,19 +6,17 @@ Every route here answers only requests the hub forwarded and signed (``Depends(g
 the person is named by the municipality's own hub code in ``Hub-Subject``.
 """
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.agencies.membership import LazyHubProvider, member_client
+from tenohira.agencies.membership import LazyHubProvider, member_client, member_session
 from tenohira.agencies.municipality import schemas, service
 from tenohira.agencies.municipality.relay import announce_birth
 from tenohira.audit import append_event
 from tenohira.core.config import Settings
-from tenohira.core.db import get_database
 from tenohira.hub import HubRequest
 
 MEMBER_ID = "municipality"
@@ -31,11 +29,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     router = APIRouter(prefix="/services", tags=["municipality"])
     Hub = Annotated[HubRequest, Depends(gate.request)]
 
-    async def db_session() -> AsyncIterator[AsyncSession]:
-        async with get_database(settings).session() as s:
-            yield s
-
-    Session = Annotated[AsyncSession, Depends(db_session)]
+    Session = Annotated[AsyncSession, Depends(member_session(settings))]
 
     @router.get("/basic-facts", response_model=schemas.BasicFacts)
     async def basic_facts(hub: Hub, db: Session) -> dict[str, object]:

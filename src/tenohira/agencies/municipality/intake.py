@@ -19,35 +19,28 @@ household as the registry knows it, a notification by acceptance, and staff proc
 queued. A retried filing (same client and application id) gets the first answer back.
 """
 
-import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
 
 import structlog
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.membership import (
+    Filing,
+    IntakeDesk,
     IntakeIn,
     LazyHubProvider,
-    fetch_trust,
     member_client,
-    not_handled,
-    parse_intake,
-    same_person,
-    signer_not_subject,
-    store_once,
-    stored_answer,
-    verify_filing,
+    trust_from,
 )
 from tenohira.agencies.municipality import repository, service
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
+from tenohira.agencies.municipality.registration import HANDLED, RULES_BENEFITS
 from tenohira.agencies.municipality.relay import announce_birth
 from tenohira.agencies.municipality.repository import ResidentRecord
-from tenohira.core.clock import JST
 from tenohira.core.config import Settings
-from tenohira.core.db import get_database
 from tenohira.core.problems import FieldError, Problem
 from tenohira.hub import HubRequest
 from tenohira.identity import TrustStore
@@ -56,16 +49,6 @@ from tenohira.rules import Explanation, Household, Member, explain
 MEMBER_ID = "municipality"
 log = structlog.get_logger("tenohira.municipality.intake")
 
-# procedure id -> benefit decided by the rules (the catalogue's decision.benefit)
-RULES_BENEFITS = {
-    "child_allowance_claim": "child_allowance",  # 児童手当
-    "child_medical_subsidy": "child_medical_subsidy",  # 子ども医療費助成
-    "pregnancy_support_second": "pregnancy_support_benefit",  # 妊婦のための支援給付（2回目）
-    "single_parent_allowance": "single_parent_allowance",  # 児童扶養手当
-}
-ACCEPTANCE = frozenset({"birth_notification", "nhi_enrolment"})
-STAFF = frozenset({"premature_infant_care"})  # 未熟児養育医療: medical opinion read by staff
-HANDLED = frozenset(RULES_BENEFITS) | ACCEPTANCE | STAFF
 
 TrustLoader = Callable[[], Awaitable[TrustStore]]
 
@@ -273,6 +256,16 @@ async def _birth_notification(
     }
 
 
+# How the municipality receives signed applications (the checks every deciding agency makes).
+DESK = IntakeDesk(
+    member_id=MEMBER_ID,
+    handled=HANDLED,
+    received=ReceivedApplication,
+    person_column="resident_id",
+    reference_prefix="MA",
+)
+
+
 async def receive(
     session: AsyncSession,
     settings: Settings,
@@ -283,73 +276,29 @@ async def receive(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Verify, store and decide one filed application; a retry returns the stored answer."""
-    now = now or datetime.now(UTC)
-    replayed = await stored_answer(session, ReceivedApplication, hub.client_member, body.application_id)
-    if replayed is not None:
-        return replayed
-    if body.procedure not in HANDLED:
-        raise not_handled(body.procedure)
-    filing = verify_filing(body, agency=MEMBER_ID, trust=await trust(), now=now)
-    filer = await service.resident_for_code(session, settings, hub.subject_code)
-    if not same_person(filing.signer, filer.name, filer.birth_date):
-        raise signer_not_subject()
-    answer = await _decide(
-        session,
-        settings,
-        filer=filer,
-        procedure=body.procedure,
-        fields=filing.fields,
-        hub=hub,
-        today=now.astimezone(JST).date(),
-    )
-    reference = "MA" + secrets.token_hex(8)
-    answer = {"reference": reference, "procedure": body.procedure, **answer}
-    replayed = await store_once(
-        session,
-        ReceivedApplication(
-            id=reference,
-            client_member=hub.client_member,
-            client_reference=body.application_id,
-            resident_id=filer.id,
+
+    async def filer(_: Filing) -> ResidentRecord:
+        return await service.resident_for_code(session, settings, hub.subject_code)
+
+    async def decide(person: ResidentRecord, filing: Filing, today: date) -> dict[str, Any]:
+        return await _decide(
+            session,
+            settings,
+            filer=person,
             procedure=body.procedure,
-            status=str(answer["status"]),
-            document=filing.document,
-            manifest=filing.manifest,
-            signature=filing.signature,
-            signer_serial=filing.signer.serial,
-            answer=answer,
-            received_at=now,
-            decided_at=None if answer["status"] == "queued" else now,
-        ),
-    )
-    if replayed is not None:
-        return replayed
-    log.info("application received", reference=reference, procedure=body.procedure, status=answer["status"])
-    return answer
+            fields=filing.fields,
+            hub=hub,
+            today=today,
+        )
+
+    return await DESK.receive(session, hub, body, trust=trust, applicant=filer, decide=decide, now=now)
 
 
 def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     """The intake route of the municipality app."""
-    router = APIRouter(prefix="/services", tags=["municipality"])
-    Hub = Annotated[HubRequest, Depends(gate.request)]
+    trust = trust_from(settings)
 
-    async def db_session() -> AsyncIterator[AsyncSession]:
-        async with get_database(settings).session() as s:
-            yield s
+    async def receive_filing(db: AsyncSession, hub: HubRequest, body: IntakeIn) -> dict[str, Any]:
+        return await receive(db, settings, hub, body, trust=trust)
 
-    Session = Annotated[AsyncSession, Depends(db_session)]
-
-    async def trust() -> TrustStore:
-        # the CA chain and the current CRL, as any relying party gets them
-        return await fetch_trust(settings.resolved_base_url)
-
-    @router.post("/applications", status_code=201)
-    async def applications(hub: Hub, db: Session) -> dict[str, Any]:
-        """Receive a signed application (document + manifest + signature) and decide it."""
-        body = parse_intake(hub.json())
-        answer = await receive(db, settings, hub, body, trust=trust)
-        # committed before the answer leaves: an agency never answers "filed" for a filing it could lose
-        await db.commit()
-        return answer
-
-    return router
+    return DESK.router(settings, gate, receive_filing)

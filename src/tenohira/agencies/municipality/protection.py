@@ -8,7 +8,6 @@ digital supporter acts for a resident, and suspends every delegation while a mea
 force. The answer is a yes/no and nothing else (not the kind, not who asked for it).
 """
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -16,13 +15,12 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.agencies.membership import LazyHubProvider
+from tenohira.agencies.membership import LazyHubProvider, member_session
 from tenohira.agencies.municipality import service
 from tenohira.agencies.municipality.protection_models import ProtectionMeasure
 from tenohira.audit import append_event
 from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import Settings
-from tenohira.core.db import get_database
 from tenohira.hub import HubRequest
 
 KINDS = ("dv", "stalking", "abuse", "other")  # 支援措置の対象: DV・ストーカー・児童虐待等
@@ -97,11 +95,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     router = APIRouter(prefix="/services", tags=["municipality"])
     Hub = Annotated[HubRequest, Depends(gate.request)]
 
-    async def db_session() -> AsyncIterator[AsyncSession]:
-        async with get_database(settings).session() as s:
-            yield s
-
-    Session = Annotated[AsyncSession, Depends(db_session)]
+    Session = Annotated[AsyncSession, Depends(member_session(settings))]
 
     @router.get("/protection-status")
     async def protection_status(hub: Hub, db: Session) -> dict[str, Any]:

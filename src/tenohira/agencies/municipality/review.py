@@ -15,7 +15,6 @@ Anything not queued, not the subject's, or unknown answers the same 404.
 """
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -23,14 +22,13 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.agencies.membership import LazyHubProvider
+from tenohira.agencies.membership import LazyHubProvider, member_session
 from tenohira.agencies.municipality import repository, service
 from tenohira.agencies.municipality.intake import household_for_rules
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
 from tenohira.audit import append_event
 from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import Settings
-from tenohira.core.db import get_database
 from tenohira.core.problems import FieldError, Problem
 from tenohira.hub import HubRequest
 from tenohira.rules import explain
@@ -180,11 +178,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     router = APIRouter(prefix="/services/review", tags=["municipality"])
     Hub = Annotated[HubRequest, Depends(gate.request)]
 
-    async def db_session() -> AsyncIterator[AsyncSession]:
-        async with get_database(settings).session() as s:
-            yield s
-
-    Session = Annotated[AsyncSession, Depends(db_session)]
+    Session = Annotated[AsyncSession, Depends(member_session(settings))]
 
     @router.get("/queue")
     async def review_queue(hub: Hub, db: Session) -> dict[str, Any]:

@@ -25,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.municipality import repository
 from tenohira.agencies.municipality.bootstrap import REGISTERED_SEQ_BASE
-from tenohira.agencies.municipality.names import check_given_name, check_reading
 from tenohira.agencies.municipality.repository import ResidentRecord
 from tenohira.agencies.synthetic import individual_number_for, resident_id
 from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import Settings
+from tenohira.core.names import check_given_name, check_reading
 from tenohira.core.problems import FieldError, Problem
 from tenohira.credentials import BIRTH_CERTIFICATE_VCT, VerifiedCredential, load_trust_list, verify
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.membership import LazyHubProvider
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
+from tenohira.agencies.municipality.registration import RULES_BENEFITS
 from tenohira.agencies.municipality.repository import ResidentRecord, page
 from tenohira.agencies.municipality.screening import population_from_residents
 from tenohira.core.clock import today_jst
@@ -25,7 +26,6 @@ from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
 from tenohira.hub import HubRequest
-from tenohira.procedures import load_catalogue
 from tenohira.rules import screen
 
 TABLES = ("births_by_month_district", "population_by_age_band_district", "benefit_take_up")
@@ -103,10 +103,7 @@ async def benefit_take_up(
     current = [r for r in records if r.status == "resident"]
     report = screen(population_from_residents(current, settings.municipality_code), reference)
     household_of = {r.id: r.household_id for r in records}
-    by_procedure: dict[str, str] = {}
-    for p in load_catalogue().all():
-        if p.decision.benefit and p.deciding_agency == "municipality":
-            by_procedure[p.id] = p.decision.benefit
+    by_procedure = RULES_BENEFITS
     claimed: defaultdict[str, set[str]] = defaultdict(set)
     rows = await session.execute(
         select(ReceivedApplication.procedure, ReceivedApplication.resident_id).where(
