@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from tenohira.assistant.nlu.dates import find_dates, to_era
-from tenohira.assistant.nlu.names import find_name, invalid_name_characters, permitted_kanji
+from tenohira.assistant.nlu.names import find_name
 from tenohira.assistant.nlu.text import detect_language, kanji_to_int, normalize, with_digits
+from tenohira.core.names import invalid_name_characters, permitted_kanji
 
 TODAY = date(2026, 11, 26)  # a Thursday
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date
 from typing import Any
 
-from tenohira.assistant import invalid_name_characters
+from tenohira.core.names import invalid_name_characters, is_kana_reading, without_spaces
 from tenohira.core.problems import FieldError
 from tenohira.procedures import Procedure, check_fields
 
@@ -15,13 +14,6 @@ from tenohira.procedures import Procedure, check_fields
 # Names already on a register (the filer's own) are not re-checked: old forms are lawful there.
 CHOSEN_NAMES = frozenset({"child_name"})
 BIRTH_DATES = frozenset({"birth_date", "child_birth_date"})
-_SPACES = re.compile(r"[\s\u3000]+")
-
-
-def is_kana_reading(value: str) -> bool:
-    """Hiragana or katakana (with ー and spaces between surname and given name)."""
-    text = _SPACES.sub("", value)
-    return bool(text) and all("ぁ" <= ch <= "ゖ" or "ァ" <= ch <= "ヺ" or ch == "ー" for ch in text)
 
 
 def missing(field: str) -> FieldError:
@@ -77,7 +69,7 @@ def _check(name: str, kind: str, value: Any, today: date) -> list[FieldError]:
             ]
         return []
     if kind == "name_kanji" and name in CHOSEN_NAMES:
-        text = unicodedata.normalize("NFC", _SPACES.sub("", str(value)))
+        text = unicodedata.normalize("NFC", without_spaces(str(value)))
         bad = invalid_name_characters(text)
         if bad:
             chars = "、".join(dict.fromkeys(bad))

@@ -9,8 +9,8 @@ import pytest
 
 from tenohira.agencies.municipality import repository, service
 from tenohira.agencies.municipality.bootstrap import seed_population
-from tenohira.agencies.municipality.names import check_given_name, check_reading
 from tenohira.core import Problem, get_settings, validate_individual_number
+from tenohira.core.names import check_given_name, check_reading
 from tenohira.core.progress import no_progress
 from tenohira.credentials import (
     BIRTH_CERTIFICATE_VCT,

@@ -2,9 +2,9 @@
 
 from tenohira.assistant.nlu.dates import find_dates, to_era
 from tenohira.assistant.nlu.llm import LanguageModel, OpenAICompatibleModel, Proposal, configured_model
-from tenohira.assistant.nlu.names import invalid_name_characters
 from tenohira.assistant.nlu.text import Language, detect_language
 from tenohira.assistant.nlu.understand import Understanding, extract_slots, understand
+from tenohira.core.names import invalid_name_characters
 
 __all__ = [
     "Language",

@@ -20,8 +20,9 @@ import httpx
 import jsonschema
 import structlog
 
-from tenohira.assistant.nlu.names import invalid_name_characters, is_valid_reading
+from tenohira.assistant.nlu.names import is_valid_reading
 from tenohira.assistant.nlu.text import katakana
+from tenohira.core.names import invalid_name_characters
 from tenohira.procedures import load_catalogue
 
 log = structlog.get_logger("tenohira.assistant.llm")

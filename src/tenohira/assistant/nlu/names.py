@@ -1,53 +1,21 @@
-"""A child's name in kanji and its reading in kana, and whether the kanji may be used.
+"""A child's name in kanji and its reading in kana, as found in what the resident said.
 
-A name may use 常用漢字, 人名用漢字, hiragana, katakana and a few marks (戸籍法 50, 戸籍法施行規則
-60). The list of kanji is the repository file ``data/name_kanji.txt``, generated from the
-PyPI package ``kanji-lists`` (MIT; JOYO and JINMEIYO sets); see the header of that file.
+Whether the characters may be used in a name is the one rule of ``tenohira.core.names``
+(戸籍法 50, 戸籍法施行規則 60), shared with the palm's form checks and the municipality.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 from tenohira.assistant.nlu.text import katakana
+from tenohira.core.names import invalid_name_characters
+from tenohira.core.names import is_name_kana as is_kana
 
-_KANA_MARKS = set("ー々ゝゞヽヾ")
 _KANJI_RE = "[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff々〆]"
 _KANA_RE = "[ぁ-ゖァ-ヺー]"
 _NAME_CHAR = f"(?:{_KANJI_RE}|{_KANA_RE})"
-DATA_FILE = "data/name_kanji.txt"
-
-
-@lru_cache(maxsize=1)
-def permitted_kanji() -> tuple[frozenset[str], frozenset[str]]:
-    """(常用漢字, 人名用漢字) as read from the repository data file."""
-    text = resources.files("tenohira.assistant.nlu").joinpath(DATA_FILE).read_text("utf-8")
-    sections: dict[str, str] = {}
-    current = None
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        if line.startswith("["):
-            current = line.strip("[]")
-            continue
-        if current:
-            sections[current] = sections.get(current, "") + line.strip()
-    return frozenset(sections["joyo"]), frozenset(sections["jinmeiyo"])
-
-
-def is_kana(ch: str) -> bool:
-    return "ぁ" <= ch <= "ゖ" or "ァ" <= ch <= "ヺ" or ch in _KANA_MARKS
-
-
-def invalid_name_characters(name: str) -> list[str]:
-    """The characters of ``name`` not permitted in a name (empty list: all permitted)."""
-    joyo, jinmeiyo = permitted_kanji()
-    return [ch for ch in name if not (is_kana(ch) or ch in joyo or ch in jinmeiyo)]
 
 
 def is_valid_reading(reading: str) -> bool:
@@ -126,22 +94,3 @@ def find_name(text: str) -> NameSlots:
                 reading = m.group(1)
                 break
     return NameSlots(name, reading)
-
-
-def _rebuild(path: Path) -> None:
-    """Regenerate the data file from the kanji-lists package (developer tool)."""
-    import kanji_lists
-
-    joyo, jinmeiyo = kanji_lists.JOYO, kanji_lists.JINMEIYO
-    path.write_text(
-        "# Kanji permitted in a child's name (戸籍法 50, 戸籍法施行規則 60): 常用漢字 + 人名用漢字.\n"
-        f"# Generated from the PyPI package kanji-lists {kanji_lists.__version__} (MIT, Daniel Lemm): "
-        f"JOYO (平成22年 常用漢字表, {len(joyo)}) and JINMEIYO.REIWA8 ({len(jinmeiyo)}).\n"
-        "# Regenerate: python -m tenohira.assistant.nlu.names --rebuild  (needs kanji-lists installed).\n"
-        f"[joyo]\n{''.join(sorted(joyo))}\n[jinmeiyo]\n{''.join(sorted(jinmeiyo))}\n",
-        encoding="utf-8",
-    )
-
-
-if __name__ == "__main__" and sys.argv[1:] == ["--rebuild"]:
-    _rebuild(Path(__file__).parent / DATA_FILE)
