@@ -20,7 +20,7 @@ from tenohira.core.health import register_readiness_check, run_readiness_checks
 from tenohira.core.limits import KIB, MIB, BodyLimits, BodyRule
 from tenohira.core.problems import install_problem_handlers
 from tenohira.core.ratelimit import MemoryBuckets, Rate, RateLimits, RateRule
-from tenohira.platform import BACKGROUND, ROUTERS, SUBAPPS, resolve
+from tenohira.platform import BACKGROUND, ROUTERS, SUBAPPS, resolve, wire
 from tenohira.web.security import SecurityHeadersMiddleware
 
 log = structlog.get_logger("tenohira")
@@ -110,6 +110,7 @@ def rate_rules(settings: Settings) -> tuple[RateRule, ...]:
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     """Build the whole embedded platform: palm routers plus the mounted hub and agencies."""
     settings = settings or get_settings()
+    wire()
     register_readiness_check("database", _database_check)
     register_readiness_check("migrations", _migrations_check)
 

@@ -10,7 +10,7 @@ import typer
 from typer import _click as click  # the click that typer vendors: its Context and Command types
 from typer.core import TyperGroup
 
-from tenohira.platform import BOOTSTRAP, resolve
+from tenohira.platform import BOOTSTRAP, resolve, wire
 
 if TYPE_CHECKING:
     from tenohira.core.config import Settings
@@ -61,7 +61,9 @@ class LazyGroups(TyperGroup):
     def _load(self, name: str) -> None:
         if name in self.commands or name not in SUBCOMMANDS:
             return
-        group = typer.main.get_group(cast(typer.Typer, resolve(SUBCOMMANDS[name][0])))
+        path = SUBCOMMANDS[name][0]
+        wire(path.partition(":")[0])
+        group = typer.main.get_group(cast(typer.Typer, resolve(path)))
         group.name = name
         self.add_command(group, name)
 
@@ -98,6 +100,7 @@ async def bootstrap_all(settings: Settings, progress: ProgressFn) -> None:
 
     settings.ensure_data_dir()
     await migrate(settings.resolved_database_url)
+    wire()
     for path in BOOTSTRAP:
         step = cast("Callable[[Settings, ProgressFn], Awaitable[None]]", resolve(path))
         await step(settings, progress)

@@ -96,6 +96,41 @@ BACKGROUND: tuple[str, ...] = (
 )
 
 
+# Modules that register themselves with a lower module's registry when imported, by the
+# module whose registry they fill: the lower module names none of them (it may not import
+# them), so the composition root imports them before that module's work runs.
+REGISTRATIONS: dict[str, tuple[str, ...]] = {
+    # the palm's application counts, for the open-data publisher (opendata never imports the palm)
+    "tenohira.opendata": ("tenohira.palm.statistics",),
+}
+
+
+# Hooks a lower module leaves for the composition root: "module:attribute" -> what it is given,
+# as a loader that imports it when called. Screening a seeded registry needs the registry's own
+# code, and the rules (pure: households in, decisions out) may not import an agency.
+HOOKS: dict[str, str] = {
+    "tenohira.rules.cli:registry_screening": "tenohira.agencies.municipality.screening:screen_municipality",
+}
+
+
+def _within(module: str, package: str | None) -> bool:
+    return package is None or module == package or module.startswith(package + ".")
+
+
+def wire(for_module: str | None = None) -> None:
+    """Import the registering modules and fill the hooks (all, or those of ``for_module``)."""
+    import importlib
+
+    for target, modules in REGISTRATIONS.items():
+        if _within(target, for_module) or (for_module is not None and _within(for_module, target)):
+            for name in modules:
+                importlib.import_module(name)
+    for hook, given in HOOKS.items():
+        module_name, _, attr = hook.partition(":")
+        if for_module is None or _within(module_name, for_module) or _within(for_module, module_name):
+            setattr(importlib.import_module(module_name), attr, lambda given=given: resolve(given))
+
+
 def resolve(path: str) -> object:
     """Import ``module:attribute``."""
     import importlib

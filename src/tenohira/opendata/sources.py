@@ -8,9 +8,13 @@ before anything is published. In the platform the counts arrive through the hub
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from tenohira.core.config import Settings
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,22 @@ class CombinedSource:
             if d is not None:
                 return d
         return None
+
+
+StatisticsFactory = Callable[["Settings"], StatisticsSource]
+_registered: dict[str, StatisticsFactory] = {}
+
+
+def register_statistics(name: str, factory: StatisticsFactory) -> None:
+    """Add the counts of a module that holds personal data in process (the palm's applications).
+
+    That module registers its source here, so open data imports no module holding personal data
+    (the ``opendata-no-personal-data`` contract); the composition root (``tenohira.platform``,
+    ``REGISTRATIONS``) imports the registering modules before anything is published.
+    """
+    _registered[name] = factory
+
+
+def registered_statistics(settings: Settings) -> list[StatisticsSource]:
+    """The registered sources, built for ``settings``, in the order they were registered."""
+    return [factory(settings) for factory in _registered.values()]

@@ -2,7 +2,8 @@
 
 - the municipality's counts, asked through the hub as the ``opendata`` member (the registry
   never leaves the municipality; only tables of counts do);
-- the palm's application counts and processing times (in process);
+- the palm's application counts and processing times (in process: the palm registers its
+  source with :func:`~tenohira.opendata.sources.register_statistics`);
 - the hub's exchanges, from the public metadata of the transparency log;
 - the city's facilities, from the same records the NGSI-LD API serves.
 """
@@ -27,8 +28,8 @@ from tenohira.opendata.sources import (
     DurationSample,
     FacilitySource,
     StatisticsSource,
+    registered_statistics,
 )
-from tenohira.palm import application_counts, processing_days
 
 log = structlog.get_logger("tenohira.opendata")
 
@@ -72,26 +73,6 @@ class MunicipalityStatistics:
 
     async def durations(self, name: str, reference_date: date) -> DurationSample | None:
         return None
-
-
-class PalmStatistics:
-    """Applications filed and decided, and processing times, from the palm."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    async def count_table(self, name: str, reference_date: date) -> CountTable | None:
-        states = {"applications_filed_by_month": "submitted", "applications_decided_by_month": "decided"}
-        if name not in states:
-            return None
-        async with get_database(self.settings).session() as session:
-            return _table(await application_counts(session, states[name], reference_date))
-
-    async def durations(self, name: str, reference_date: date) -> DurationSample | None:
-        if name != "processing_days_by_procedure":
-            return None
-        async with get_database(self.settings).session() as session:
-            return DurationSample("procedure", await processing_days(session))
 
 
 class HubExchangeStatistics:
@@ -189,6 +170,6 @@ class CityFacilities:
 def default_sources(settings: Settings) -> tuple[StatisticsSource, FacilitySource | None]:
     """Statistics from the systems that hold the data, facilities from the city data store."""
     statistics = CombinedSource(
-        MunicipalityStatistics(settings), PalmStatistics(settings), HubExchangeStatistics(settings)
+        MunicipalityStatistics(settings), *registered_statistics(settings), HubExchangeStatistics(settings)
     )
     return statistics, CityFacilities(settings)

@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenohira.core.config import Settings
+from tenohira.core.db import get_database
+from tenohira.opendata.sources import CountTable, DurationSample, register_statistics
 from tenohira.palm.applications import DECIDED, SUBMITTED
 from tenohira.palm.models import Application, HistoryEntry
 
@@ -72,3 +75,29 @@ async def processing_days(session: AsyncSession) -> dict[str, list[float]]:
         done.add(app_id)
         out[procedure].append(max(0.0, (at - submitted[app_id]).total_seconds() / 86400))
     return dict(out)
+
+
+class PalmStatistics:
+    """The open-data publisher's source of the palm's counts: applications filed and decided
+    per procedure and month, and processing times (registered below; see
+    ``tenohira.opendata.sources.register_statistics``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def count_table(self, name: str, reference_date: date) -> CountTable | None:
+        states = {"applications_filed_by_month": SUBMITTED, "applications_decided_by_month": DECIDED}
+        if name not in states:
+            return None
+        async with get_database(self.settings).session() as session:
+            d = await applications_by_month(session, states[name], reference_date)
+        return CountTable(d["row_label"], d["column_label"], list(d["rows"]), list(d["columns"]), d["counts"])
+
+    async def durations(self, name: str, reference_date: date) -> DurationSample | None:
+        if name != "processing_days_by_procedure":
+            return None
+        async with get_database(self.settings).session() as session:
+            return DurationSample("procedure", await processing_days(session))
+
+
+register_statistics("palm", PalmStatistics)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -29,9 +28,11 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-# The registry glue lives with the municipality (rules must not import agency code: the palm
-# imports rules); the CLI, a composition root, reaches it by import path only.
-MUNICIPALITY_SCREENING = "tenohira.agencies.municipality.screening:screen_municipality"
+RegistryScreening = Callable[[str, date, ProgressFn], Coroutine[Any, Any, ScreenReport]]
+# Screening a seeded registry (--municipality) needs the registry's own code, which lives with the
+# municipality: the rules import no agency (households in, decisions out), so the composition
+# root fills this hook with a loader when it loads this group (tenohira.platform.HOOKS).
+registry_screening: Callable[[], object] | None = None
 
 
 def _date(value: str) -> date:
@@ -175,11 +176,12 @@ def screen_command(
                 print_impact(impact, Console())
             return
     else:
-        module_name, _, attr = MUNICIPALITY_SCREENING.partition(":")
-        run = cast(
-            Callable[[str, date, ProgressFn], Coroutine[Any, Any, ScreenReport]],
-            getattr(importlib.import_module(module_name), attr),
-        )
+        if registry_screening is None:
+            typer.echo(
+                "--municipality needs the platform's registry (run it as `tenohira rules screen`)", err=True
+            )
+            raise typer.Exit(2)
+        run = cast(RegistryScreening, registry_screening())
         with _progress(as_json) as progress:
             report = asyncio.run(run(cast(str, municipality), day, progress))
     if as_json:
