@@ -305,7 +305,7 @@ def _scenario() -> dict[str, Any]:
     time spent inside the vault summed on every thread. The card is issued by a ``tenohira``
     subprocess (as an operator would): its vault calls are in the total, not in the vault's share."""
     from tenohira.core import get_settings
-    from tenohira.palm.scenario import run_story
+    from tenohira.scenarios.birth import run_story
 
     with _live_platform_timing_the_vault("bench-vault-scenario-") as (server, spent):
         summary = run_story(server.url, data_dir=get_settings().data_dir)

@@ -42,7 +42,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "The procedure catalogue (data files) and deadline computation.",
     ),
     "rules": ("tenohira.rules.cli:app", "Rules as code: decide benefits with reasons, screen a population."),
-    "scenario": ("tenohira.palm.cli:scenario_app", "Run a life event end to end through the HTTP APIs."),
+    "scenario": ("tenohira.scenarios.cli:scenario_app", "Run a life event end to end through the HTTP APIs."),
     "applications": ("tenohira.palm.cli:app", "Applications filed from the palm (operators' views)."),
     "assistant": ("tenohira.assistant.cli:app", "The assistant."),
     "opendata": ("tenohira.opendata.cli:app", "Open data: publish statistics and the standard datasets."),

@@ -58,7 +58,7 @@ def _talk_to_the_assistant(url: str, card_dir: Path) -> None:
     import httpx
 
     from tenohira.identity import CardSimulator
-    from tenohira.palm.scenario import PIN
+    from tenohira.scenarios.instance import PIN
 
     card = CardSimulator.open(card_dir)
     with httpx.Client(base_url=url, timeout=60) as http:
@@ -89,7 +89,8 @@ def _talk_to_the_assistant(url: str, card_dir: Path) -> None:
 
 def _start_and_tell_the_story(monkeypatch: pytest.MonkeyPatch, card_dir: Path) -> dict[str, Any]:
     from tenohira.cli import bootstrap_all
-    from tenohira.palm.scenario import DEMO_MOTHER, _issue_card, run_story
+    from tenohira.scenarios.birth import DEMO_MOTHER, run_story
+    from tenohira.scenarios.instance import issue_card
 
     port = free_port()
     monkeypatch.setenv("TENOHIRA_PORT", str(port))
@@ -102,7 +103,7 @@ def _start_and_tell_the_story(monkeypatch: pytest.MonkeyPatch, card_dir: Path) -
     try:
         # the card issued here (as the story would) stays for the conversation after the story
         env = dict(os.environ) | {"TENOHIRA_DATA_DIR": str(settings.data_dir)}
-        issued = _issue_card(DEMO_MOTHER, card_dir, env)
+        issued = issue_card(DEMO_MOTHER, card_dir, env)
         assert issued.returncode == 0, issued.stderr[-2000:]
         summary = run_story(server.url, card_dir=card_dir, data_dir=settings.data_dir, notice_wait=10.0)
         _talk_to_the_assistant(server.url, card_dir)
@@ -201,7 +202,7 @@ async def _erase_the_mother_everywhere(newborn_id: str) -> None:
     from tenohira.audit.log import produce_tree_head
     from tenohira.audit.verify import verify_log
     from tenohira.notify.models import InboxMessage, OutgoingEmail
-    from tenohira.palm.scenario import DEMO_MOTHER
+    from tenohira.scenarios.birth import DEMO_MOTHER
     from tenohira.supporters.models import HelpRequest
     from tenohira.vault import DataShredded, open_vault
     from tenohira.vault.erasure import RETENTION, erase_everywhere, resolve_holders

@@ -15,7 +15,6 @@ Applications (see ``docs/palm.md``):
 - People: :func:`code_of` (principal → palm code), :func:`code_for_card`, :func:`palm_client`,
   :func:`recipient_for`, :func:`ensure_person`.
 - Tables: :class:`Application`, :class:`Bundle`, :class:`HistoryEntry`, :class:`Person`.
-- The scenario: :func:`start_embedded`, :func:`run_story`.
 - Push (the household's facts through the hub, as the rules see them): :func:`fetch_facts`,
   :func:`build_household`, :class:`FactsUnavailable`.
 - The situation (one source of truth for notices, the assistant and pages): :func:`situation_of`
@@ -58,7 +57,6 @@ from tenohira.palm.applications import (
 from tenohira.palm.models import Application, Bundle, HistoryEntry, Person
 from tenohira.palm.people import code_for_card, code_of, ensure_person, palm_client, recipient_for
 from tenohira.palm.push.service import FactsUnavailable, build_household, fetch_facts
-from tenohira.palm.scenario import run_story, start_embedded
 from tenohira.palm.situation import FILED_STATES, Proposal, Situation, situation_from, situation_of
 
 __all__ = [
@@ -100,11 +98,9 @@ __all__ = [
     "palm_client",
     "recipient_for",
     "record_decision",
-    "run_story",
     "sign_bundle",
     "situation_from",
     "situation_of",
-    "start_embedded",
     "status_of",
     "submit",
     "submit_bundle",

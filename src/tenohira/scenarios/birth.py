@@ -22,15 +22,10 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,9 +33,18 @@ from typing import Any
 import httpx
 
 from tenohira.core.clock import today_jst
+from tenohira.scenarios.instance import (
+    PASSWORD,
+    PIN,
+    Instance,
+    Report,
+    StepFailed,
+    check,
+    issue_card,
+    start_embedded,
+)
 
 DEMO_MOTHER = "R0000002"  # household 1 of the demo world: due three days before the reference date
-PIN, PASSWORD = "1234", "TENOHIRA26"
 CHILD_NAME, CHILD_KANA = "陽葵", "ひまり"
 # Without push notices (the push service is not there) every birth procedure of the catalogue
 # is filed (the agencies decide which apply); this list only if the catalogue API is missing.
@@ -61,132 +65,6 @@ ANSWERS: dict[str, Any] = {
     "obstetric_compensation_scheme": True,
     "spouse_leave_days": 0,
 }
-
-
-class StepFailed(Exception):
-    """A step of the story did not work: the message says what."""
-
-
-@dataclass
-class Report:
-    steps: list[dict[str, Any]] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[dict[str, Any]]:
-        detail: dict[str, Any] = {}
-        started = time.perf_counter()
-        entry: dict[str, Any] = {"step": name, "ok": False}
-        self.steps.append(entry)
-        try:
-            yield detail
-            entry["ok"] = True
-        except (StepFailed, httpx.HTTPError, KeyError, ValueError, OSError) as exc:
-            entry["error"] = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            entry["ms"] = round((time.perf_counter() - started) * 1000, 1)
-            entry.update(detail)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from tenohira.cli import main; main()", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-@dataclass
-class Instance:
-    url: str
-    env: dict[str, str]
-    data_dir: Path | None
-    process: subprocess.Popen[bytes] | None = None
-    log_path: Path | None = None
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
-def start_embedded(
-    workdir: Path,
-    residents: int,
-    progress: Callable[[str], None],
-    extra_env: dict[str, str] | None = None,
-) -> Instance:
-    """Start ``tenohira run`` on a free port with its own data directory (``workdir/var``); wait until
-    ready. ``extra_env`` adds settings (e.g. ``TENOHIRA_CRASH_AT`` in crash tests)."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TENOHIRA_")}
-    env.update(extra_env or {})
-    env.update(
-        {
-            "TENOHIRA_DATA_DIR": str(workdir / "var"),
-            "TENOHIRA_PORT": str(port),
-            "TENOHIRA_HOST": "127.0.0.1",
-            "TENOHIRA_DEMO_RESIDENTS": str(residents),
-            "TENOHIRA_ENVIRONMENT": "development",
-            "TENOHIRA_LOG_LEVEL": "WARNING",
-        }
-    )
-    log_path = workdir / "server.log"
-    progress(f"starting an embedded instance on port {port}")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from tenohira.cli import main; main()", "run"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    instance = Instance(f"http://127.0.0.1:{port}", env, workdir / "var", process, log_path)
-    deadline = time.monotonic() + 240
-    with httpx.Client(timeout=2) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise StepFailed(f"the server exited ({process.returncode}); see {log_path}")
-            try:
-                if client.get(f"{instance.url}/readyz").status_code == 200:
-                    return instance
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-    instance.stop()
-    raise StepFailed("the embedded instance did not become ready in 240 s")
-
-
-def _issue_card(resident: str, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``tenohira card issue`` at the counter; retried when the embedded database was busy."""
-    args = ["card", "issue", "--resident", resident, "--out", str(out), "--pin", PIN, "--password", PASSWORD]
-    done = _cli(args, env)
-    for _ in range(2):
-        if done.returncode == 0 or "database is locked" not in done.stderr:
-            break
-        shutil.rmtree(out, ignore_errors=True)
-        time.sleep(1)
-        done = _cli(args, env)
-    return done
-
-
-def _check(response: httpx.Response, what: str, *ok: int) -> Any:
-    if response.status_code not in (ok or (200, 201)):
-        raise StepFailed(f"{what}: HTTP {response.status_code} {response.text[:600]}")
-    return response.json() if response.content else None
 
 
 def _answer(question: dict[str, Any], today: date) -> Any:
@@ -258,7 +136,7 @@ def run_story(
                         "with --url, give --card DIR (an issued card) or --data-dir of that instance"
                     )
                 card_dir = workdir / "card"
-                done = _issue_card(resident, card_dir, instance.env)
+                done = issue_card(resident, card_dir, instance.env)
                 if done.returncode != 0:
                     raise StepFailed(f"card issue failed: {done.stderr.strip()[-600:]}")
             card = CardSimulator.open(card_dir)
@@ -266,10 +144,10 @@ def run_story(
 
         with report.step("login") as d:
             progress("card login")
-            challenge = _check(http.post("/api/auth/challenge"), "challenge")
+            challenge = check(http.post("/api/auth/challenge"), "challenge")
             raw = base64.b64decode(challenge["challenge"])
             signature = card.authenticate(PIN, raw)
-            login = _check(
+            login = check(
                 http.post(
                     "/api/auth/login",
                     json={
@@ -282,7 +160,7 @@ def run_story(
                 "login",
             )
             http.headers["Authorization"] = f"Bearer {login['token']}"
-            _check(http.put("/api/palm/contact", json={"email": email, "language": "ja"}), "contact")
+            check(http.put("/api/palm/contact", json={"email": email, "language": "ja"}), "contact")
             d["session"] = "bearer"
 
         with report.step("birth_certificate") as d:
@@ -294,7 +172,7 @@ def run_story(
                     "/api/applications/credentials/birth-certificate", json={"holder_jwk": public_jwk(wallet)}
                 )
                 if r.status_code != 409:  # 409: the delivery is not recorded yet
-                    certificates = _check(r, "birth certificate")["certificates"]
+                    certificates = check(r, "birth certificate")["certificates"]
                     break
                 time.sleep(0.5)
             if not certificates:
@@ -304,7 +182,7 @@ def run_story(
 
         with report.step("birth_notification") as d:
             progress("filing the birth notification")
-            app = _check(
+            app = check(
                 http.post(
                     "/api/applications",
                     json={
@@ -318,7 +196,7 @@ def run_story(
                 ),
                 "create birth notification",
             )
-            nonce = _check(http.get("/api/applications/credentials/presentation-nonce"), "nonce")
+            nonce = check(http.get("/api/applications/credentials/presentation-nonce"), "nonce")
             presentation = present(
                 sdjwt,
                 holder_key=wallet,
@@ -334,7 +212,7 @@ def run_story(
                     "plurality",
                 ],
             )
-            app = _check(
+            app = check(
                 http.patch(
                     f"/api/applications/{app['id']}",
                     json={
@@ -343,10 +221,10 @@ def run_story(
                 ),
                 "attach certificate",
             )
-            app = _check(http.post(f"/api/applications/{app['id']}/confirm"), "confirm")
-            manifest = _check(http.get(f"/api/applications/{app['id']}/manifest"), "manifest")
+            app = check(http.post(f"/api/applications/{app['id']}/confirm"), "confirm")
+            manifest = check(http.get(f"/api/applications/{app['id']}/manifest"), "manifest")
             signature = card.sign(PASSWORD, base64.b64decode(manifest["manifest"]))
-            _check(
+            check(
                 http.post(
                     f"/api/applications/{app['id']}/signature",
                     json={"signature": base64.b64encode(signature).decode()},
@@ -354,10 +232,10 @@ def run_story(
                 "sign",
             )
             key = str(uuid.uuid4())
-            first = _check(
+            first = check(
                 http.post(f"/api/applications/{app['id']}/submit", headers={"Idempotency-Key": key}), "submit"
             )
-            again = _check(
+            again = check(
                 http.post(f"/api/applications/{app['id']}/submit", headers={"Idempotency-Key": key}), "retry"
             )
             if again["agency_reference"] != first["agency_reference"]:
@@ -423,7 +301,7 @@ def run_story(
                 if catalogue.get(p, {}).get("kind", "procedure") == "procedure" and p != "birth_notification"
             ]
             summary["procedures_source"] = source
-            bundle = _check(
+            bundle = check(
                 http.post("/api/applications/bundles", json={"procedures": procedures, "answers": ANSWERS}),
                 "bundle",
             )
@@ -435,7 +313,7 @@ def run_story(
                     for q in a["questions"]:
                         if q["name"] in missing and q["name"] not in answers:
                             answers[q["name"]] = _answer(q, today)
-                bundle = _check(
+                bundle = check(
                     http.patch(f"/api/applications/bundles/{bundle['id']}", json={"answers": answers}),
                     "answers",
                 )
@@ -443,11 +321,11 @@ def run_story(
             if bundle["state"] == "open":
                 signature = card.sign(PASSWORD, base64.b64decode(bundle["manifest"]))
                 body = {"signature": base64.b64encode(signature).decode()}
-                bundle = _check(
+                bundle = check(
                     http.post(f"/api/applications/bundles/{bundle['id']}/signature", json=body), "sign set"
                 )
                 # the same signature again (a retry): nothing is filed twice
-                again = _check(
+                again = check(
                     http.post(f"/api/applications/bundles/{bundle['id']}/signature", json=body), "retry set"
                 )
                 refs = {a["id"]: a["agency_reference"] for a in bundle["applications"]}
@@ -503,7 +381,7 @@ def run_story(
                 raise StepFailed("no email was sent")
 
         with report.step("access_history") as d:
-            history = _check(http.get("/api/palm/access-history"), "access history")["entries"]
+            history = check(http.get("/api/palm/access-history"), "access history")["entries"]
             summary["access_history_entries"] = len(history)
             summary["access_history_services"] = sorted({str(e.get("service")) for e in history})
             if not history:
