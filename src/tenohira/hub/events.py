@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 import structlog
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -36,10 +35,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenohira.audit import append_event
 from tenohira.core.config import Settings
 from tenohira.core.crashpoints import crash_point
+from tenohira.hub import repository
 from tenohira.hub import signatures as hs
 from tenohira.hub.gate import HUB_LABEL, PROVIDER_LABEL, check_signature_params, new_exchange_id
 from tenohira.hub.models import (
-    AccessHistoryEntry,
     EventDelivery,
     EventPublisher,
     EventSubscription,
@@ -83,7 +82,7 @@ def backoff(attempts: int) -> float:
 
 async def allow_publisher(session: AsyncSession, member_id: str, topic: str, legal_basis: str) -> None:
     """Let ``member_id`` publish ``topic`` (idempotent; the legal basis is kept current)."""
-    row = await session.get(EventPublisher, (member_id, topic))
+    row = await repository.get_publisher(session, member_id, topic)
     if row is None:
         session.add(
             EventPublisher(
@@ -98,7 +97,7 @@ async def subscribe_member(
     session: AsyncSession, member_id: str, topic: str, path: str, legal_basis: str
 ) -> None:
     """Deliver ``topic`` to ``member_id`` at ``base_url + path`` (idempotent)."""
-    row = await session.get(EventSubscription, (member_id, topic))
+    row = await repository.get_subscription(session, member_id, topic)
     if row is None:
         session.add(
             EventSubscription(
@@ -126,17 +125,11 @@ class Accepted:
 async def accept(state: HubState, publisher: str, subject_code: str | None, data: EventIn) -> Accepted:
     """Check, translate and store an event with its pending deliveries (one transaction)."""
     async with state.db.session() as session:
-        allowed = await session.get(EventPublisher, (publisher, data.topic))
+        allowed = await repository.get_publisher(session, publisher, data.topic)
         if allowed is None:
             raise HubRefusal.of("hub-no-access-right", f"{publisher} may not publish {data.topic}")
         existing = await _existing(session, publisher, data.event_id)
-        subscriptions = list(
-            (
-                await session.scalars(
-                    sa.select(EventSubscription).where(EventSubscription.topic == data.topic)
-                )
-            ).all()
-        )
+        subscriptions = await repository.subscriptions_to(session, data.topic)
     if existing is not None:
         return existing
     subject_id = await state.subject_of(publisher, subject_code) if subject_code else None
@@ -208,15 +201,8 @@ async def accept(state: HubState, publisher: str, subject_code: str | None, data
 
 
 async def _existing(session: AsyncSession, publisher: str, publisher_event_id: str) -> Accepted | None:
-    found = await session.scalar(
-        sa.select(HubEvent.id).where(
-            HubEvent.publisher_id == publisher, HubEvent.publisher_event_id == publisher_event_id
-        )
-    )
-    if found is None:
-        return None
-    ids = (await session.scalars(sa.select(EventDelivery.id).where(EventDelivery.event_id == found))).all()
-    return Accepted(found, list(ids), duplicate=True)
+    found = await repository.event_from(session, publisher, publisher_event_id)
+    return None if found is None else Accepted(found[0], found[1], duplicate=True)
 
 
 # --- delivering ----------------------------------------------------------------------------
@@ -263,25 +249,7 @@ class EventCourier:
         """One round over deliveries whose time has come; returns how many were attempted."""
         now = datetime.now(UTC)
         async with self.state.db.session() as session:
-            rows = (
-                await session.execute(
-                    sa.select(EventDelivery, HubEvent, EventSubscription.path)
-                    .join(HubEvent, HubEvent.id == EventDelivery.event_id)
-                    .join(
-                        EventSubscription,
-                        sa.and_(
-                            EventSubscription.member_id == EventDelivery.member_id,
-                            EventSubscription.topic == HubEvent.topic,
-                        ),
-                    )
-                    .where(
-                        EventDelivery.delivered_at.is_(None),
-                        sa.or_(EventDelivery.next_attempt_at.is_(None), EventDelivery.next_attempt_at <= now),
-                    )
-                    .order_by(HubEvent.received_at)
-                    .limit(limit)
-                )
-            ).all()
+            rows = await repository.due_deliveries(session, now, limit)
         jobs = [_Job(d, e, p) for d, e, p in rows if d.id not in self._inflight]
         for job in jobs:
             self._inflight.add(job.delivery.id)
@@ -330,20 +298,7 @@ class EventCourier:
 
 
 async def _load(session: AsyncSession, delivery_id: str) -> _Job | None:
-    row = (
-        await session.execute(
-            sa.select(EventDelivery, HubEvent, EventSubscription.path)
-            .join(HubEvent, HubEvent.id == EventDelivery.event_id)
-            .join(
-                EventSubscription,
-                sa.and_(
-                    EventSubscription.member_id == EventDelivery.member_id,
-                    EventSubscription.topic == HubEvent.topic,
-                ),
-            )
-            .where(EventDelivery.id == delivery_id, EventDelivery.delivered_at.is_(None))
-        )
-    ).first()
+    row = await repository.pending_delivery(session, delivery_id)
     return _Job(row[0], row[1], row[2]) if row is not None else None
 
 
@@ -412,17 +367,13 @@ async def _send(state: HubState, job: _Job, base_url: str, subscriber_key: Any, 
 async def _delivered(state: HubState, job: _Job, status: int) -> None:
     now = datetime.now(UTC)
     async with state.db.session() as session:
-        marked = await session.execute(
-            sa.update(EventDelivery)
-            .where(EventDelivery.id == job.delivery.id, EventDelivery.delivered_at.is_(None))
-            .values(delivered_at=now, attempts=EventDelivery.attempts + 1, last_error=None)
-        )
-        if getattr(marked, "rowcount", 0) != 1:
+        if not await repository.mark_delivered(session, job.delivery.id, now):
             return  # another courier got there first: its history entry stands
         if job.event.subject_id is not None:
-            await session.execute(
-                sa.insert(AccessHistoryEntry).values(
-                    **history_entry(
+            await repository.add_history(
+                session,
+                [
+                    history_entry(
                         exchange_id=job.delivery.id,
                         subject_id=job.event.subject_id,
                         at=now,
@@ -434,7 +385,7 @@ async def _delivered(state: HubState, job: _Job, status: int) -> None:
                         status=status,
                         third_party=False,
                     )
-                )
+                ],
             )
         await append_event(
             session,
@@ -455,14 +406,8 @@ async def _delivered(state: HubState, job: _Job, status: int) -> None:
 
 async def _failed(state: HubState, delivery_id: str, attempts: int, error: str) -> None:
     async with state.db.session() as session:
-        await session.execute(
-            sa.update(EventDelivery)
-            .where(EventDelivery.id == delivery_id, EventDelivery.delivered_at.is_(None))
-            .values(
-                attempts=EventDelivery.attempts + 1,
-                next_attempt_at=datetime.now(UTC) + timedelta(seconds=backoff(attempts + 1)),
-                last_error=error[:500],
-            )
+        await repository.mark_failed(
+            session, delivery_id, datetime.now(UTC) + timedelta(seconds=backoff(attempts + 1)), error
         )
 
 
@@ -481,12 +426,7 @@ def courier_for(settings: Settings, state: HubState | None = None) -> EventCouri
 
 async def pending_deliveries(session: AsyncSession) -> int:
     """How many deliveries are still pending (health, tests, operators)."""
-    return int(
-        await session.scalar(
-            sa.select(sa.func.count()).select_from(EventDelivery).where(EventDelivery.delivered_at.is_(None))
-        )
-        or 0
-    )
+    return await repository.count_pending_deliveries(session)
 
 
 __all__ = [

@@ -1,4 +1,9 @@
-"""Every query of the hub."""
+"""Every query of the hub (the services and the event courier open the units of work and call these).
+
+The rule of the platform (docs/architecture.md, "Queries and units of work"): a module with a
+``repository.py`` keeps its queries there; its services decide and open or receive the unit of
+work; a repository function never commits.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,10 @@ from tenohira.hub.models import (
     AccessRight,
     AgencyCode,
     CardLink,
+    EventDelivery,
+    EventPublisher,
+    EventSubscription,
+    HubEvent,
     Member,
     Nonce,
     Service,
@@ -131,3 +140,112 @@ async def history_for(
 async def purge_history(session: AsyncSession, before: datetime) -> int:
     result = await session.execute(sa.delete(AccessHistoryEntry).where(AccessHistoryEntry.at < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def add_history(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert access-history rows (one executemany)."""
+    await session.execute(sa.insert(cast(sa.Table, AccessHistoryEntry.__table__)), rows)
+
+
+# --- events: publishers, subscriptions, events and their deliveries --------------------------
+
+
+async def get_publisher(session: AsyncSession, member_id: str, topic: str) -> EventPublisher | None:
+    return await session.get(EventPublisher, (member_id, topic))
+
+
+async def get_subscription(session: AsyncSession, member_id: str, topic: str) -> EventSubscription | None:
+    return await session.get(EventSubscription, (member_id, topic))
+
+
+async def subscriptions_to(session: AsyncSession, topic: str) -> list[EventSubscription]:
+    return list(
+        (await session.scalars(sa.select(EventSubscription).where(EventSubscription.topic == topic))).all()
+    )
+
+
+async def event_from(
+    session: AsyncSession, publisher: str, publisher_event_id: str
+) -> tuple[str, list[str]] | None:
+    """The hub's id of a publisher's event and its deliveries' ids, if it was accepted before."""
+    found = await session.scalar(
+        sa.select(HubEvent.id).where(
+            HubEvent.publisher_id == publisher, HubEvent.publisher_event_id == publisher_event_id
+        )
+    )
+    if found is None:
+        return None
+    ids = (await session.scalars(sa.select(EventDelivery.id).where(EventDelivery.event_id == found))).all()
+    return found, list(ids)
+
+
+def _deliveries_with_event_and_path() -> sa.Select[EventDelivery, HubEvent, str]:
+    return (
+        sa.select(EventDelivery, HubEvent, EventSubscription.path)
+        .join(HubEvent, HubEvent.id == EventDelivery.event_id)
+        .join(
+            EventSubscription,
+            sa.and_(
+                EventSubscription.member_id == EventDelivery.member_id,
+                EventSubscription.topic == HubEvent.topic,
+            ),
+        )
+    )
+
+
+async def due_deliveries(
+    session: AsyncSession, now: datetime, limit: int
+) -> Sequence[sa.Row[EventDelivery, HubEvent, str]]:
+    """Pending deliveries whose next attempt is due, oldest event first, with the event and path."""
+    return (
+        await session.execute(
+            _deliveries_with_event_and_path()
+            .where(
+                EventDelivery.delivered_at.is_(None),
+                sa.or_(EventDelivery.next_attempt_at.is_(None), EventDelivery.next_attempt_at <= now),
+            )
+            .order_by(HubEvent.received_at)
+            .limit(limit)
+        )
+    ).all()
+
+
+async def pending_delivery(
+    session: AsyncSession, delivery_id: str
+) -> sa.Row[EventDelivery, HubEvent, str] | None:
+    """One delivery not yet delivered, with its event and the subscriber's path."""
+    return (
+        await session.execute(
+            _deliveries_with_event_and_path().where(
+                EventDelivery.id == delivery_id, EventDelivery.delivered_at.is_(None)
+            )
+        )
+    ).first()
+
+
+async def mark_delivered(session: AsyncSession, delivery_id: str, now: datetime) -> bool:
+    """Mark a delivery delivered; False when another courier did first."""
+    marked = await session.execute(
+        sa.update(EventDelivery)
+        .where(EventDelivery.id == delivery_id, EventDelivery.delivered_at.is_(None))
+        .values(delivered_at=now, attempts=EventDelivery.attempts + 1, last_error=None)
+    )
+    return getattr(marked, "rowcount", 0) == 1
+
+
+async def mark_failed(session: AsyncSession, delivery_id: str, next_attempt_at: datetime, error: str) -> None:
+    """Count a failed attempt and set when to try again."""
+    await session.execute(
+        sa.update(EventDelivery)
+        .where(EventDelivery.id == delivery_id, EventDelivery.delivered_at.is_(None))
+        .values(attempts=EventDelivery.attempts + 1, next_attempt_at=next_attempt_at, last_error=error[:500])
+    )
+
+
+async def count_pending_deliveries(session: AsyncSession) -> int:
+    return int(
+        await session.scalar(
+            sa.select(sa.func.count()).select_from(EventDelivery).where(EventDelivery.delivered_at.is_(None))
+        )
+        or 0
+    )

@@ -19,10 +19,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 import aiohttp
-import sqlalchemy as sa
 import structlog
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +33,6 @@ from tenohira.hub import repository as repo
 from tenohira.hub import service
 from tenohira.hub import signatures as hs
 from tenohira.hub.http import signed_session
-from tenohira.hub.models import AccessHistoryEntry
 from tenohira.hub.pki import MemberCredentials, hub_dir, load_cert, load_hub_credentials, public_key
 from tenohira.hub.service import TicketKey, aware
 from tenohira.vault import Vault, open_vault
@@ -222,7 +220,7 @@ class ExchangeRecorder:
         async with self.db.session() as session:
             await append_events(session, [e for e, _ in items])
             if rows:
-                await session.execute(sa.insert(cast(sa.Table, AccessHistoryEntry.__table__)), rows)
+                await repo.add_history(session, rows)
         return [None] * len(items)
 
 
