@@ -23,7 +23,7 @@ from tenohira.agencies.municipality.intake_models import ReceivedApplication as 
 from tenohira.core import get_database, reset_settings
 from tenohira.core.db import dispose_databases
 from tenohira.palm.models import HistoryEntry
-from tenohira.palm.scenario import Instance, start_embedded
+from tenohira.scenarios.instance import Instance, start_embedded
 from tests.palm.conftest import PASSWORD, card_for, login
 from tests.palm.test_crash import ANSWERS
 
