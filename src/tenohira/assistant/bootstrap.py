@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 
 from tenohira.core.config import Settings
+from tenohira.core.db import get_database
 from tenohira.core.progress import ProgressFn
+from tenohira.vault import open_vault, seal_legacy
 
 
 async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     """Seal legacy conversations; train the intent classifier (or load the cached one)."""
     from tenohira.assistant.models import Conversation, Message
-    from tenohira.core.db import get_database
-    from tenohira.vault import open_vault, seal_legacy
 
     # the vault first, outside the unit of work (its first start writes its catalogue)
     await open_vault(settings)

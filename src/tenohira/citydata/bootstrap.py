@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenohira.core.config import Settings
+from tenohira.core.db import get_database
 from tenohira.core.progress import ProgressFn
 
 CITY_CENTRE = (138.050, 36.100)  # (longitude, latitude): invented, see the module docstring
@@ -361,7 +362,6 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     """Create the demo city's entities that are not there yet (idempotent)."""
     from tenohira.citydata import service
     from tenohira.citydata.jsonld import core_context
-    from tenohira.core.db import get_database
 
     entities = [to_entity(r) for r in seed_facilities(settings.seed)]
     ctx = core_context()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from tenohira.audit import append_event
 from tenohira.hub import signatures as hs
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ async def _database(state: HubState) -> tuple[bool, str]:
 
 async def _log(state: HubState) -> tuple[bool, str]:
     # a write that is rolled back: proves the exchange log's table takes inserts
-    from tenohira.audit import append_event
 
     async with state.db.sessionmaker() as session:
         await append_event(session, type="hub:health", actor="hub")

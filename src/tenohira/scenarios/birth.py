@@ -33,6 +33,8 @@ from typing import Any
 import httpx
 
 from tenohira.core.clock import today_jst
+from tenohira.credentials import generate_key, present, public_jwk
+from tenohira.identity import CardSimulator
 from tenohira.scenarios.instance import (
     PASSWORD,
     PIN,
@@ -98,8 +100,6 @@ def run_story(
     progress: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, Any]:
     """Run the whole story; return the summary (``ok`` false if any step failed)."""
-    from tenohira.credentials import generate_key, present, public_jwk
-    from tenohira.identity import CardSimulator
 
     report = Report()
     summary: dict[str, Any] = {

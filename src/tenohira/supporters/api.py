@@ -13,6 +13,9 @@ from pydantic import BaseModel, Field
 
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
+from tenohira.notify import send
+from tenohira.palm import code_for_card, contact_of, create_applications, recipient_for
+from tenohira.palm.interfaces import Application
 from tenohira.supporters import delegations as dl
 from tenohira.supporters import staff as st
 from tenohira.supporters.audience import Actor, audience
@@ -203,8 +206,6 @@ async def resident_applications(me: Supporter, delegation_id: str) -> dict[str, 
     """The resident's applications for the delegated procedures only."""
     import sqlalchemy as sa
 
-    from tenohira.palm.interfaces import Application
-
     role, d = await use_delegation(me, delegation_id, procedure=None, need="read")
     async with get_database().session() as s:
         rows = await s.scalars(
@@ -233,7 +234,6 @@ class PrepareIn(BaseModel):
 @supporters_router.post("/delegations/{delegation_id}/prepare", status_code=201)
 async def prepare(me: Supporter, delegation_id: str, body: PrepareIn) -> dict[str, Any]:
     """Prepare applications for the resident (file mode): the resident signs them with the card."""
-    from tenohira.palm import create_applications
 
     for procedure in body.procedures:
         await use_delegation(me, delegation_id, procedure=procedure, need="file")
@@ -250,8 +250,6 @@ async def prepare(me: Supporter, delegation_id: str, body: PrepareIn) -> dict[st
 
 async def _tell_resident_to_sign(session: Any, code: str, supporter: Role, bundle: str) -> None:
     """The resident confirms and signs what the supporter prepared: tell them where."""
-    from tenohira.notify import send
-    from tenohira.palm import contact_of, recipient_for
 
     email, language = await contact_of(session, code)
     english = language == "en"
@@ -332,7 +330,6 @@ async def open_counter_help(me: Actor, card_serial: str, note: str) -> dict[str,
     """Shared by the API and the console page."""
     from datetime import UTC
 
-    from tenohira.palm import code_for_card
     from tenohira.supporters import request_help
 
     staff_role = me.role("staff", "administrator")

@@ -22,8 +22,11 @@ from typing import Any
 
 from fastapi import Request
 
+from tenohira.core.config import get_settings
+from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
-from tenohira.identity import Principal
+from tenohira.identity import Principal, optional_principal
+from tenohira.palm import code_for_card
 from tenohira.supporters.delegations import not_found, roles_of
 from tenohira.supporters.models import Role
 
@@ -57,9 +60,6 @@ def _unauthenticated() -> Problem:
 
 async def actor_of(request: Request) -> Actor | None:
     """The logged-in person with their palm code and roles (None when not logged in)."""
-    from tenohira.core.db import get_database
-    from tenohira.identity import optional_principal
-    from tenohira.palm import code_for_card
 
     async with get_database().session() as session:
         principal = await optional_principal(request, session)
@@ -67,7 +67,6 @@ async def actor_of(request: Request) -> Actor | None:
         return None
     async with get_database().session() as session:
         code = await code_for_card(session, principal.card_serial)
-    from tenohira.core.config import get_settings
     from tenohira.supporters.demo import ensure_demo_roles
 
     await ensure_demo_roles(get_settings(), principal.card_serial)

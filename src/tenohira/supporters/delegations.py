@@ -28,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.audit import append_event
 from tenohira.core.problems import FieldError, Problem
+from tenohira.identity import card_status
+from tenohira.procedures import load_catalogue
 from tenohira.supporters.models import Delegation, HelpRequest, Role, SupporterAction
 
 ROLES = ("staff", "supporter", "administrator")
@@ -142,7 +144,6 @@ async def end_role(session: AsyncSession, role_id: str, *, actor: str, now: date
 def _delegation_errors(
     procedures: list[str], mode: str, expires_at: datetime, now: datetime
 ) -> list[FieldError]:
-    from tenohira.procedures import load_catalogue
 
     errors = []
     known = {p.id for p in load_catalogue().all()}
@@ -262,7 +263,6 @@ async def delegations_of_supporter(session: AsyncSession, supporter_id: str) -> 
 
 async def card_revoked(session: AsyncSession, serial: str) -> bool:
     """Whether any certificate of the card with ``serial`` is revoked (or the card is unknown)."""
-    from tenohira.identity import card_status
 
     statuses = await card_status(session, serial=serial)
     return not statuses or any(s.revoked_at is not None for s in statuses)

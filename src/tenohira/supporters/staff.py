@@ -15,8 +15,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenohira.core.config import get_settings
 from tenohira.core.problems import FieldError, Problem
-from tenohira.hub import HubClient, HubError, HubResponseError
+from tenohira.hub import HubClient, HubError, HubResponseError, close_pooled_clients, pooled_client
+from tenohira.palm.interfaces import Application, record_decision
 from tenohira.supporters.delegations import not_found, record_action
 from tenohira.supporters.models import Role
 
@@ -27,8 +29,6 @@ PURPOSE_PROTECTION = "supporter-delegation"
 
 def _client() -> HubClient:
     """A hub client with the palm member's credentials (pooled per event loop and data directory)."""
-    from tenohira.core.config import get_settings
-    from tenohira.hub import pooled_client
 
     try:
         return pooled_client(get_settings(), PALM_MEMBER)
@@ -38,7 +38,6 @@ def _client() -> HubClient:
 
 async def close_clients() -> None:
     """Close the current loop's hub clients (end of a test or of the process)."""
-    from tenohira.hub import close_pooled_clients
 
     await close_pooled_clients()
 
@@ -95,7 +94,6 @@ async def protection_via_hub(resident_code: str, client: HubClient | None = None
 
 
 async def _owner_of(session: AsyncSession, palm_application_id: str | None) -> Any:
-    from tenohira.palm.interfaces import Application
 
     if not palm_application_id:
         return None
@@ -117,8 +115,6 @@ async def review_queue(session: AsyncSession, client: HubClient | None = None) -
 
 async def _application_for(session: AsyncSession, reference: str) -> Any:
     import sqlalchemy as sa
-
-    from tenohira.palm.interfaces import Application
 
     app = await session.scalar(sa.select(Application).where(Application.agency_reference == reference))
     if app is None or app.state != "queued":
@@ -153,7 +149,6 @@ async def decide_case(
     client: HubClient | None = None,
 ) -> dict[str, Any]:
     """Decide a queued case at the municipality, then move the palm application on and tell the resident."""
-    from tenohira.palm.interfaces import record_decision
 
     app = await _application_for(session, reference)
     answer = await _call(

@@ -46,6 +46,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from tenohira.audit import append_event
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.vault.service import Vault, open_vault
@@ -194,7 +195,6 @@ async def erase_everywhere(
     Returns the per-holder report. Idempotent. With ``dry_run`` nothing is shredded or logged
     (the report says what would happen: outcomes ``would erase`` / ``kept`` / ``no data``).
     """
-    from tenohira.audit import append_event
 
     vault = await open_vault(settings)
     keys = await resolve_holders(settings, resident_id)

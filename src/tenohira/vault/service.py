@@ -31,6 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.exc import IntegrityError
 
+from tenohira.audit import append_event
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
@@ -877,7 +878,6 @@ async def status(settings: Settings) -> dict[str, Any]:
 async def shred_person(settings: Settings, person_id: str, *, actor: str) -> list[str]:
     """Shred a person's data key and record it in the transparency log (the log keeps only the
     reference, no payload: nothing personal remains to link)."""
-    from tenohira.audit import append_event
 
     vault = await open_vault(settings)
     sites = await asyncio.to_thread(vault.shred, person_id)

@@ -10,6 +10,7 @@ from tenohira.agencies.hospital import service
 from tenohira.agencies.hospital.api import MEMBER_ID, build_router
 from tenohira.agencies.membership import member_app
 from tenohira.core.config import Settings
+from tenohira.core.problems import from_status
 from tenohira.credentials import public_jwk
 
 
@@ -28,8 +29,6 @@ def create_app(settings: Settings) -> FastAPI:
         """JWT VC Issuer Metadata of a facility (public keys only), for registering it elsewhere."""
         spec = next((f for f in service.FACILITIES if f.id == facility_id), None)
         if spec is None:
-            from tenohira.core.problems import from_status
-
             raise from_status(404)
         key = service.issuer_key(settings, spec.id)
         return {

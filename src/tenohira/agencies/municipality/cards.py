@@ -18,6 +18,7 @@ from tenohira.agencies.municipality import get_resident, hub_code_for_resident
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.db import dispose_databases, get_database, migrate
 from tenohira.core.problems import Problem
+from tenohira.hub import HubError, HubResponseError
 from tenohira.identity import (
     BasicFacts,
     CardSimulator,
@@ -70,7 +71,6 @@ async def link_card_at_hub(settings: Settings, resident_id: str, auth_serial: st
     import httpx
 
     from tenohira.agencies.membership import member_client
-    from tenohira.hub import HubError, HubResponseError
 
     try:
         # The hub code first, in a unit of work of its own: the hub may write to the same
@@ -87,7 +87,6 @@ async def unlink_cards_at_hub(settings: Settings, serials: list[str]) -> None:
     import httpx
 
     from tenohira.agencies.membership import member_client
-    from tenohira.hub import HubError, HubResponseError
 
     try:
         client = member_client(settings, "municipality")

@@ -29,6 +29,7 @@ from tenohira.agencies.municipality.repository import ResidentRecord
 from tenohira.agencies.synthetic import individual_number_for, resident_id
 from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import Settings
+from tenohira.core.db import get_database
 from tenohira.core.names import check_given_name, check_reading
 from tenohira.core.problems import FieldError, Problem
 from tenohira.credentials import BIRTH_CERTIFICATE_VCT, VerifiedCredential, load_trust_list, verify
@@ -496,7 +497,6 @@ async def hub_code(
     code = await register()
     # The hub has registered the person whatever the caller does next: keep the code in a
     # transaction of its own, so the caller's unit of work holds no write lock meanwhile.
-    from tenohira.core.db import get_database
 
     async with get_database(settings).session() as own:
         await repository.add_hub_code(own, rid, code, datetime.now(UTC))

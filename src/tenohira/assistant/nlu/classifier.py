@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from tenohira.assistant.nlu.text import normalize, reading
+from tenohira.core.config import get_settings
 
 COARSE_LABELS = (
     "birth",
@@ -124,6 +125,5 @@ def load_or_train(cache_dir: Path | None) -> IntentClassifier:
 @lru_cache(maxsize=1)
 def default_classifier() -> IntentClassifier:
     """The process-wide classifier (trained or loaded once)."""
-    from tenohira.core.config import get_settings
 
     return load_or_train(get_settings().data_dir / "cache")

@@ -22,6 +22,7 @@ import structlog
 
 from tenohira.assistant.nlu.names import is_valid_reading
 from tenohira.assistant.nlu.text import katakana
+from tenohira.core.config import get_settings
 from tenohira.core.names import invalid_name_characters
 from tenohira.procedures import load_catalogue
 
@@ -164,7 +165,6 @@ class OpenAICompatibleModel:
 
 def configured_model() -> LanguageModel | None:
     """The LLM from settings (TENOHIRA_LLM_URL), or None: the default is no LLM at all."""
-    from tenohira.core.config import get_settings
 
     settings = get_settings()
     if not settings.llm_url:
