@@ -26,7 +26,6 @@ from tenohira.core.config import get_settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
 from tenohira.identity import Principal, optional_principal
-from tenohira.palm import code_for_card
 from tenohira.supporters.delegations import not_found, roles_of
 from tenohira.supporters.models import Role
 
@@ -60,6 +59,8 @@ def _unauthenticated() -> Problem:
 
 async def actor_of(request: Request) -> Actor | None:
     """The logged-in person with their palm code and roles (None when not logged in)."""
+    # lazy for start-up cost: the supporters' face (and so `tenohira supporters`) imports this module
+    from tenohira.palm import code_for_card
 
     async with get_database().session() as session:
         principal = await optional_principal(request, session)
