@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
-from tenohira.opendata.sources import CountTable, DurationSample, register_statistics
+from tenohira.opendata import CountTable, DurationSample, register_statistics
 from tenohira.palm.applications import DECIDED, SUBMITTED
 from tenohira.palm.models import Application, HistoryEntry
 

@@ -6,3 +6,7 @@ under ``tenohira scenario`` (``scenarios/cli.py``). They share ``instance`` (a f
 platform, the counter's card, the steps report). A scenario imports no domain module's
 internals: it is a client of the platform, like the browser and the agencies' systems.
 """
+
+from tenohira.scenarios.instance import Instance, StepFailed, start_embedded
+
+__all__ = ["Instance", "StepFailed", "start_embedded"]

@@ -30,7 +30,7 @@ def take(out: Path, *, residents: int = 120) -> list[str]:
     """Start an instance, walk the story, write the screenshots; return their names."""
     from playwright.sync_api import sync_playwright
 
-    from tenohira.scenarios.instance import start_embedded
+    from tenohira.scenarios import start_embedded
     from tenohira.web.demo_cards import DEMO_PASSWORD, DEMO_PIN, LINKED_MARK
 
     out.mkdir(parents=True, exist_ok=True)
