@@ -10,23 +10,6 @@ import typer
 app = typer.Typer(help="Applications filed from the palm (operators' views).", no_args_is_help=True)
 
 
-@scenario_app.command("oidc")
-def oidc(
-    url: Annotated[
-        str | None, typer.Option(help="a running instance (default: a fresh embedded one)")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the JSON summary only")] = False,
-) -> None:
-    """A bank's relying party through the OpenID Provider with a standard client library (Authlib):
-    PAR, PKCE, private_key_jwt, DPoP, consent, ID token, userinfo, refresh, revocation. Exit 1 on failure."""
-    from tenohira.oidc.scenario import print_summary, run_oidc
-
-    summary = run_oidc(url, progress=lambda m: None if as_json else typer.echo(f"… {m}", err=True))
-    print_summary(summary, as_json=as_json)
-    if not summary["ok"]:
-        sys.exit(1)
-
-
 @app.command("states")
 def states() -> None:
     """The application state machine (state → allowed next states)."""

@@ -55,3 +55,20 @@ def birth(
         typer.echo("OK" if summary["ok"] else "FAILED")
     if not summary["ok"]:
         sys.exit(1)
+
+
+@scenario_app.command("oidc")
+def oidc(
+    url: Annotated[
+        str | None, typer.Option(help="a running instance (default: a fresh embedded one)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON summary only")] = False,
+) -> None:
+    """A bank's relying party through the OpenID Provider with a standard client library (Authlib):
+    PAR, PKCE, private_key_jwt, DPoP, consent, ID token, userinfo, refresh, revocation. Exit 1 on failure."""
+    from tenohira.oidc.scenario import print_summary, run_oidc
+
+    summary = run_oidc(url, progress=lambda m: None if as_json else typer.echo(f"… {m}", err=True))
+    print_summary(summary, as_json=as_json)
+    if not summary["ok"]:
+        sys.exit(1)
