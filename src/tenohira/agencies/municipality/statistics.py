@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.agencies.membership import LazyHubProvider
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
-from tenohira.agencies.municipality.registration import RULES_BENEFITS
+from tenohira.agencies.municipality.registration import RULES_DECIDED
 from tenohira.agencies.municipality.repository import ResidentRecord, page
 from tenohira.agencies.municipality.screening import population_from_residents
 from tenohira.core.clock import today_jst
@@ -103,7 +103,7 @@ async def benefit_take_up(
     current = [r for r in records if r.status == "resident"]
     report = screen(population_from_residents(current, settings.municipality_code), reference)
     household_of = {r.id: r.household_id for r in records}
-    by_procedure = RULES_BENEFITS
+    by_procedure = RULES_DECIDED
     claimed: defaultdict[str, set[str]] = defaultdict(set)
     rows = await session.execute(
         select(ReceivedApplication.procedure, ReceivedApplication.resident_id).where(
