@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck contracts pytest bench fuzz screenshots clean migration constraints
+.PHONY: run test lint typecheck contracts pytest bench fuzz screenshots clean migration constraints schemas
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11+)"; exit 1; }
@@ -54,6 +54,10 @@ fuzz: $(DEVSTAMP)
 conformance: $(DEVSTAMP)
 	@test -n "$(SUITE)" || { echo "give SUITE=path to a checkout of the ETSI NGSI-LD test suite"; exit 2; }
 	$(PY) tests/conformance/ngsi_ld_suite.py --suite "$(SUITE)" $(CONFORMANCE_ARGS)
+
+## schemas: rewrite each agency's published intake schemas (agencies/*/intake_schemas/) from the catalogue
+schemas: $(DEVSTAMP)
+	TENOHIRA_WRITE_SCHEMAS=1 $(BIN)/pytest -q tests/agencies/test_published_schemas.py
 
 ## screenshots: phone-size screenshots of the main pages into docs/screenshots
 screenshots: $(DEVSTAMP)

@@ -27,15 +27,8 @@ def is_public(imported: str) -> bool:
     return imported == owner(imported) or imported.endswith(".interfaces")
 
 
-# Known crossings that landed together in one session and still need a face (issue 14): listed so that
-# any new one fails; remove a line when its import goes through the module's face.
-KNOWN = {
-    "tenohira.agencies.membership.filing -> tenohira.procedures.intake_schema",  # same name
-    "tenohira.assistant.dialogue.engine -> tenohira.palm.situation",
-    "tenohira.assistant.service -> tenohira.palm.situation",
-    "tenohira.oidc.api -> tenohira.identity.dependencies",
-    "tenohira.palm.cli -> tenohira.oidc.scenario",  # the oidc scenario belongs beside the others
-}
+# Crossings allowed while they move behind a face (none left: issue 14 removed the last five).
+KNOWN: set[str] = set()
 
 
 def test_modules_import_each_other_only_through_their_public_face() -> None:

@@ -37,7 +37,8 @@ def test_ckanapi_get_only_client(opendata_server: Any) -> None:
 
 def test_package_search_paging_sort_filters_facets(opendata_server: Any) -> None:
     url = opendata_server.url + "/api/3/action/package_search"
-    r = httpx.post(
+    http = httpx.Client(timeout=60)  # rows=5000 lists everything: slow on SQLite under a loaded machine
+    r = http.post(
         url, json={"rows": 2, "start": 0, "sort": "name asc", "facet.field": ["tags", "res_format"]}
     )
     body = r.json()
@@ -46,17 +47,17 @@ def test_package_search_paging_sort_filters_facets(opendata_server: Any) -> None
     assert len(result["results"]) == 2
     assert result["results"][0]["name"] < result["results"][1]["name"]
     assert "tags" in result["facets"] and "res_format" in result["search_facets"]
-    everything = httpx.get(url, params={"rows": 5000}).json()["result"]
+    everything = http.get(url, params={"rows": 5000}).json()["result"]
     assert everything["count"] == len(everything["results"])  # rows capped at 1000, all fit
-    only_csv = httpx.get(url, params={"fq": "res_format:CSV"}).json()["result"]
+    only_csv = http.get(url, params={"fq": "res_format:CSV"}).json()["result"]
     assert only_csv["count"] == sum(1 for p in everything["results"] if p["resources"])
-    by_tag = httpx.get(url, params={"fq": 'tags:"人口"'}).json()["result"]
+    by_tag = http.get(url, params={"fq": 'tags:"人口"'}).json()["result"]
     assert {p["name"] for p in by_tag["results"]} == {
         "births-by-month-district",
         "population-by-age-band-district",
     }
-    page2 = httpx.get(url, params={"rows": 3, "start": 3, "sort": "name asc"}).json()["result"]
-    page1 = httpx.get(url, params={"rows": 3, "start": 0, "sort": "name asc"}).json()["result"]
+    page2 = http.get(url, params={"rows": 3, "start": 3, "sort": "name asc"}).json()["result"]
+    page1 = http.get(url, params={"rows": 3, "start": 0, "sort": "name asc"}).json()["result"]
     assert not {p["name"] for p in page1["results"]} & {p["name"] for p in page2["results"]}
 
 

@@ -35,7 +35,7 @@ from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.identity import Principal
-from tenohira.palm.situation import Situation
+from tenohira.palm.interfaces import Situation
 from tenohira.procedures import Procedure
 from tenohira.vault import open_vault
 

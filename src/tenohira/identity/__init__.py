@@ -28,7 +28,7 @@ from tenohira.identity.card import (
     check_pin_format,
 )
 from tenohira.identity.certificates import BasicFacts, facts_from_certificate, validity_end
-from tenohira.identity.dependencies import current_principal, optional_principal
+from tenohira.identity.dependencies import SESSION_COOKIE, current_principal, optional_principal
 from tenohira.identity.errors import Refused
 from tenohira.identity.service import (
     CertificateStatus,
@@ -46,6 +46,7 @@ from tenohira.identity.service import (
 from tenohira.identity.trust import SignerInfo, TrustCache, TrustStore, verify_document_signature
 
 __all__ = [
+    "SESSION_COOKIE",
     "BasicFacts",
     "Card",
     "CardLocked",

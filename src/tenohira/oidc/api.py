@@ -177,9 +177,8 @@ async def introspect(request: Request) -> Response:
 
 @router.get("/oidc/logout", tags=["oidc"], summary="RP-initiated logout")
 async def logout(request: Request) -> Response:
+    from tenohira.identity import SESSION_COOKIE, principal_for_token
     from tenohira.identity import logout as end_session
-    from tenohira.identity import principal_for_token
-    from tenohira.identity.dependencies import SESSION_COOKIE
 
     settings = get_settings()
     try:

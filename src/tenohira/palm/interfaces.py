@@ -19,7 +19,7 @@ Applications (see ``docs/palm.md``):
   :func:`build_household`, :class:`FactsUnavailable`.
 - The situation (one source of truth for notices, the assistant and pages): :func:`situation_of`
   (through the hub), :func:`situation_from` (pure), :class:`Situation`, :class:`Proposal`,
-  :data:`FILED_STATES`.
+  :data:`FILED_STATES`, the sources :data:`REGISTRY` and :data:`TYPED`.
 """
 
 from tenohira.palm.applications import (
@@ -57,7 +57,15 @@ from tenohira.palm.applications import (
 from tenohira.palm.models import Application, Bundle, HistoryEntry, Person
 from tenohira.palm.people import code_for_card, code_of, ensure_person, palm_client, recipient_for
 from tenohira.palm.push.service import FactsUnavailable, build_household, fetch_facts
-from tenohira.palm.situation import FILED_STATES, Proposal, Situation, situation_from, situation_of
+from tenohira.palm.situation import (
+    FILED_STATES,
+    REGISTRY,
+    TYPED,
+    Proposal,
+    Situation,
+    situation_from,
+    situation_of,
+)
 
 __all__ = [
     "CONFIRMED",
@@ -68,10 +76,12 @@ __all__ = [
     "NOTIFIED",
     "PREFILLED",
     "QUEUED",
+    "REGISTRY",
     "SIGNED",
     "STATES",
     "SUBMITTED",
     "TRANSITIONS",
+    "TYPED",
     "WITHDRAWN",
     "Application",
     "Bundle",

@@ -12,8 +12,9 @@ publishes it); :func:`check_fields` / :func:`check_against` run it (the palm bef
 agency on receipt), with field messages in Japanese, English and easy Japanese.
 """
 
+from tenohira.core.intake_schemas import check_against
 from tenohira.procedures.deadlines import is_business_day, next_business_day, period_end
-from tenohira.procedures.intake_schema import check_against, check_fields, intake_schema
+from tenohira.procedures.intake_schema import check_fields, intake_schema
 from tenohira.procedures.loading import (
     Catalogue,
     CatalogueError,

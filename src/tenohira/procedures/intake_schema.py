@@ -3,21 +3,18 @@
 :func:`intake_schema` turns a procedure's fields (their standard types, and ``not_before`` between
 dates) into a JSON Schema (draft 2020-12) document. Each deciding agency publishes it
 (``GET /intake-schemas/{procedure}`` on its own app, see ``docs/palm.md``) and checks every filed
-document against it (``agencies.membership.verify_filing``); the palm runs the very same document
-before the card signs (``palm.validation``), so a resident hears of a bad value before signing,
+document against it (its copy is a data file beside its code, kept equal to this one by
+``make schemas`` and a test); the palm runs the very same document before the card signs
+(``palm.validation``), so a resident hears of a bad value before signing,
 with the same words the agency would use. Messages in Japanese, English and easy Japanese travel in
 the schema itself (``x-messages`` per field), so the agency's wording is what the palm shows.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from jsonschema.validators import extend
-
+from tenohira.core.intake_schemas import check_against
 from tenohira.core.problems import FieldError
 from tenohira.procedures.procedure import FieldSpec, Procedure
 
@@ -145,50 +142,6 @@ def intake_schema(procedure: Procedure) -> dict[str, Any]:
         "type": "object",
         "properties": properties,
     }
-
-
-def _not_before(validator: Any, other: str, instance: Any, schema: dict[str, Any]) -> Any:
-    # checked by check_fields, which has the whole document (a property keyword sees one value)
-    return iter(())
-
-
-_Validator: Any = extend(Draft202012Validator, {"x-notBefore": _not_before})  # type: ignore[no-untyped-call]
-
-
-def _error_for(field: str, schema: dict[str, Any], key: str = "x-messages") -> FieldError:
-    m = schema.get(key) or {}
-    return FieldError(
-        field,
-        str(m.get("en", "Invalid value")),
-        str(m.get("ja", "入力内容に誤りがあります")),
-        m.get("easy_ja"),
-    )
-
-
-def check_against(schema: dict[str, Any], fields: dict[str, Any]) -> list[FieldError]:
-    """Every field of ``fields`` that breaks ``schema`` (a published :func:`intake_schema`), one error
-    per field, in the schema's own words."""
-    present = {k: v for k, v in fields.items() if v not in (None, "", [])}
-    properties: dict[str, Any] = schema.get("properties", {})
-    errors: dict[str, FieldError] = {}
-    error: ValidationError
-    for error in _Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(present):
-        if not error.absolute_path:
-            continue
-        name = str(error.absolute_path[0])
-        if name in properties and name not in errors:
-            errors[name] = _error_for(name, properties[name])
-    for name, prop in properties.items():
-        other = prop.get("x-notBefore")
-        if not other or name in errors or other in errors:
-            continue
-        try:
-            later, earlier = date.fromisoformat(str(present[name])), date.fromisoformat(str(present[other]))
-        except (KeyError, ValueError):
-            continue
-        if later < earlier:
-            errors[name] = _error_for(name, prop, "x-messages-notBefore")
-    return list(errors.values())
 
 
 def check_fields(procedure: Procedure, fields: dict[str, Any]) -> list[FieldError]:

@@ -18,6 +18,6 @@ def create_app(settings: Settings) -> FastAPI:
         title="tenohira health insurer (健康保険組合・国民健康保険)",
         description="Reference insurer: insured persons, dependants, childbirth lump sum (through the hub).",
         routers=[build_router, intake.build_router],
-        handled=intake.HANDLED,
+        schemas=intake.DESK.schemas,
     )
     return app

@@ -32,6 +32,7 @@ from tenohira.agencies.membership import (
     IntakeDesk,
     IntakeIn,
     LazyHubProvider,
+    SchemaShelf,
     member_client,
     trust_from,
 )
@@ -224,6 +225,7 @@ DESK = IntakeDesk(
     received=ReceivedApplication,
     person_column="person_id",
     reference_prefix="IA",
+    schemas=SchemaShelf.of("tenohira.agencies.insurer"),
 )
 
 

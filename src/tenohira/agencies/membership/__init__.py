@@ -9,7 +9,8 @@ its services and its rules, plus these:
 - :func:`parse_body` — a hub body as a pydantic model, or a 422 problem with field errors;
 - :func:`get_meta` / :func:`set_meta` — its key/value state (how far seeding got);
 - :class:`IntakeDesk` — receiving signed applications: replay, envelope and card-signature
-  checks, signer-is-applicant, the decision (the agency's), stored once; and its route;
+  checks, the published schema, signer-is-applicant, the decision (the agency's), stored once;
+  and its route; :class:`SchemaShelf` — the intake schemas it publishes, data files beside it;
   :func:`trust_from` — the CA chain and CRL a desk verifies against;
 - the pieces the desk is made of (:func:`verify_filing`, :func:`store_once`, …) for an agency
   whose intake differs.
@@ -24,12 +25,10 @@ from __future__ import annotations
 from tenohira.agencies.membership.filing import (
     Filing,
     IntakeIn,
-    check_published_schema,
     fetch_trust,
     not_handled,
     parse_body,
     parse_intake,
-    published_schema,
     same_person,
     signer_not_subject,
     store_once,
@@ -47,6 +46,7 @@ from tenohira.agencies.membership.kit import (
     set_meta,
     trust_from,
 )
+from tenohira.agencies.membership.schemas import SchemaShelf
 
 __all__ = [
     "Applicant",
@@ -54,7 +54,7 @@ __all__ = [
     "IntakeDesk",
     "IntakeIn",
     "LazyHubProvider",
-    "check_published_schema",
+    "SchemaShelf",
     "close_member_clients",
     "fetch_trust",
     "get_meta",
@@ -64,7 +64,6 @@ __all__ = [
     "not_handled",
     "parse_body",
     "parse_intake",
-    "published_schema",
     "same_person",
     "schema_router",
     "set_meta",

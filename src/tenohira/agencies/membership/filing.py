@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenohira.core.problems import FieldError, Problem
 from tenohira.core.signed_documents import EnvelopeError, check_envelope
 from tenohira.identity import SignerInfo, TrustStore, verify_document_signature
-from tenohira.procedures import UnknownProcedure, check_fields, intake_schema, load_catalogue
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -139,34 +138,7 @@ def verify_filing(body: IntakeIn, *, agency: str, trust: TrustStore, now: dateti
             )
         )
     signer = verify_document_signature(manifest, signature, trust=trust, now=now)
-    filing = Filing(doc, document, manifest, signature, signer)
-    check_published_schema(body.procedure, filing.fields)
-    return filing
-
-
-def published_schema(procedure: str) -> dict[str, Any]:
-    """The JSON Schema this agency checks ``procedure``'s fields against (the one the palm runs
-    before the card signs: :func:`tenohira.procedures.intake_schema`)."""
-    try:
-        return intake_schema(load_catalogue().get(procedure))
-    except UnknownProcedure as exc:
-        raise not_handled(procedure) from exc
-
-
-def check_published_schema(procedure: str, fields: dict[str, Any]) -> None:
-    """Defence in depth: the filed fields are checked again here, against the published schema."""
-    try:
-        errors = check_fields(load_catalogue().get(procedure), fields)
-    except UnknownProcedure:
-        return  # not handled: said by the agency's own procedure check
-    if errors:
-        raise Problem(
-            status=422,
-            slug="application-fields-invalid",
-            title="Some fields of the application do not meet the published schema",
-            title_ja="申請の一部の項目が公開している入力規則に合っていません",
-            errors=errors,
-        )
+    return Filing(doc, document, manifest, signature, signer)
 
 
 def same_person(signer: SignerInfo, name: str, birth_date: date) -> bool:

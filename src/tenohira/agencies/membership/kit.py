@@ -25,7 +25,6 @@ from tenohira.agencies.membership.filing import (
     fetch_trust,
     not_handled,
     parse_body,
-    published_schema,
     same_person,
     signer_not_subject,
     store_once,
@@ -33,6 +32,7 @@ from tenohira.agencies.membership.filing import (
     verify_filing,
 )
 from tenohira.agencies.membership.gate import LazyHubProvider
+from tenohira.agencies.membership.schemas import SchemaShelf
 from tenohira.core.clock import JST
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
@@ -89,7 +89,8 @@ class IntakeDesk:
 
     ``handled``: the procedures it decides; ``received``: its received-applications table (unique
     on ``client_member`` + ``client_reference``, sealed under the column ``person_column``);
-    ``reference_prefix``: the start of the references it gives (``MA…``, ``IA…``).
+    ``reference_prefix``: the start of the references it gives (``MA…``, ``IA…``); ``schemas``:
+    the intake schemas it publishes and checks each filing against.
     """
 
     member_id: str
@@ -97,6 +98,7 @@ class IntakeDesk:
     received: Any
     person_column: str
     reference_prefix: str
+    schemas: SchemaShelf
 
     async def receive(
         self,
@@ -113,8 +115,9 @@ class IntakeDesk:
 
         In order: a filing seen before gets its first answer back; a procedure not handled here
         is refused; the envelope and the card signature are checked against ``trust`` (the CA
-        chain and CRL); ``applicant(filing)`` finds the person the hub names (any hub call it
-        needs comes before anything is written: the hub may share an embedded database); the
+        chain and CRL), the fields against the published schema; ``applicant(filing)`` finds
+        the person the hub names (any hub call it needs comes before anything is written: the
+        hub may share an embedded database); the
         signer must be that person; ``decide(applicant, filing, today)`` gives the answer, which
         is stored once (a concurrent duplicate is rolled back and gets the stored answer).
         """
@@ -125,6 +128,7 @@ class IntakeDesk:
         if body.procedure not in self.handled:
             raise not_handled(body.procedure)
         filing = verify_filing(body, agency=self.member_id, trust=await trust(), now=now)
+        self.schemas.check(body.procedure, filing.fields)
         person = await applicant(filing)
         if not same_person(filing.signer, person.name, person.birth_date):
             raise signer_not_subject()
@@ -190,23 +194,24 @@ def trust_from(settings: Settings) -> Callable[[], Awaitable[TrustStore]]:
     return trust
 
 
-def schema_router(member_id: str, handled: frozenset[str]) -> APIRouter:
-    """``GET /intake-schemas`` (what this agency decides) and ``GET /intake-schemas/{procedure}``: the
-    JSON Schema it checks each filed application against (public: no personal data in it)."""
+def schema_router(member_id: str, shelf: SchemaShelf) -> APIRouter:
+    """``GET /intake-schemas`` (the procedures with a schema) and ``GET /intake-schemas/{procedure}``:
+    the JSON Schema this agency checks each filed application against (public: no personal data)."""
     router = APIRouter(prefix="/intake-schemas", tags=[member_id])
 
     @router.get("", summary="The procedures this agency decides, each with its intake schema")
     async def listing() -> dict[str, Any]:
         return {
             "member": member_id,
-            "schemas": [{"procedure": p, "href": f"/intake-schemas/{p}"} for p in sorted(handled)],
+            "schemas": [{"procedure": p, "href": f"/intake-schemas/{p}"} for p in shelf.procedures()],
         }
 
     @router.get("/{procedure}", summary="The JSON Schema this agency checks an application against")
     async def schema(procedure: str) -> JSONResponse:
-        if procedure not in handled:
+        published = shelf.get(procedure)
+        if published is None:
             raise not_handled(procedure)
-        return JSONResponse(published_schema(procedure), media_type="application/schema+json")
+        return JSONResponse(published, media_type="application/schema+json")
 
     return router
 
@@ -221,12 +226,12 @@ def member_app(
     title: str,
     description: str,
     routers: list[RouterFactory],
-    handled: frozenset[str] | None = None,
+    schemas: SchemaShelf | None = None,
 ) -> tuple[FastAPI, LazyHubProvider]:
     """An agency system as its own ASGI application: problem+json errors, the hub's signature
     checked on every request and every answer signed for the hub (its gate), ``/healthz``, and
     the routes each of ``routers`` builds for ``(settings, gate)`` and, for an agency that decides
-    applications (``handled``), its published intake schemas. Returns the app and its gate
+    applications, its published intake ``schemas``. Returns the app and its gate
     (for routes the agency adds itself)."""
     app = FastAPI(title=title, description=description)
     install_problem_handlers(app)
@@ -234,8 +239,8 @@ def member_app(
     gate.install(app)
     for build in routers:
         app.include_router(build(settings, gate))
-    if handled is not None:
-        app.include_router(schema_router(member_id, handled))
+    if schemas is not None:
+        app.include_router(schema_router(member_id, schemas))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

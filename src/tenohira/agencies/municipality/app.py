@@ -25,6 +25,6 @@ def create_app(settings: Settings) -> FastAPI:
             review.build_router,
             statistics.build_router,
         ],
-        handled=intake.HANDLED,
+        schemas=intake.DESK.schemas,
     )
     return app

@@ -32,6 +32,7 @@ from tenohira.agencies.membership import (
     IntakeDesk,
     IntakeIn,
     LazyHubProvider,
+    SchemaShelf,
     member_client,
     trust_from,
 )
@@ -263,6 +264,7 @@ DESK = IntakeDesk(
     received=ReceivedApplication,
     person_column="resident_id",
     reference_prefix="MA",
+    schemas=SchemaShelf.of("tenohira.agencies.municipality"),
 )
 
 

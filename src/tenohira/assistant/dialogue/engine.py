@@ -23,7 +23,7 @@ from tenohira.assistant.dialogue import texts as t
 from tenohira.assistant.dialogue.inputs import TYPED_IN_APP, Answer, read_field, screen
 from tenohira.assistant.nlu import Understanding, configured_model, understand
 from tenohira.core import wording
-from tenohira.palm.situation import REGISTRY, TYPED, Proposal, Situation, situation_from
+from tenohira.palm.interfaces import REGISTRY, TYPED, Proposal, Situation, situation_from
 from tenohira.procedures import LIFE_EVENTS, FieldSpec, Procedure, deadline_for, load_catalogue
 from tenohira.rules import Household, Member
 
