@@ -155,7 +155,9 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         summary="手のひら — a high-touch digital government platform",
         lifespan=lifespan,
     )
-    install_problem_handlers(app)
+    from tenohira.web.pages import error_page
+
+    install_problem_handlers(app, html_page=error_page)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health_router())
     for path in ROUTERS:

@@ -181,7 +181,7 @@ def test_birth_story_in_the_browser(demo_cards: None, live_server: Any) -> None:
 
         page.click("nav a[href='/access-history']")
         assert page.locator("ul.access > li").count() >= 3
-        assert "hospital.birth-certificate" in page.inner_text("main")
+        assert "出生証明書" in page.inner_text("main")  # the hub service in words, never its id
         axe.check(page, "access-history")
 
         for entry in page.locator("ul.access > li:has(.third-party)").all():
@@ -196,6 +196,9 @@ def test_birth_story_in_the_browser(demo_cards: None, live_server: Any) -> None:
         page.click("footer form[action='/help'] button")
         assert "相談を受け付けました" in page.inner_text("main")
         axe.check(page, "help")
+
+        walked = walk_resident_pages(page, base, axe)
+        assert walked >= 10 * 3, walked
 
         page.click("nav a[href='/settings']")
         page.check("input[name=lang][value=easy_ja]")
@@ -268,3 +271,58 @@ def answer_questions(page: Any) -> None:
             field.fill("なし")
     for radio in form.locator("input[type=radio][value=true]").all():
         radio.check()
+
+
+# Visible text of the page in its own language: elements marked with another ``lang`` (a message
+# written in Japanese, a legal citation) are left out, as a screen reader switches voice for them.
+PAGE_TEXT_JS = """(lang) => {
+    const own = lang === 'en' ? 'en' : 'ja';
+    const other = [...document.querySelectorAll('body [lang]')].filter(e => !e.lang.startsWith(own));
+    const saved = other.map(e => e.style.display);
+    other.forEach(e => { e.style.display = 'none'; });
+    const text = document.body.innerText;
+    other.forEach((e, i) => { e.style.display = saved[i]; });
+    return text;
+}"""
+SKIP_LINKS = ("/static", "/api", "/logout", "/docs", "/opendata", "/ngsi-ld", "/staff", "/supporter")
+
+
+def walk_resident_pages(page: Any, base: str, axe: Checker | None = None) -> int:
+    """Every page a resident can reach by links after the story, in ja, en and easy_ja: no
+    internal word, ISO date or untranslated string (tests/web/wording_check.py), one <title>
+    per page, and no code left without a label. Returns the number of pages walked."""
+    from tests.web.wording_check import problems
+
+    from tenohira.core import wording
+
+    wording.UNLABELLED.clear()
+    seen: list[str] = []
+    todo = ["/", "/inbox", "/applications", "/access-history", "/settings", "/delegations"]
+    while todo and len(seen) < 40:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.append(path)
+        page.goto(base + path)
+        for link in page.locator("main a[href^='/'], nav a[href^='/']").all():
+            href = (link.get_attribute("href") or "").split("#")[0]
+            if href and href not in seen and not href.startswith(SKIP_LINKS):
+                todo.append(href)
+    found: list[str] = []
+    titles: dict[str, set[str]] = {}
+    for lang in ("ja", "en", "easy_ja"):
+        page.context.add_cookies([{"name": "tenohira_lang", "value": lang, "url": base}])
+        for path in seen:
+            response = page.goto(base + path)
+            assert response is not None and response.status < 500, (lang, path)
+            title = page.title()
+            titles.setdefault(lang, set()).add(title)
+            found += problems(title + "\n" + page.evaluate(PAGE_TEXT_JS, lang), lang, where=path)
+        if axe is not None:
+            axe.check(page, f"walk-{lang}")
+    page.context.add_cookies([{"name": "tenohira_lang", "value": "ja", "url": base}])
+    assert not found, "\n".join(found[:80]) + f"\n({len(found)} in all)"
+    assert not wording.UNLABELLED, f"codes without words in labels.toml: {sorted(wording.UNLABELLED)}"
+    for lang, distinct in titles.items():  # application pages share the kind of title, not one title
+        assert len(distinct) >= min(len(seen), 8), (lang, distinct)
+    return len(seen) * 3

@@ -8,6 +8,7 @@ field-level ``errors`` for invalid input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import JSONResponse, Response
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:tenohira:problem:"
@@ -157,31 +158,57 @@ def validation_problem(exc: RequestValidationError) -> Problem:
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Make every error of ``app`` a problem+json response."""
+HtmlErrorPage = Callable[["Request", Problem], "Response"]
+"""Renders a problem as an HTML page for a browser (the web layer gives it; core knows no pages)."""
+
+_MACHINE_PREFIXES = ("/api/", "/hub/", "/agencies/", "/opendata/api/", "/ngsi-ld/", "/.well-known/")
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page: a GET whose Accept puts HTML before JSON, outside the APIs.
+
+    Decided by ``Accept`` (what a browser sends for navigation), so API clients keep problem+json.
+    """
+    if request.method not in ("GET", "HEAD") or request.url.path.startswith(_MACHINE_PREFIXES):
+        return False
+    accept = request.headers.get("accept", "")
+    html = accept.find("text/html")
+    if html < 0:
+        return False
+    json_at = accept.find("json")
+    return json_at < 0 or html < json_at
+
+
+def install_problem_handlers(app: FastAPI, html_page: HtmlErrorPage | None = None) -> None:
+    """Make every error of ``app`` a problem+json response (an HTML page for browsers, if given)."""
     from fastapi.exceptions import RequestValidationError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, Problem)
-        return problem_response(exc, request.url.path)
+    def respond(request: Request, problem: Problem) -> Response:
+        if html_page is not None and wants_html(request):
+            return html_page(request, problem)
+        return problem_response(problem, request.url.path)
 
-    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Problem)
+        return respond(request, exc)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         problem = from_status(exc.status_code, str(exc.detail) if exc.detail else None)
         if exc.headers:
             problem.headers = dict(exc.headers)
-        return problem_response(problem, request.url.path)
+        return respond(request, problem)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         return problem_response(validation_problem(exc), request.url.path)
 
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
         import structlog
 
         structlog.get_logger("tenohira").exception("unhandled error", path=request.url.path)
-        return problem_response(from_status(500), request.url.path)
+        return respond(request, from_status(500))
 
     async def on_overflow(request: Request, exc: Exception) -> JSONResponse:
         # an integer from the request too large for the database's (a 36-digit offset); the

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from tenohira.core.config import get_settings
 from tenohira.core.db import get_database
 from tenohira.core.problems import Problem
 from tenohira.notify import send
@@ -244,29 +245,36 @@ async def prepare(me: Supporter, delegation_id: str, body: PrepareIn) -> dict[st
         await dl.record_action(
             s, role, d.resident_code, "prepared-applications", target=str(made["bundle"]), delegation_id=d.id
         )
-        await _tell_resident_to_sign(s, d.resident_code, role, str(made["bundle"]))
+        await _tell_resident_to_sign(s, d.resident_code, role, str(made["bundle"]), body.procedures)
     return {**made, "to_sign_by": "resident"}
 
 
-async def _tell_resident_to_sign(session: Any, code: str, supporter: Role, bundle: str) -> None:
-    """The resident confirms and signs what the supporter prepared: tell them where."""
+async def _tell_resident_to_sign(
+    session: Any, code: str, supporter: Role, bundle: str, procedures: list[str]
+) -> None:
+    """The resident confirms and signs what the supporter prepared: a task in the inbox (and an
+    email) naming the supporter and the procedures, with a link to the page that signs them."""
+    from tenohira.procedures import load_catalogue
 
     email, language = await contact_of(session, code)
     english = language == "en"
+    catalogue = load_catalogue()
+    names = []
+    for pid in procedures:
+        try:
+            n = catalogue.get(pid).names
+            names.append(n.en if english else n.ja)
+        except (KeyError, LookupError):
+            continue
     await send(
         session,
         recipient=recipient_for(code),
-        template="generic",
+        template="sign_request",
         language="en" if english else "ja",
         params={
-            "subject": "Your supporter prepared applications for you to check and sign"
-            if english
-            else "支援員が申請を準備しました。内容を確かめて、カードで署名してください",
-            "body": (
-                f"{supporter.display_name}: /bundles/{bundle}"
-                if english
-                else f"{supporter.display_name}：/bundles/{bundle}"
-            ),
+            "supporter": supporter.display_name,
+            "procedures": names,
+            "url": f"{get_settings().resolved_base_url}/bundles/{bundle}",
         },
         email=email,
     )

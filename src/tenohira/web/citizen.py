@@ -12,16 +12,19 @@ import asyncio
 import base64
 import hashlib
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tenohira.core.clock import today_jst
+from tenohira.core import wording
+from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
 from tenohira.identity import CardLocked, CardSimulator, InvalidSecretFormat, Principal, WrongSecret
+from tenohira.web import words
 from tenohira.web.demo_cards import DemoCard, find_card, list_cards
 from tenohira.web.i18n import Language, translate
 from tenohira.web.oidc_pages import oidc_releases
@@ -265,6 +268,9 @@ async def home(request: Request) -> Response:
                 progress = application_progress(mine.get("applications", []))
             except ApiError:
                 progress = {}
+        from tenohira.web.inbox import inbox_summary
+
+        inbox = await inbox_summary(api, lang)
     today = today_jst()
     items = [_notice_view(n, lang, today) for n in notices]
     for item in items:
@@ -273,13 +279,22 @@ async def home(request: Request) -> Response:
             item["doable"], item["filed"] = False, True
         elif state == "handed_over":  # prepared here, handed over by the resident: not filed
             item["doable"], item["handed_over"] = False, True
-    items.sort(key=lambda n: (n["deadline"] is None, n["deadline"] or date.max, n["name"]))
+    # deadlines first, soonest first; then check-ups and visits in the order of the child's age
+    items.sort(
+        key=lambda n: (
+            n["deadline"] is None,
+            n["deadline"] or date.max,
+            _age_order(n["procedure"]),
+            n["name"],
+        )
+    )
     doable = [n for n in items if n["procedure"] and n["doable"]]
     return render(
         request,
         "home.html",
         {
             "active": "home",
+            "inbox": inbox,
             "notices": items,
             "doable": doable,
             "available": available,
@@ -307,6 +322,17 @@ def application_progress(applications: list[Any]) -> dict[str, str]:
     return out
 
 
+def _age_order(procedure_id: str) -> int:
+    """The child's age (months) a check-up or vaccination notice is for; others after them."""
+    from tenohira.procedures import load_catalogue
+
+    try:
+        schedule = load_catalogue().get(procedure_id).schedule
+    except (KeyError, LookupError, Problem):
+        return 10_000
+    return schedule.from_age_months if schedule is not None else 10_000
+
+
 def _notice_view(n: dict[str, Any], lang: Language, today: date) -> dict[str, Any]:
     procedure = str(n.get("procedure") or n.get("procedure_id") or "")
     deadline = _deadline(n.get("deadline"))
@@ -323,8 +349,8 @@ def _notice_view(n: dict[str, Any], lang: Language, today: date) -> dict[str, An
         "overdue": days is not None and days < 0,
         "amount": n.get("monthly_amount") or n.get("amount"),
         "monthly": bool(n.get("monthly_amount")) or n.get("amount_period") in ("monthly", "month"),
-        "explanation": as_text(n.get("explanation"), lang),
-        "legal_basis": as_text(n.get("legal_basis"), lang),
+        "explanation": words.sentence(as_text(n.get("explanation"), lang), lang),
+        "legal_basis": words.legal_basis(as_text(n.get("legal_basis"), lang), lang),
         "state": state,
         "filed": False,
         "handed_over": False,
@@ -479,12 +505,24 @@ async def answer_bundle(request: Request, bundle_id: str) -> Response:
     return RedirectResponse(f"/bundles/{bundle_id}", status_code=303)
 
 
+# The real card's rule (JPKI 署名用電子証明書のパスワード): 6 to 16 characters, upper-case letters
+# A–Z and digits, at least one of each. Lower case is refused, not silently upper-cased: what the
+# resident types here must be what works on any other JPKI software.
+SIGNING_PASSWORD = re.compile(r"(?=.*[A-Z])(?=.*[0-9])[A-Z0-9]{6,16}")
+
+
 def sign_with_card(card: DemoCard, password: str, data: bytes) -> bytes:
-    """The card signs ``data`` after checking its signing password (server-side card reader)."""
+    """The card signs ``data`` after checking its signing password (server-side card reader).
+
+    A password that breaks the card's rule never reaches the card (no try is used up)."""
+    if not SIGNING_PASSWORD.fullmatch(password):
+        raise InvalidSecretFormat("password")
     return CardSimulator.open(card.directory).sign(password, data)
 
 
-def _password_error(exc: Exception, lang: Language) -> str:
+def _password_error(exc: Exception, lang: Language, password: str = "") -> str:
+    if isinstance(exc, InvalidSecretFormat) and any(c.islower() for c in password):
+        return translate("password_lowercase", lang)
     if isinstance(exc, WrongSecret):
         return translate("password_wrong", lang, tries=exc.tries_left)
     if isinstance(exc, CardLocked):
@@ -502,7 +540,7 @@ async def sign_bundle(request: Request, bundle_id: str) -> Response:
     card = card_of(principal)
     if card is None:
         return await bundle_page(request, bundle_id, error=translate("no_card_reader", lang), status=409)
-    password = str(form.get("password") or "").strip().upper()
+    password = str(form.get("password") or "").strip()
     async with PlatformApi(request) as api:
         try:
             bundle = await api.get(f"/api/applications/bundles/{bundle_id}")
@@ -514,7 +552,7 @@ async def sign_bundle(request: Request, bundle_id: str) -> Response:
                 except (WrongSecret, CardLocked, InvalidSecretFormat) as exc:
                     status = 423 if isinstance(exc, CardLocked) else 422
                     return await bundle_page(
-                        request, bundle_id, error=_password_error(exc, lang), status=status
+                        request, bundle_id, error=_password_error(exc, lang, password), status=status
                     )
                 await api.post(
                     f"/api/applications/bundles/{bundle_id}/signature",
@@ -709,7 +747,7 @@ async def sign_application(request: Request, application_id: str) -> Response:
     card = card_of(principal)
     if card is None:
         return await sign_page(request, application_id, error=translate("no_card_reader", lang), status=409)
-    password = str(form.get("password") or "").strip().upper()
+    password = str(form.get("password") or "").strip()
     async with PlatformApi(request) as api:
         try:
             app = await api.get(f"/api/applications/{application_id}")
@@ -722,7 +760,7 @@ async def sign_application(request: Request, application_id: str) -> Response:
                 except (WrongSecret, CardLocked, InvalidSecretFormat) as exc:
                     status = 423 if isinstance(exc, CardLocked) else 422
                     return await sign_page(
-                        request, application_id, error=_password_error(exc, lang), status=status
+                        request, application_id, error=_password_error(exc, lang, password), status=status
                     )
                 await api.post(
                     f"/api/applications/{application_id}/signature",
@@ -747,7 +785,7 @@ def as_text(value: Any, lang: Language) -> str | None:
         return as_text(picked, lang) if picked is not None else None
     if isinstance(value, list):
         parts = [as_text(v, lang) for v in value]
-        return "、".join(p for p in parts if p) or None
+        return wording.join([p for p in parts if p], lang) or None
     return str(value)
 
 
@@ -762,11 +800,36 @@ def field_labels(procedure_id: str, lang: Language) -> dict[str, str]:
     return {f.name: str(as_text(f.label.model_dump(), lang) or f.name) for f in fields}
 
 
+def shown_fields(a: dict[str, Any], lang: Language) -> list[dict[str, str]]:
+    """An application's fields in words: the catalogue's label, the value by its type, and which
+    agency it was filled in from (never a field name, a code or an ISO date)."""
+    labels = field_labels(a["procedure"], lang)
+    sources = a.get("sources") or {}
+    shown = []
+    for name, value in (a.get("fields") or {}).items():
+        if name in ("birth_certificate", "presentation_nonce"):
+            continue
+        source = sources.get(name)
+        member = source if isinstance(source, str) else (source or {}).get("member", "")
+        shown.append(
+            {
+                "label": labels.get(name) or wording.label("field", name, lang),
+                "value": words.field_value(a["procedure"], name, value, lang),
+                "source": words.agency_words(member, lang) if member else "",
+            }
+        )
+    return shown
+
+
 def _application_view(a: dict[str, Any], lang: Language) -> dict[str, Any]:
     decision = a.get("decision") or {}
-    reasons = [as_text(r, lang) or "" for r in decision.get("reasons", []) or [] if isinstance(r, dict | str)]
-    what = as_text(decision.get("what_to_do"), lang)
-    basis = as_text(decision.get("legal_basis"), lang)
+    reasons = [
+        words.sentence(as_text(r, lang), lang)
+        for r in decision.get("reasons", []) or []
+        if isinstance(r, dict | str)
+    ]
+    what = words.sentence(as_text(decision.get("what_to_do"), lang), lang)
+    basis = words.legal_basis(as_text(decision.get("legal_basis"), lang), lang)
     return {
         "id": a["id"],
         "procedure": a["procedure"],
@@ -781,6 +844,7 @@ def _application_view(a: dict[str, Any], lang: Language) -> dict[str, Any]:
         },
         "sources": a.get("sources") or {},
         "labels": field_labels(a["procedure"], lang),
+        "shown": shown_fields(a, lang),
         "flags": a.get("flags") or [],
         "reference": a.get("agency_reference"),
         "reasons": [r for r in reasons if r],
@@ -870,8 +934,8 @@ async def application(
 # --- access history ---------------------------------------------------------------------------
 
 
-def history_view(raw: list[Any]) -> list[dict[str, Any]]:
-    """Access-history entries for the page.
+def history_view(raw: list[Any], lang: Language) -> list[dict[str, Any]]:
+    """Access-history entries for the page, in words (agencies, services, purposes, legal basis).
 
     An entry marked ``third_party`` would reveal someone else's private affairs (who else lives
     in the household, …): it shows only when and under which law, not who asked whom, nor what.
@@ -881,19 +945,43 @@ def history_view(raw: list[Any]) -> list[dict[str, Any]]:
         if not isinstance(e, dict):
             continue
         third = bool(e.get("third_party"))
+        service = e.get("service")
         entries.append(
             {
                 "at": e.get("at"),
+                "day": _japan_day(e.get("at")),
                 "third_party": third,
-                "legal_basis": e.get("legal_basis"),
-                "client": None if third else (e.get("client_name") or e.get("client")),
-                "provider": None if third else (e.get("provider_name") or e.get("provider")),
-                "service": None if third else e.get("service"),
-                "purpose": None if third else e.get("purpose"),
+                "legal_basis": words.legal_basis(e.get("legal_basis"), lang),
+                "client": None if third else _member_name(e, "client", lang),
+                "provider": None if third else _member_name(e, "provider", lang),
+                "service": None if third or not service else words.service_words(service, lang),
+                "purpose": None if third or not e.get("purpose") else words.purpose_words(e["purpose"], lang),
                 "outcome": None if third else e.get("outcome"),
             }
         )
     return entries
+
+
+def _japan_day(at: Any) -> str:
+    """The day (in Japan) of a timestamp, for grouping; naive timestamps are UTC."""
+    try:
+        moment = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(JST).date().isoformat()
+
+
+def _member_name(e: dict[str, Any], role: str, lang: Language) -> str:
+    """A member by its own name in Japanese; in English (and for ids) by the labels data."""
+    name = e.get(f"{role}_name")
+    if name and lang != "en":
+        return str(name)
+    return words.agency_words(e.get(role) or "", lang)
+
+
+HISTORY_PAGE_SIZE = 20
 
 
 @router.get("/access-history", response_class=HTMLResponse)
@@ -911,8 +999,20 @@ async def access_history(request: Request) -> Response:
             return problem_page(request, exc, principal, "history")
     merged = [*body.get("entries", []), *actions.get("entries", []), *releases]
     merged.sort(key=lambda e: str(e.get("at") or "") if isinstance(e, dict) else "", reverse=True)
-    entries = history_view(merged)
-    return render(request, "history.html", {"active": "history", "entries": entries}, principal=principal)
+    entries = history_view(merged, language(request))
+    pages = max(1, -(-len(entries) // HISTORY_PAGE_SIZE))
+    try:
+        page = min(max(1, int(request.query_params.get("page", "1"))), pages)
+    except ValueError:
+        page = 1
+    shown = entries[(page - 1) * HISTORY_PAGE_SIZE : page * HISTORY_PAGE_SIZE]
+    days: list[dict[str, Any]] = []
+    for entry in shown:  # grouped by the day (newest first), as the resident scans it
+        if not days or days[-1]["day"] != entry["day"]:
+            days.append({"day": entry["day"], "entries": []})
+        days[-1]["entries"].append(entry)
+    context = {"active": "history", "entries": shown, "days": days, "page": page, "pages": pages}
+    return render(request, "history.html", context, principal=principal)
 
 
 # --- the assistant ------------------------------------------------------------------------------

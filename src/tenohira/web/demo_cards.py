@@ -36,7 +36,7 @@ DEMO_PIN = "1234"
 DEMO_PASSWORD = "TENOHIRA26"  # noqa: S105 — the documented demo password, not a secret
 # resident id → what the demo card is for (the birth story's expectant mother first)
 DEMO_RESIDENTS: tuple[tuple[str, str, str], ...] = (
-    ("R0000002", "出産を控えた母（出生の物語）", "expectant mother (the birth story)"),
+    ("R0000002", "母（出生の物語: 出産の前も後も）", "mother (the birth story: before and after the birth)"),
     ("R0000001", "その配偶者", "her spouse"),
     # the consoles' demo accounts (roles: tenohira.supporters.demo, given at first login)
     ("R0000004", "市役所の職員（職員コンソール）", "city staff (staff console)"),

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from tenohira.core import wording
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
+from tenohira.web import words
 from tenohira.web.i18n import (
     LANGUAGE_COOKIE,
     SIZE_COOKIE,
@@ -20,7 +23,6 @@ from tenohira.web.i18n import (
     Language,
     format_date,
     format_yen,
-    messages,
     pick_language,
     plain,
     ruby,
@@ -36,9 +38,8 @@ def language(request: Request) -> Language:
 
 
 def status_label(status: str, lang: Language) -> str:
-    """A state or decision of an application in words (the raw value if no message has it)."""
-    key = f"state_{status}"
-    return translate(key, lang) if key in messages() else status
+    """A state or decision of an application in words (from the labels data)."""
+    return ruby(wording.label("status", status, lang))
 
 
 def procedure_label(procedure_id: str, lang: Language) -> str:
@@ -54,9 +55,24 @@ def procedure_label(procedure_id: str, lang: Language) -> str:
 
 def agency_label(agency: object, lang: Language) -> str:
     """An agency (or a hub service ``agency.service``) by its name on screens."""
-    text = str(agency or "")
-    key = f"agency_{text.split('.', 1)[0]}"
-    return translate(key, lang) if key in messages() else text
+    return ruby(words.agency_words(agency, lang))
+
+
+_JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def text_lang(text: object, lang: Language) -> str:
+    """The ``lang`` attribute for a text from elsewhere: ``ja`` when it is in Japanese (a legal
+    citation, a message written in Japanese) on an English page, so screen readers say it right."""
+    if lang == "en" and _JAPANESE_SCRIPT.search(plain(str(text or ""))):
+        return "ja"
+    return "en" if lang == "en" else "ja"
+
+
+def paren(text: object, lang: Language) -> Markup:
+    """Text in brackets for the language: （…） in Japanese, " (…)" in English; markup is kept."""
+    inner = text if isinstance(text, Markup) else escape(str(text))
+    return Markup(" (") + inner + Markup(")") if lang == "en" else Markup("（") + inner + Markup("）")
 
 
 def format_datetime(value: object, lang: Language) -> str:
@@ -90,14 +106,21 @@ def render(
         "idle_minutes": idle_minutes if idle_minutes is not None else settings.session_idle_minutes,
         "t": lambda key, **p: translate(key, lang, **p),
         "plain": plain,
-        "fdate": lambda d: format_date(d, lang),
-        "yen": lambda v: format_yen(v, lang),
-        "fdatetime": lambda v: format_datetime(v, lang),
+        "fdate": lambda d: ruby(format_date(d, lang)),
+        "yen": lambda v: ruby(format_yen(v, lang)),
+        "fdatetime": lambda v: ruby(format_datetime(v, lang)),
+        "paren": lambda text: paren(text, lang),
+        "text_lang": lambda text: text_lang(text, lang),
+        "sentence": lambda text: ruby(words.sentence(text, lang)),
         "ruby": ruby,
         "status_label": lambda status: status_label(status, lang),
         "agency_label": lambda agency: agency_label(agency, lang),
         "procedure_label": lambda procedure: procedure_label(procedure, lang),
+        "label": lambda kind, code: ruby(wording.label(kind, code, lang)),
+        "agency_words": lambda agency: words.agency_words(agency, lang),
+        "actor_label": lambda actor: ruby(words.actor_label(actor, lang)),
         "flash": None,
+        "page_title": None,
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
@@ -105,4 +128,28 @@ def render(
         response.set_cookie(
             CSRF_COOKIE, browser_value, httponly=True, samesite="strict", secure=request.url.scheme == "https"
         )
+    return response
+
+
+def error_page(request: Request, problem: Problem) -> Response:
+    """A problem shown to a browser as a page in the resident's language (APIs keep problem+json).
+
+    No principal is looked up here (it needs the database, which may be what failed); the page
+    links home, which leads to the login page when the session is gone.
+    """
+    lang = language(request)
+    if problem.status == 404:
+        message = str(translate("not_found", lang))
+    elif problem.status >= 500:
+        message = str(translate("unavailable", lang))
+    else:
+        message = problem.title_ja if lang != "en" else problem.title
+    response = render(
+        request,
+        "error.html",
+        {"message": message, "page_title": translate("error_title", lang)},
+        status_code=problem.status,
+    )
+    for name, value in (problem.headers or {}).items():
+        response.headers[name] = value
     return response

@@ -21,11 +21,13 @@ router = APIRouter(include_in_schema=False)
 
 def _include_pages() -> None:
     from tenohira.web.citizen import router as citizen
+    from tenohira.web.inbox import router as inbox
     from tenohira.web.oidc_pages import router as oidc_pages
     from tenohira.web.staff_pages import router as staff_pages
     from tenohira.web.supporters_pages import router as supporter_pages
 
     router.include_router(citizen)
+    router.include_router(inbox)
     router.include_router(supporter_pages)
     router.include_router(staff_pages)
     router.include_router(oidc_pages)
