@@ -154,6 +154,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         version=__version__,
         summary="手のひら — a high-touch digital government platform",
         lifespan=lifespan,
+        docs_url=None,  # served by tenohira.web.routes from an installed package (no CDN)
+        redoc_url=None,
     )
     from tenohira.web.pages import error_page
 

@@ -199,7 +199,7 @@ def run(
                 f"  hub              {base}/hub/health",
                 f"  witness          {base}/witness/key   (the audit log's witness; own key and database)",
                 f"  open data        {base}/opendata   (CKAN API: {base}/api/3/action/package_list)",
-                f"  city data        {base}/ngsi-ld/v1/entities",
+                f"  city data        {base}/ngsi-ld/v1/types   (NGSI-LD entity types)",
                 f"  OpenID Provider  {base}/.well-known/openid-configuration",
                 f"  health           {base}/healthz  {base}/readyz",
                 "",

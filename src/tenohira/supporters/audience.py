@@ -129,6 +129,7 @@ DECLARED: dict[tuple[str, str], str] = {
         for m, p in [
             ("GET", "/openapi.json"),
             ("GET", "/docs"),
+            ("GET", "/docs/assets/{name}"),
             ("GET", "/docs/oauth2-redirect"),
             ("GET", "/redoc"),
             ("GET", "/healthz"),
@@ -234,6 +235,8 @@ DECLARED: dict[tuple[str, str], str] = {
             ("POST", "/assistant"),
             ("POST", "/help"),
             ("POST", "/notices/{notice_id}/dismiss"),
+            ("GET", "/inbox"),
+            ("POST", "/inbox/{message_id}/read"),
         ]
     },
     # the hub delivers events signed as a member

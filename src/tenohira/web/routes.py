@@ -43,6 +43,40 @@ async def static(name: str) -> Response:
     )
 
 
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon.png": "image/png",
+}
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tenohira API — OpenAPI</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"><link rel="icon" href="/docs/assets/favicon.png">
+</head><body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script><script src="/static/docs.js"></script>
+</body></html>"""
+
+
+@router.get("/docs", response_class=HTMLResponse)
+async def api_docs() -> HTMLResponse:
+    """The API reference (Swagger UI from the installed ``fastapi-offline`` package: no CDN, and no
+    inline script, so the Content-Security-Policy stays ``script-src 'self'``)."""
+    return HTMLResponse(DOCS_PAGE)
+
+
+@router.get("/docs/assets/{name}")
+async def api_docs_asset(name: str) -> Response:
+    if name not in DOCS_ASSETS:
+        return Response(status_code=404)
+    import fastapi_offline
+
+    path = Path(fastapi_offline.__file__).parent / "static" / name
+    return FileResponse(
+        path, media_type=DOCS_ASSETS[name], headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
 @router.get("/sw.js")
 async def service_worker() -> Response:
     # Served from the root so that its scope is the whole app.
