@@ -216,14 +216,19 @@ def test_third_party_entries_show_only_when_and_the_law() -> None:
             },
             {"at": "2026-11-26T09:01:00+00:00", "client": "palm", "service": "municipality.basic-facts"},
             "not an entry",
-        ]
+        ],
+        "ja",
     )
     assert len(entries) == 2
     hidden, shown = entries
     assert hidden["legal_basis"] == "健康保険法" and hidden["at"]
     assert hidden["client"] is None and hidden["provider"] is None and hidden["service"] is None
     assert hidden["purpose"] is None
-    assert shown["service"] == "municipality.basic-facts" and shown["client"] == "palm"
+    # in words, never the hub's ids
+    assert (
+        shown["service"] == "氏名・住所・生年月日・性別"
+        and shown["client"] == "手のひら（あなたの窓口アプリ）"
+    )
 
 
 def test_notices_most_urgent_first_and_answers_parsed() -> None:

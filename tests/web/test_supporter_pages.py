@@ -156,7 +156,8 @@ async def test_delegation_page_grants_and_revokes_with_csrf(people: dict[str, An
     assert (await people["helper"].get(f"/supporter/delegations/{delegation.group(1)}")).status_code == 404
     # what the supporter did is on the resident's page, by name
     page = await http.get("/delegations")
-    assert "支援員 支援 花子" in page.text and "viewed-applications" in page.text
+    assert "デジタル支援者 支援 花子" in page.text and "委任された申請を閲覧" in page.text
+    assert "viewed-applications" not in page.text  # what they did, in words
 
 
 async def test_help_queue_escapes_and_takes(people: dict[str, Any]) -> None:
@@ -194,7 +195,7 @@ async def test_staff_opens_a_counter_help_request(people: dict[str, Any], migrat
     )
     assert r.status_code == 303 and r.headers["location"] == "/staff?done=opened"
     queue = await people["helper"].get("/supporter")
-    assert "counter" in queue.text
+    assert "窓口で" in queue.text  # where the request came from, in words
     r = await people["clerk"].post(
         "/staff/help", data={"csrf_token": token_of(page.text), "card_serial": "FFFF"}
     )
@@ -227,3 +228,73 @@ async def test_console_logs_out_after_the_short_inactivity(people: dict[str, Any
     assert r.status_code == 303 and r.headers["location"] == "/login?expired=1"
     again = await http.get("/supporter")
     assert again.status_code == 303 and again.headers["location"].startswith("/login")
+
+
+async def test_help_has_a_reference_and_the_supporter_replies_to_the_inbox(people: dict[str, Any]) -> None:
+    home = await people["resident"].get("/settings")
+    sent = await people["resident"].post("/help", data={"csrf_token": token_of(home.text), "page": "/birth"})
+    assert sent.status_code == 200
+    reference = re.search(r"<strong>(H-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})</strong>", sent.text)
+    assert reference, sent.text
+    console = await people["helper"].get("/supporter")
+    assert reference.group(1) in console.text  # the same number on both sides
+    help_id = re.search(r'action="/supporter/help/(H[0-9A-F]+)/take"', console.text)
+    assert help_id
+    token = token_of(console.text)
+    await people["helper"].post(f"/supporter/help/{help_id.group(1)}/take", data={"csrf_token": token})
+    console = await people["helper"].get("/supporter")
+    assert "連絡はアプリのお知らせ箱へ" in console.text  # how to reach the resident (no email given)
+    empty = await people["helper"].post(
+        f"/supporter/help/{help_id.group(1)}/reply", data={"csrf_token": token}
+    )
+    assert empty.status_code == 422 and "返信の内容を入力してください" in empty.text
+    r = await people["helper"].post(
+        f"/supporter/help/{help_id.group(1)}/reply",
+        data={"csrf_token": token, "text": "明日10時にお電話します"},
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/supporter?replied=1"
+    inbox = await people["resident"].get("/inbox")
+    assert inbox.status_code == 200
+    assert "明日10時にお電話します" in inbox.text and reference.group(1) in inbox.text
+    history = await people["resident"].get("/delegations")  # what supporters did, in words
+    assert "ご相談に返信" in history.text and "help-replied" not in history.text
+
+
+async def test_staff_unlocks_a_card_at_the_counter(
+    people: dict[str, Any], migrated_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from tenohira.audit.models import AuditEntry
+    from tenohira.identity import CardLocked, WrongSecret
+    from tenohira.web import staff_pages
+    from tenohira.web.demo_cards import DemoCard
+
+    card_dir = tmp_path / "PALM-R"  # the resident's card, on the counter's reader
+    card = CardSimulator.open(card_dir)
+    for _ in range(5):
+        with pytest.raises((WrongSecret, CardLocked)):
+            card.sign("WRONG123", b"x")
+    with pytest.raises(CardLocked):
+        card.sign("TENOHIRA26", b"x")
+    reader = [DemoCard("R1", card_dir, "住民 太郎", "じゅうみん たろう", "", "", True)]
+    monkeypatch.setattr(staff_pages, "list_cards", lambda settings: reader)
+    async with migrated_db.session() as s:
+        serial = await _serial_of(s, "PALM-R")
+    page = await people["clerk"].get("/staff")
+    assert 'action="/staff/unlock"' in page.text
+    r = await people["clerk"].post(
+        "/staff/unlock", data={"csrf_token": token_of(page.text), "card_serial": serial, "secret": "password"}
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/staff?done=unlocked"
+    assert CardSimulator.open(card_dir).sign("TENOHIRA26", b"x")  # works again
+    async with migrated_db.session() as s:
+        logged = await s.scalar(sa.select(AuditEntry).where(AuditEntry.type == "card:unlock"))
+    assert logged is not None and logged.subject == serial.upper() and logged.actor.startswith("staff:")
+    history = await people["resident"].get("/delegations")
+    assert "窓口でカードのロックを解除" in history.text and "card-unlocked" not in history.text
+    # a card that is not on the reader: the same 404 as anything else
+    r = await people["clerk"].post(
+        "/staff/unlock", data={"csrf_token": token_of(page.text), "card_serial": "FFFF", "secret": "pin"}
+    )
+    assert r.status_code == 404

@@ -4,6 +4,7 @@ Public face:
 
 - :func:`request_help` ``(session, resident_code, source, conversation_transcript, *, reason="asked",
   language="ja") -> HelpRequest`` — a resident asks for a person; the conversation travels with it.
+- :func:`help_reference` ``(request_id) -> str`` — the reference number both sides read.
 - :func:`open_help_requests`, :func:`help_requests_of` — what supporters (and the resident) see.
 - :func:`access_history_entries` ``(session, resident_code) -> list[dict]`` — what supporters and
   staff did about a resident, shaped like ``/api/palm/access-history`` entries (``at``,
@@ -20,7 +21,7 @@ See ``docs/supporters.md``.
 from tenohira.supporters.audience import audience
 from tenohira.supporters.delegations import access_history_entries, end_delegations_of_card, roles_of
 from tenohira.supporters.models import Delegation, HelpRequest, Role, SupporterAction
-from tenohira.supporters.service import help_requests_of, open_help_requests, request_help
+from tenohira.supporters.service import help_reference, help_requests_of, open_help_requests, request_help
 
 __all__ = [
     "Delegation",
@@ -30,6 +31,7 @@ __all__ = [
     "access_history_entries",
     "audience",
     "end_delegations_of_card",
+    "help_reference",
     "help_requests_of",
     "open_help_requests",
     "request_help",

@@ -5,7 +5,7 @@ Every route declares its audience with :func:`tenohira.supporters.audience.audie
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -48,8 +48,11 @@ def delegation_view(d: Delegation, supporter: Role | None = None) -> dict[str, A
 
 
 def help_view(h: HelpRequest, *, transcript: bool) -> dict[str, Any]:
+    from tenohira.supporters.service import help_reference
+
     out: dict[str, Any] = {
         "id": h.id,
+        "reference": help_reference(h.id),
         "source": h.source.split(":", 1)[0],
         "reason": h.reason,
         "language": h.language,
@@ -156,6 +159,43 @@ async def close(me: Supporter, request_id: str) -> dict[str, Any]:
         role = await s.get(Role, _supporter(me).id)
         assert role is not None
         return help_view(await dl.close_help_request(s, role, request_id), transcript=False)
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+@supporters_router.post("/help-requests/{request_id}/reply")
+async def reply(me: Supporter, request_id: str, body: ReplyIn) -> dict[str, Any]:
+    """Answer a help request I took: the text reaches the resident's inbox (and email, if given),
+    with the request's reference number, and joins the conversation kept with the request."""
+    from tenohira.notify import send
+    from tenohira.palm import contact_of, recipient_for
+    from tenohira.supporters.service import help_reference
+
+    text = body.text.strip()
+    if not text:
+        raise Problem(status=422, slug="empty-reply", title="The reply is empty", title_ja="返信が空です")
+    async with get_database().session() as s:
+        role = await s.get(Role, _supporter(me).id)
+        assert role is not None
+        row = await s.get(HelpRequest, request_id)
+        if row is None or row.taken_by != role.id or row.state != "taken":
+            raise dl.not_found()
+        now = datetime.now(UTC)
+        row.transcript = [*row.transcript, {"role": "supporter", "text": text, "at": now.isoformat()}]
+        row.updated_at = now
+        email, language = await contact_of(s, row.resident_code)
+        await send(
+            s,
+            recipient=recipient_for(row.resident_code),
+            template="supporter_reply",
+            language="en" if language == "en" else "ja",
+            params={"supporter": role.display_name, "reference": help_reference(row.id), "text": text},
+            email=email,
+        )
+        await dl.record_action(s, role, row.resident_code, "help-replied", target=row.id, now=now)
+        return help_view(row, transcript=True)
 
 
 @supporters_router.get("/mine")
@@ -353,6 +393,27 @@ async def open_counter_help(me: Actor, card_serial: str, note: str) -> dict[str,
         row.created_by = staff_role.id
         await dl.record_action(s, staff_role, code, "help-opened", target=row.id)
         return help_view(row, transcript=False)
+
+
+async def record_counter_unlock(me: Actor, card_serial: str, which: str) -> None:
+    """Log that staff unlocked a card's PIN or signing password at the counter (after checking the
+    holder in person): in the transparency log and in the resident's own access history."""
+    from tenohira.identity import record_unlock
+    from tenohira.palm import code_for_card
+
+    if which not in ("pin", "password"):
+        raise dl.not_found()
+    staff_role = me.role("staff", "administrator")
+    assert staff_role is not None
+    serial = card_serial.strip().upper()
+    async with get_database().session() as s:
+        try:
+            code = await code_for_card(s, serial)
+        except Problem as exc:
+            raise dl.not_found() from exc
+    async with get_database().session() as s:
+        await record_unlock(s, serial=serial, secret=which, actor=f"staff:{staff_role.id}")  # type: ignore[arg-type]
+        await dl.record_action(s, staff_role, code, "card-unlocked", target=which)
 
 
 @staff_router.get("/review")

@@ -21,6 +21,12 @@ def _new_id() -> str:
     return "H" + secrets.token_hex(6).upper()
 
 
+def help_reference(request_id: str) -> str:
+    """The reference number a resident and a supporter both read: ``H-1A2B-3C4D-5E6F``."""
+    body = request_id[1:] if request_id.startswith("H") else request_id
+    return "H-" + "-".join(body[i : i + 4] for i in range(0, len(body), 4))
+
+
 async def request_help(
     session: AsyncSession,
     resident_code: str,

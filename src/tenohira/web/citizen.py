@@ -271,6 +271,7 @@ async def home(request: Request) -> Response:
         from tenohira.web.inbox import inbox_summary
 
         inbox = await inbox_summary(api, lang)
+    consoles = await consoles_of(principal)
     today = today_jst()
     items = [_notice_view(n, lang, today) for n in notices]
     for item in items:
@@ -295,6 +296,7 @@ async def home(request: Request) -> Response:
         {
             "active": "home",
             "inbox": inbox,
+            "consoles": consoles,
             "notices": items,
             "doable": doable,
             "available": available,
@@ -320,6 +322,22 @@ def application_progress(applications: list[Any]) -> dict[str, str]:
         if rank.get(state, 0) > rank.get(out.get(procedure, ""), 0) or procedure not in out:
             out[procedure] = state
     return out
+
+
+async def consoles_of(principal: Principal) -> list[str]:
+    """The consoles this person may open (``supporter``, ``staff``), linked from their home."""
+    from tenohira.core.db import get_database
+    from tenohira.palm.interfaces import code_of
+    from tenohira.supporters import roles_of
+
+    try:
+        async with get_database().session() as session:
+            code = await code_of(session, principal)
+            roles = {r.role for r in await roles_of(session, code, principal.card_serial)}
+    except Problem:
+        return []
+    out = ["supporter"] if "supporter" in roles else []
+    return out + (["staff"] if roles & {"staff", "administrator"} else [])
 
 
 def _age_order(procedure_id: str) -> int:
@@ -946,6 +964,9 @@ def history_view(raw: list[Any], lang: Language) -> list[dict[str, Any]]:
             continue
         third = bool(e.get("third_party"))
         service = e.get("service")
+        if e.get("kind") == "supporter":  # what a supporter or staff member did: in words
+            entries.append(_action_view(e, lang))
+            continue
         entries.append(
             {
                 "at": e.get("at"),
@@ -960,6 +981,24 @@ def history_view(raw: list[Any], lang: Language) -> list[dict[str, Any]]:
             }
         )
     return entries
+
+
+def _action_view(e: dict[str, Any], lang: Language) -> dict[str, Any]:
+    role = str(e.get("client") or "").split(":", 1)[0]
+    name = str(e.get("client_name") or "").split(" ", 1)[-1]
+    purpose = str(e.get("purpose") or "")
+    why = "delegation" if purpose.startswith("delegation") else f"role:{role}"
+    return {
+        "at": e.get("at"),
+        "day": _japan_day(e.get("at")),
+        "third_party": False,
+        "legal_basis": "",
+        "client": f"{wording.label('role', role, lang)} {name}".strip(),
+        "provider": words.agency_words("palm", lang),
+        "service": wording.label("action", str(e.get("service") or "").split(" ", 1)[0], lang),
+        "purpose": wording.label("purpose", why, lang),
+        "outcome": e.get("outcome"),
+    }
 
 
 def _japan_day(at: Any) -> str:
@@ -1075,21 +1114,34 @@ async def help_request(request: Request) -> Response:
     form = await form_of(request)
     lang = language(request)
     from tenohira.core.db import get_database
+    from tenohira.palm import contact_of
     from tenohira.palm.interfaces import code_of
-    from tenohira.supporters import request_help
+    from tenohira.supporters import help_reference, request_help
 
     page = str(form.get("page") or "")[:200]
+    now = datetime.now(UTC).isoformat()
     try:
         async with get_database().session() as session:
             code = await code_of(session, principal)
+            email, _ = await contact_of(session, code)
+        card = card_of(principal)
+        # who is asking and how to answer them: the supporter should not have to ask again
+        # (kept in the sealed transcript, readable only by the supporter who takes the request)
+        reach = email or str(translate("help_contact_inbox", "ja"))
+        who = (
+            f"{card.name}（{card.name_kana}）"
+            if card is not None
+            else str(translate("help_contact_card", "ja"))
+        )
+        transcript = [
+            {"role": "contact", "text": f"{who} · {reach}", "at": now},
+            {"role": "system", "text": str(translate("help_from_page", "ja", page=page or "/")), "at": now},
+        ]
         async with get_database().session() as session:
-            await request_help(
-                session,
-                code,
-                f"web:{page}" if page.startswith("/") else "web",
-                [{"role": "system", "text": f"page {page}", "at": datetime.now(UTC).isoformat()}],
-                language=lang,
+            made = await request_help(
+                session, code, f"web:{page}" if page.startswith("/") else "web", transcript, language=lang
             )
+            reference = help_reference(made.id)
     except Problem as exc:
         problem = {
             "title": exc.title,
@@ -1098,4 +1150,5 @@ async def help_request(request: Request) -> Response:
             "detail_ja": exc.detail_ja,
         }
         return problem_page(request, ApiError(exc.status, problem), principal)
-    return render(request, "help_sent.html", {"flash": translate("help_sent", lang)}, principal=principal)
+    context = {"flash": translate("help_sent", lang), "reference": reference}
+    return render(request, "help_sent.html", context, principal=principal)

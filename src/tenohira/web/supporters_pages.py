@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tenohira.core import wording
 from tenohira.core.clock import JST
 from tenohira.core.config import get_settings
 from tenohira.core.db import get_database
@@ -22,6 +23,7 @@ from tenohira.core.problems import Problem
 from tenohira.supporters import interfaces as sapi
 from tenohira.supporters.interfaces import Actor, Role, audience
 from tenohira.web.citizen import form_of, procedure_name, to_login
+from tenohira.web.i18n import ruby
 from tenohira.web.pages import language, render
 from tenohira.web.platform_api import SESSION_COOKIE, PlatformApi
 from tenohira.web.security import csrf_token
@@ -36,7 +38,17 @@ SupporterPage = Annotated[Actor | None, Depends(audience("supporter", page=True)
 def ctx(request: Request, **extra: Any) -> dict[str, Any]:
     """Common template context of these pages: the console texts in the page's language."""
     lang = language(request)
-    return {"st": lambda key: text(key, lang), "pname": lambda p: procedure_name(p, lang), **extra}
+    from tenohira.web.citizen import field_labels
+    from tenohira.web.words import field_value
+
+    return {
+        "st": lambda key: text(key, lang),
+        "pname": lambda p: procedure_name(p, lang),
+        "field_label": lambda p, name: field_labels(p, lang).get(name) or wording.label("field", name, lang),
+        "field_value": lambda p, name, v: field_value(p, name, v, lang),
+        "role_words": lambda role: ruby(wording.label("role", role, lang)),
+        **extra,
+    }
 
 
 def not_found_page(request: Request, actor: Actor | None) -> HTMLResponse:
@@ -121,14 +133,24 @@ def touch(response: Response, actor: Actor, request: Request | None = None) -> R
     return response
 
 
-def console(request: Request, template: str, actor: Actor, context: dict[str, Any]) -> Response:
+def console(
+    request: Request, template: str, actor: Actor, context: dict[str, Any], *, status_code: int = 200
+) -> Response:
     """Render a console page with the short idle limit, and restart its clock."""
+    lang = language(request)
+    for h in [*context.get("mine", []), *context.get("open", [])]:  # help requests in words
+        h["source_words"] = wording.label("help_source", h.get("source"), lang)
+        h["reason_words"] = wording.label("help_reason", h.get("reason"), lang)
+        h["language_words"] = wording.label("language", h.get("language"), lang)
+        for m in h.get("transcript", []) or []:
+            m["role_words"] = wording.label("transcript_role", m.get("role"), lang)
     page = render(
         request,
         template,
         ctx(request, **context),
         principal=actor.principal,
         idle_minutes=get_settings().supporter_idle_minutes,
+        status_code=status_code,
     )
     return touch(page, actor, request)
 
@@ -146,10 +168,12 @@ async def delegations_page(request: Request, me: ResidentPage) -> Response:
         rows = await sapi.delegations_of_resident(s, me.palm_code)
         items = [sapi.delegation_view(d, await s.get(Role, d.supporter_id)) for d in rows]
         supporters = [sapi.role_view(r) for r in await sapi.list_roles(s, "supporter")]
-        actions = await sapi.access_history_entries(s, me.palm_code)
+        raw_actions = await sapi.access_history_entries(s, me.palm_code)
     from tenohira.procedures import load_catalogue
+    from tenohira.web.citizen import _action_view
 
     lang = language(request)
+    actions = [_action_view(a, lang) for a in raw_actions]  # in words: who, and what they did
     procedures = [(p.id, procedure_name(p.id, lang)) for p in load_catalogue().all()]
     default_expiry = (datetime.now(JST) + timedelta(days=90)).date().isoformat()
     flash = {"granted": "granted", "revoked": "revoked_ok"}.get(request.query_params.get("done", ""))
@@ -226,7 +250,9 @@ async def supporter_console(request: Request, me: SupporterPage) -> Response:
     assert me is not None
     body = await sapi.queue(me)
     mine = await sapi.my_residents(me)
-    return console(request, "supporters/console.html", me, {"active": "supporter", **body, **mine})
+    flash = text("replied", language(request)) if request.query_params.get("replied") else None
+    context = {"active": "supporter", **body, **mine, "flash": flash}
+    return console(request, "supporters/console.html", me, context)
 
 
 @router.post("/supporter/help/{request_id}/{action}")
@@ -235,10 +261,19 @@ async def supporter_help(request: Request, request_id: str, action: str, me: Sup
     if (stop := await gate(request, me)) is not None:
         return stop
     assert me is not None
-    await form_of(request)
+    form = await form_of(request)
     try:
         if action == "take":
             await sapi.take(me, request_id)
+        elif action == "reply":
+            typed = str(form.get("text") or "").strip()
+            if not typed:  # keep the console, say what is missing
+                body = await sapi.queue(me)
+                mine = await sapi.my_residents(me)
+                context = {"active": "supporter", **body, **mine, "reply_error": request_id}
+                return console(request, "supporters/console.html", me, context, status_code=422)
+            await sapi.reply(me, request_id, sapi.ReplyIn(text=typed[:2000]))
+            return touch(RedirectResponse("/supporter?replied=1", status_code=303), me, request)
         elif action == "close":
             await sapi.close(me, request_id)
         else:

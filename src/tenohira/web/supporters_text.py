@@ -126,6 +126,71 @@ TEXTS: dict[str, dict[str, str]] = {
     "not_found": {"ja": "見つかりません。", "en": "Not found.", "easy_ja": "みつかりません。"},
     "transcript": {"ja": "これまでの会話", "en": "The conversation so far", "easy_ja": "{会話|かいわ}"},
     "nav_delegations": {"ja": "支援員への委任", "en": "Supporters", "easy_ja": "{手伝|てつだ}う{人|ひと}"},
+    "reference": {"ja": "相談番号", "en": "Reference", "easy_ja": "{相談|そうだん}の {番号|ばんごう}"},
+    "contact": {
+        "ja": "お名前と連絡先",
+        "en": "Name and contact",
+        "easy_ja": "{名前|なまえ}と {連絡先|れんらくさき}",
+    },
+    "reply": {
+        "ja": "返信する（ご本人のお知らせ箱に届きます）",
+        "en": "Reply (it reaches the resident's inbox)",
+        "easy_ja": "{返事|へんじ}を する",
+    },
+    "reply_label": {"ja": "返信の内容", "en": "Your reply", "easy_ja": "{返事|へんじ}"},
+    "reply_empty": {
+        "ja": "返信の内容を入力してください。",
+        "en": "Type your reply.",
+        "easy_ja": "{返事|へんじ}を {書|か}いて ください。",
+    },
+    "replied": {
+        "ja": "返信しました。ご本人のお知らせ箱に届きました。",
+        "en": "Replied: it is in the resident's inbox.",
+        "easy_ja": "{返事|へんじ}を しました。",
+    },
+    "choose_decision": {
+        "ja": "承認か却下を選んでください。",
+        "en": "Choose approve or reject.",
+        "easy_ja": "どちらかを {選|えら}んで ください。",
+    },
+    "need_reason": {
+        "ja": "理由（日本語）を入力してください。住民に通知されます。",
+        "en": "Give the reason in Japanese: it is sent to the resident.",
+        "easy_ja": "{理由|りゆう}を {書|か}いて ください。",
+    },
+    "unlocked": {
+        "ja": "カードのロックを解除しました（透明性ログと本人のアクセス記録に残ります）。",
+        "en": "The card is unlocked (logged in the transparency log and the resident's access history).",
+        "easy_ja": "カードを また {使|つか}えるように しました。",
+    },
+    "unlock_title": {
+        "ja": "カードのロック解除（窓口）",
+        "en": "Unlock a card (counter)",
+        "easy_ja": "カードの ロックを はずす",
+    },
+    "unlock_intro": {
+        "ja": "ご本人を本人確認書類で確かめてから、カードリーダーのカードを解除します。",
+        "en": "Check the holder in person with an identity document, then unlock the card on the reader.",
+        "easy_ja": "{本人|ほんにん}か たしかめてから はずします。",
+    },
+    "unlock_card_serial": {
+        "ja": "カードのシリアル番号（利用者証明用）",
+        "en": "Card serial (authentication certificate)",
+        "easy_ja": "カードの {番号|ばんごう}",
+    },
+    "secret_pin": {
+        "ja": "利用者証明用の暗証番号（4桁）",
+        "en": "Authentication PIN (4 digits)",
+        "easy_ja": "4けたの {番号|ばんごう}",
+    },
+    "secret_password": {
+        "ja": "署名用パスワード",
+        "en": "Signing password",
+        "easy_ja": "{署名|しょめい}の パスワード",
+    },
+    "role": {"ja": "役割", "en": "Role", "easy_ja": "{役割|やくわり}"},
+    "unlock": {"ja": "ロックを解除する", "en": "Unlock", "easy_ja": "はずす"},
+    "back_to_home": {"ja": "住民としてのホームへ", "en": "Your own home page", "easy_ja": "ホームへ"},
 }
 
 
