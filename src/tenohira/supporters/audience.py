@@ -236,6 +236,9 @@ DECLARED: dict[tuple[str, str], str] = {
             ("POST", "/help"),
             ("POST", "/notices/{notice_id}/dismiss"),
             ("GET", "/inbox"),
+            ("GET", "/settings/email"),
+            ("POST", "/settings/email"),
+            ("POST", "/settings/email/verify"),
             ("POST", "/inbox/{message_id}/read"),
         ]
     },

@@ -106,3 +106,6 @@ class PlatformApi:
 
     async def patch(self, path: str, **kwargs: Any) -> Any:
         return await self.call("PATCH", path, **kwargs)
+
+    async def put(self, path: str, **kwargs: Any) -> Any:
+        return await self.call("PUT", path, **kwargs)

@@ -21,6 +21,7 @@ router = APIRouter(include_in_schema=False)
 
 def _include_pages() -> None:
     from tenohira.web.citizen import router as citizen
+    from tenohira.web.email_setting import router as email_setting
     from tenohira.web.inbox import router as inbox
     from tenohira.web.oidc_pages import router as oidc_pages
     from tenohira.web.staff_pages import router as staff_pages
@@ -28,6 +29,7 @@ def _include_pages() -> None:
 
     router.include_router(citizen)
     router.include_router(inbox)
+    router.include_router(email_setting)
     router.include_router(supporter_pages)
     router.include_router(staff_pages)
     router.include_router(oidc_pages)
