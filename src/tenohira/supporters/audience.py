@@ -236,6 +236,7 @@ DECLARED: dict[tuple[str, str], str] = {
             ("POST", "/help"),
             ("POST", "/notices/{notice_id}/dismiss"),
             ("GET", "/inbox"),
+            ("POST", "/applications/{application_id}/delete"),
             ("GET", "/settings/email"),
             ("POST", "/settings/email"),
             ("POST", "/settings/email/verify"),

@@ -915,8 +915,32 @@ async def applications(request: Request) -> Response:
             body = await api.get("/api/applications")
         except ApiError as exc:
             return problem_page(request, exc, principal, "applications")
-    apps = [_application_view(a, lang) for a in body.get("applications", [])]
-    return render(request, "applications.html", {"active": "applications", "apps": apps}, principal=principal)
+    views = [_application_view(a, lang) for a in body.get("applications", [])]
+    # drafts apart (dated, deletable); withdrawn ones are history, not work: kept off the list
+    drafts = [a for a in views if a["state"] in ("draft", "prefilled")]
+    apps = [a for a in views if a["state"] not in ("draft", "prefilled", "withdrawn")]
+    context = {"active": "applications", "apps": apps, "drafts": drafts}
+    return render(request, "applications.html", context, principal=principal)
+
+
+@router.post("/applications/{application_id}/delete")
+async def delete_draft(request: Request, application_id: str) -> Response:
+    """Delete a draft the resident no longer wants (withdrawn in the palm, kept in its history)."""
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    await form_of(request)
+    async with PlatformApi(request) as api:
+        try:
+            app = await api.get(f"/api/applications/{application_id}")
+            if app["state"] not in ("draft", "prefilled"):
+                raise ApiError(
+                    409, {"title": "Only a draft can be deleted", "title_ja": "下書きだけ削除できます"}
+                )
+            await api.post(f"/api/applications/{application_id}/withdraw", json={"reason": "draft deleted"})
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "applications")
+    return RedirectResponse("/applications", status_code=303)
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
