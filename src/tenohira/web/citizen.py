@@ -991,6 +991,21 @@ def history_view(raw: list[Any], lang: Language) -> list[dict[str, Any]]:
         if e.get("kind") == "supporter":  # what a supporter or staff member did: in words
             entries.append(_action_view(e, lang))
             continue
+        if e.get("kind") == "release":  # facts sent to another service (web.oidc_pages): words already
+            entries.append(
+                {
+                    "at": e.get("at"),
+                    "day": _japan_day(e.get("at")),
+                    "third_party": False,
+                    "legal_basis": e.get("legal_basis") or "",
+                    "client": e.get("client_name"),
+                    "provider": e.get("provider_name"),
+                    "service": e.get("service"),
+                    "purpose": e.get("purpose"),
+                    "outcome": None,
+                }
+            )
+            continue
         entries.append(
             {
                 "at": e.get("at"),

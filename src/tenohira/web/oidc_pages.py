@@ -309,6 +309,7 @@ async def oidc_releases(api: PlatformApi, lang: Language) -> list[dict[str, Any]
         what = "・".join(str(say("oidc_fact_" + str(s), lang)) for s in e.get("released", []))
         entries.append(
             {
+                "kind": "release",  # already in words: shown as it is
                 "at": e.get("at"),
                 "client_name": e.get("client_name_en") if lang == "en" else e.get("client_name"),
                 "provider_name": str(say("oidc_history_provider", lang)),
