@@ -283,7 +283,7 @@ def test_names_of_procedures_and_agencies() -> None:
     assert procedure_label("birth_notification", "en") == "Birth notification"
     assert procedure_label("no_such_procedure", "ja") == "no_such_procedure"
     assert agency_label("municipality.basic-facts", "ja") == "手のひら市役所"
-    assert agency_label("somewhere", "en") == "somewhere"
+    assert agency_label("somewhere", "en") != "somewhere"  # never the identifier itself
 
 
 async def test_ids_from_the_browser_cannot_walk_to_other_routes(client: httpx.AsyncClient, card: Any) -> None:

@@ -84,5 +84,6 @@ def problems(text: str, lang: str, *, where: str = "") -> list[str]:
                 flag("Japanese name in English", name)
     for code in codes() & words:
         if lang != "en" or not code.isalpha():  # "mother" may be an English word; "hello-work" never
-            flag("raw code", code)
+            at = text.find(code)
+            flag("raw code", f"{code} in …{text[max(0, at - 40) : at + len(code) + 40]}…")
     return found

@@ -33,6 +33,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenohira.audit import append_event
+from tenohira.core import wording
 from tenohira.core.clock import today_jst
 from tenohira.core.config import Settings, get_settings
 from tenohira.core.crashpoints import crash_point
@@ -388,10 +389,11 @@ async def create_many(
 
 
 async def _hand_over(session: AsyncSession, app: Application) -> None:
+    ja = wording.label("agency", app.deciding_agency, "ja")
+    en = wording.label("agency", app.deciding_agency, "en")
     how = HANDOVER.get(app.deciding_agency) or {
-        "ja": f"この手続は{app.deciding_agency}のシステムにつながっていないため、"
-        "準備した内容を窓口へお持ちください。",
-        "en": f"{app.deciding_agency} has no system on the hub: take the prepared application to them.",
+        "ja": f"この手続は{ja}のシステムにつながっていないため、準備した内容を窓口へお持ちください。",
+        "en": f"{en} has no system on the hub: take the prepared application to them.",
     }
     app.decision = {"status": HANDED_OVER, "what_to_do": how}
     await transition(session, app, HANDED_OVER, actor="palm", note=f"no intake at {app.deciding_agency}")

@@ -137,6 +137,8 @@ DECLARED: dict[tuple[str, str], str] = {
             ("POST", "/api/auth/challenge"),
             ("POST", "/api/auth/login"),
             ("POST", "/api/auth/lockout"),
+            ("POST", "/api/auth/passkeys/login-options"),
+            ("POST", "/api/auth/passkeys/login"),
             ("GET", "/pki/"),
             ("GET", "/pki/{name}.pem"),
             ("GET", "/pki/crl/{name}.crl"),
@@ -181,6 +183,10 @@ DECLARED: dict[tuple[str, str], str] = {
         (m, p): "resident"
         for m, p in [
             ("POST", "/api/auth/logout"),
+            ("POST", "/api/auth/passkeys/registration-options"),
+            ("POST", "/api/auth/passkeys"),
+            ("GET", "/api/auth/passkeys"),
+            ("DELETE", "/api/auth/passkeys/{passkey_id}"),
             ("GET", "/api/oidc/releases"),
             ("GET", "/api/oidc/consents"),
             ("POST", "/api/oidc/consents/{client_id}/withdraw"),
