@@ -24,6 +24,22 @@ NATS_ENV = "TENOHIRA_TEST_NATS_URL"
 MQTT_ENV = "TENOHIRA_TEST_MQTT_URL"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """structlog's defaults, but exceptions as plain text (tenohira.core.logging.console_renderer).
+
+    The tests do not call configure_logging (structlog's capture helpers need its uncached
+    defaults); its default renderer draws tracebacks with rich, seconds per exception on the
+    event loop of a live server, which timed out other requests under a loaded CI machine.
+    """
+    import structlog
+
+    from tenohira.core.logging import console_renderer
+
+    processors = list(structlog.get_config()["processors"])
+    processors[-1] = console_renderer()
+    structlog.configure(processors=processors)
+
+
 def _pg_admin_url() -> str | None:
     return os.environ.get(PG_ENV)
 

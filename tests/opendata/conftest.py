@@ -80,11 +80,5 @@ def opendata_server(published: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
     reset_settings()
     server = LiveServer(port)
     server.start()
-    # The first request after start takes about 5 s (first-use work on the server's loop, seen
-    # 2026-12-03; to be found and moved out of the request path): done here, not in the tests,
-    # whose clients keep httpx's 5 s timeout.
-    import httpx
-
-    httpx.get(server.url + "/opendata", timeout=120)
     yield server
     server.stop()

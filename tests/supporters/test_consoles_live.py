@@ -109,7 +109,7 @@ async def test_staff_review_and_supporter_delegation(live_server: Any, tmp_path:
         assert page.status_code == 200 and f'href="/staff/review/{reference}"' in page.text
         page = await clerk.http.get(f"/staff/review/{reference}")
         assert page.status_code == 200 and f'action="/staff/review/{reference}/decision"' in page.text
-        assert "1900" in page.text and 'data-idle-minutes="5"' in page.text
+        assert "1,900グラム" in page.text and 'data-idle-minutes="5"' in page.text
         bad = await clerk.http.post(
             f"/api/staff/review/{reference}/decision", json={"decision": "ok", "reason_ja": ""}
         )

@@ -173,6 +173,20 @@ async def test_refuses_strangers_and_nonsense(witness: tuple[httpx.AsyncClient, 
     assert (await http.get("/logs/nobody.test/checkpoint/checkpoint")).status_code == 404
 
 
+async def test_mounted_without_lifespan_it_makes_its_tables_on_first_use(tmp_path: Path) -> None:
+    # Mounted in the platform (no lifespan of its own) on a data directory nobody initialised:
+    # it answered 500 (no such table) to every checkpoint the audit log sent it.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w' / 'w.db'}"
+    config = WitnessConfig("witness.test/w2", tmp_path / "w", url)
+    app = create_app(config=config)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://w") as http:
+        log = Log()
+        log.grow(2)
+        assert (await _add(http, log.request(0))).status_code == 404  # a log it does not follow
+        assert (await http.get(f"/logs/{ORIGIN}/checkpoint")).status_code == 404
+    await app.state.on_shutdown()
+
+
 def test_signed_notes_match_the_go_reference() -> None:
     """The example note of golang.org/x/mod/sumdb/note (the format C2SP signed-note specifies)."""
     from tenohira.audit.note import verify_note_signature

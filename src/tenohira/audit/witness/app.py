@@ -36,6 +36,13 @@ class _State:
         self.initialised = False
 
     async def db(self) -> Database:
+        # Mounted in the platform the witness gets no lifespan: its key and tables are made on
+        # first use (idempotent), so that a fresh data directory never answers 500.
+        if not self.initialised:
+            async with self.ready:
+                if not self.initialised:
+                    await init_witness(self.config)
+                    self.initialised = True
         loop = id(asyncio.get_running_loop())
         db = self.databases.get(loop)
         if db is None:
@@ -67,7 +74,7 @@ def create_app(settings: Settings | None = None, *, config: WitnessConfig | None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await init_witness(config)
+        await state.db()  # served alone: ready before the first request
         try:
             yield
         finally:
