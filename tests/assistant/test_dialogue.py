@@ -66,10 +66,12 @@ async def test_birth_dialogue_in_japanese(chat: Chat) -> None:
     text = r["text"]
     d = deadline("birth_notification")
     assert f"出生届（期限：{date_words(d, 'ja')}）" in text
-    c = deadline("child_allowance_claim")
+    c = deadline("child_allowance_revision")
     # the household's amount, as the notices say it: the older child (estimated 6) 10,000 yen and the
-    # baby (second child, under 3) 15,000 yen a month (rules), with the 15-day deadline (catalogue)
-    assert f"児童手当 認定請求（期限：{date_words(c, 'ja')}）　月額 25,000円（世帯の合計）" in text
+    # baby (second child, under 3) 15,000 yen a month (rules), with the 15-day deadline (catalogue).
+    # Already receiving for the older child: the revision (額改定認定請求), never also a first claim.
+    assert f"児童手当 額改定認定請求（期限：{date_words(c, 'ja')}）　月額 25,000円（世帯の合計）" in text
+    assert "児童手当 認定請求（" not in text
     assert "出産育児一時金" in text and "500,000円" in text
     assert (
         "国民健康保険 加入の届出" not in text.split("当てはまらないと判断したもの")[0]

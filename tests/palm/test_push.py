@@ -127,9 +127,12 @@ async def test_birth_registered_becomes_notices(bus: str, live_server: Any, tmp_
         procedures = [n["procedure"] for n in notices]
         # the birth notification itself is done: it is not noticed again
         assert "birth_notification" not in procedures
-        assert "child_allowance_claim" in procedures and "child_medical_subsidy" in procedures
+        # the demo family already receives the child allowance for its three-year-old: the revision
+        # (額改定認定請求), never also the first claim
+        assert "child_allowance_revision" in procedures and "child_medical_subsidy" in procedures
+        assert "child_allowance_claim" not in procedures
         assert len(procedures) == len(set(procedures))
-        allowance = next(n for n in notices if n["procedure"] == "child_allowance_claim")
+        allowance = next(n for n in notices if n["procedure"] == "child_allowance_revision")
         assert allowance["amount"] and allowance["amount_period"] == "monthly"
         assert allowance["deadline"] and allowance["explanation"]["ja"] and allowance["explanation"]["en"]
         assert allowance["legal_basis"] and allowance["status"] == "new"
@@ -140,7 +143,7 @@ async def test_birth_registered_becomes_notices(bus: str, live_server: Any, tmp_
         assert kinds == sorted(kinds, key=lambda k: k != "procedure")
 
         one = (await http.get(f"/api/notices/{allowance['id']}")).json()
-        assert one["procedure"] == "child_allowance_claim"
+        assert one["procedure"] == "child_allowance_revision"
         # another resident cannot see it (same answer as for an unknown id)
         assert (await father.http.get(f"/api/notices/{allowance['id']}")).status_code == 404
         assert (await father.http.post(f"/api/notices/{allowance['id']}/dismiss")).status_code == 404

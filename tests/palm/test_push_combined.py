@@ -32,7 +32,7 @@ async def _exchanges_of_push(live_server: Any, tmp_path: Path) -> tuple[list[str
         await file_birth(mother)
         notices = await wait_for_notices(http)
         procedures = {n["procedure"] for n in notices}
-        assert {"child_allowance_claim", "child_medical_subsidy"} <= procedures
+        assert {"child_allowance_revision", "child_medical_subsidy"} <= procedures
         db = get_database(get_settings())
         async with db.session() as s:
             stored = (await s.scalars(sa.select(Notice))).all()

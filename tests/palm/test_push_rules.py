@@ -68,6 +68,43 @@ def test_employees_insurance_household() -> None:
     assert got["newborn_visit"].kind == "information"
 
 
+def test_first_claim_or_revision_never_both() -> None:
+    """児童手当: a household not receiving makes the first claim (認定請求, 第7条) only; one already
+    receiving for an older child claims the revision (額改定認定請求, 第9条) only."""
+    first = procedures(facts("employee"))
+    assert "child_allowance_claim" in first and "child_allowance_revision" not in first
+    older = facts("employee")
+    older.household["members"].append(
+        {
+            "relation": "child",
+            "birth_date": "2022-05-10",
+            "sex": "male",
+            "is_subject": False,
+            "insurance": "employee",
+        }
+    )
+    receiving = procedures(older)
+    assert "child_allowance_revision" in receiving and "child_allowance_claim" not in receiving
+    revision = receiving["child_allowance_revision"]
+    # the household's monthly amount once revised (older child 10,000 + the baby 15,000), the increase said
+    assert revision.amount == 25_000 and revision.amount_period == "monthly" and revision.deadline
+    assert "15,000円が加わり" in revision.explanation_ja and "art. 9" in revision.explanation_en
+    assert any("第9条" in b["ja"] for b in revision.legal_basis)
+    # an older child aged 18-22 is counted but not paid: the household is not receiving, so a first claim
+    student = facts("employee")
+    student.household["members"].append(
+        {
+            "relation": "child",
+            "birth_date": "2006-05-10",
+            "sex": "male",
+            "is_subject": False,
+            "insurance": "employee",
+        }
+    )
+    got = procedures(student)
+    assert "child_allowance_claim" in got and "child_allowance_revision" not in got
+
+
 def test_nhi_household_and_the_insurer_has_the_last_word() -> None:
     got = procedures(facts("nhi"))
     assert "nhi_enrolment" in got and "employee_insurance_dependant" not in got

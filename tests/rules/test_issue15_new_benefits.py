@@ -114,9 +114,17 @@ def test_child_allowance_revision_for_a_new_child_of_a_receiving_household() -> 
     h = household([parent, child("2020-05-01", "c1"), child("2026-11-10", "c2")])
     assert both_modes(h, date(2026, 11, 26), "child_allowance_revision") == (True, 15_000)
     e = explain(h, date(2026, 11, 26)).benefit("child_allowance_revision")
-    assert "15日" in e.per_member[0].reason and "2026-11-10" not in e.per_member[0].reason
+    new = next(d for d in e.per_member if d.member == "c2")
+    assert "15日" in new.reason and "2026-11-10" not in new.reason and new.reason_easy
+    older = next(d for d in e.per_member if d.member == "c1")
+    assert older.amount is None and "上の子" in older.reason
+    assert "第9条" in e.summary and "art. 9" in e.summary_en and "ふやす" in e.summary_easy
+    assert "25,000円" in e.summary and e.details["household_monthly_amount"] == 25_000
     first = household([parent, child("2026-11-10")])
     assert both_modes(first, date(2026, 11, 26), "child_allowance_revision") == (False, 0)
+    not_receiving = explain(first, date(2026, 11, 26)).benefit("child_allowance_revision")
+    assert "第7条" in not_receiving.summary and "first claim" in not_receiving.summary_en
+    assert "はじめて" in not_receiving.summary_easy and not not_receiving.details["receiving_for_older_child"]
     later = household([parent, child("2020-05-01", "c1"), child("2025-11-10", "c2")])
     assert both_modes(later, date(2026, 11, 10), "child_allowance_revision") == (True, 15_000)
     assert both_modes(later, date(2026, 11, 11), "child_allowance_revision") == (False, 0)

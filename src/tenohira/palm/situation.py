@@ -35,6 +35,10 @@ FILED_STATES = ("submitted", "queued", "decided", "notified")
 SAME_BIRTH_DAYS = 31
 # procedures that only concern households with this health insurance
 INSURANCE_ONLY = {"nhi_enrolment": "nhi", "employee_insurance_dependant": "employee"}
+# a claim not made when the rules find another one eligible: they exclude each other. 児童手当: a
+# household already receiving for an older child claims the revision (額改定認定請求, 第9条), one not
+# receiving makes the first claim (認定請求, 第7条); the rule child_allowance_revision decides which.
+EXCLUDED_BY = {"child_allowance_claim": "child_allowance_revision"}
 # the procedure a life event's own registration completed (not proposed again by the push)
 COMPLETED_BY_EVENT = {"birth": "birth_notification"}
 
@@ -96,6 +100,16 @@ def _amount_for(p: Procedure, benefit_amount: int | None) -> int | None:
     return benefit_amount or None
 
 
+def _excluded(p: Procedure, explanation: Explanation) -> bool:
+    other = EXCLUDED_BY.get(p.id)
+    if other is None:
+        return False
+    try:
+        return explanation.benefit(other).eligible
+    except KeyError:
+        return False
+
+
 def propose(
     explanation: Explanation, household: Household, event_date: date, life_event: str, done: str | None
 ) -> list[Proposal]:
@@ -116,9 +130,14 @@ def propose(
                 b = explanation.benefit(str(p.decision.benefit))
             except KeyError:
                 continue
-            if not b.eligible:
+            if not b.eligible or _excluded(p, explanation):
                 continue
-            raw = b.monthly_amount if b.kind == "monthly" else b.amount
+            # a claim that changes a monthly benefit (a revision) shows what the household is then paid
+            raw = (
+                b.details.get("household_monthly_amount") or b.monthly_amount
+                if b.kind == "monthly"
+                else b.amount
+            )
             amount = _amount_for(p, raw)
             period = ("monthly" if b.kind == "monthly" else "once") if amount is not None else None
             out.append(

@@ -145,7 +145,11 @@ def _decide_child_allowance(ctx: Context) -> BenefitDecision:
 
 
 def _decide_child_allowance_revision(ctx: Context) -> BenefitDecision:
-    """額改定認定請求: a child born in the last year into a household already paid for an older child."""
+    """額改定認定請求 (児童手当法 第9条): a child born in the last year into a household already paid
+    for an older child. It and the first claim (認定請求, 第7条) exclude each other: a household
+    already receiving claims the revision only, a household not receiving makes the first claim only.
+
+    "Already receiving" is read from the household: an older child the allowance is paid for."""
     p = ctx.params["child_allowance_revision"]
     v = p.at(ctx.on)
     if v is None:
@@ -155,21 +159,43 @@ def _decide_child_allowance_revision(ctx: Context) -> BenefitDecision:
     paid = {d.member: d.amount or 0 for d in allowance.per_member if (d.amount or 0) > 0}
     window = int(p.setting("new_child_window_days"))
     per_member = []
-    total = 0
+    new: dict[str, int] = {}
     if paid:
         earliest = min(births[mid] for mid in paid)
-        for mid, amount in paid.items():
-            born = births[mid]
-            if born > earliest and ctx.on <= born + timedelta(days=window):
-                total += amount
-                per_member.append(member(mid, say("revision_child", born=born, amount=Yen(amount)), amount))
+        new = {
+            mid: amount
+            for mid, amount in paid.items()
+            if births[mid] > earliest and ctx.on <= births[mid] + timedelta(days=window)
+        }
+    total = sum(new.values())
+    # the older children already paid for: the household receives the allowance (受給中)
+    older = [mid for mid in paid if new and mid not in new and births[mid] < min(births[n] for n in new)]
+    receiving = bool(older)
+    for mid in sorted(paid, key=lambda x: births[x]):
+        if mid in new:
+            text = say("revision_child", born=births[mid], amount=Yen(new[mid]))
+            per_member.append(member(mid, text, new[mid]))
+        elif mid in older:
+            per_member.append(member(mid, say("revision_older_child")))
+    if total:
+        household_total = allowance.monthly_amount or 0
+        summary = say("revision_summary", total=Yen(total), household=Yen(household_total))
+    elif not receiving and ctx.recent_births(window):
+        summary = say("revision_first_claim")
+    else:
+        summary = say("revision_none")
     return _decision(
         p,
         v,
-        say("revision_summary", total=Yen(total)) if total else say("revision_none"),
+        summary,
         eligible=total > 0,
         monthly_amount=total,
         per_member=per_member,
+        details={
+            "receiving_for_older_child": receiving,
+            # what the household is paid a month once the revision is made (the notices show this)
+            "household_monthly_amount": (allowance.monthly_amount or 0) if total else None,
+        },
     )
 
 

@@ -323,10 +323,26 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "month, from the month after the birth if claimed within 15 days of the day after the birth.",
         "$born に 生まれました。 手当が 1か月 $amount ふえます。 生まれた つぎの 日から 15日の うちに 申請して ください。",
     ),
+    "revision_older_child": (
+        "すでに児童手当を受けている上の子です（この子の分は今までどおり支給されます）。",
+        "An older child the allowance is already paid for (unchanged).",
+        "上の 子どもの 手当は もう もらって います。 この 子の 手当は 今までと 同じです。",
+    ),
     "revision_summary": (
-        "額改定認定請求で月額$totalが加わります（15日以内に請求）。",
-        "A revision claim adds $total a month (claim within 15 days).",
-        "申請すると 手当が 1か月 $total ふえます。",
+        "上の子の児童手当をすでに受けているため、新しい認定請求ではなく額改定認定請求をします（児童手当法第9条）。"
+        "月額$totalが加わり、世帯の合計は月額$householdになります。出生日の翌日から15日以内に請求してください。",
+        "The household already receives the child allowance for an older child, so it claims a revision, not a "
+        "new claim (Child Allowance Act, art. 9): $total a month is added, $household a month for the household "
+        "in all. Claim within 15 days after the birth.",
+        "上の 子どもの 手当を もう もらって いるので、手当を ふやす 申請を します。 はじめての 申請は いりません。 "
+        "1か月 $total ふえて、家族 ぜんぶで 1か月 $household に なります。 生まれた つぎの 日から 15日の うちに "
+        "申請して ください。",
+    ),
+    "revision_first_claim": (
+        "上の子の児童手当をまだ受けていない世帯のため、額改定認定請求ではなく、児童手当の認定請求をします（児童手当法第7条）。",
+        "The household does not yet receive the child allowance for an older child, so it makes a first claim "
+        "(Child Allowance Act, art. 7), not a revision claim.",
+        "まだ 手当を もらって いないので、手当を ふやす 申請では なく、はじめての 手当の 申請を して ください。",
     ),
     "revision_none": (
         "すでに児童手当を受けている世帯に新しく生まれた子がいないため、額改定の請求は要りません。",
