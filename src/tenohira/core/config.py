@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     municipality_code: str = "990019"
     municipality_name_ja: str = "手のひら市"
     municipality_name_en: str = "Tenohira City"
+    # the municipality member this process's registry answers as (core.cities: one per city)
+    municipality_member: str = "municipality"
+    cities_file: Path | None = Field(
+        default=None, description="the cities of the demo world; default core/cities.toml"
+    )
+    city_database_urls: str = Field(
+        default="",
+        description='"CODE=URL, CODE=URL": a city\'s own database; default SQLite in data_dir/cities/CODE',
+    )
     seed: int = 20261126
     demo_residents: int = 1000
 
