@@ -120,6 +120,7 @@ def test_birth_story_in_the_browser(demo_cards: None, live_server: Any) -> None:
         page.click("main button[type=submit]")
         page.wait_for_url(re.compile(r".*/applications/[^/]+/sign$"))
         axe.check(page, "sign")
+        assert "陽葵" in page.inner_text("main section.to-sign")  # the document itself, before signing
         page.fill("#password", "WRONG123")
         page.click("main button[type=submit]")
         assert "あと4回" in page.inner_text("#form-error")
@@ -156,10 +157,25 @@ def test_birth_story_in_the_browser(demo_cards: None, live_server: Any) -> None:
             page.click("main button[type=submit]")
         page.wait_for_url(re.compile(r".*/bundles/[^/]+$"))
         if page.locator("form[action$='/answers']").count():
+            assert page.locator(".field-error").count() == 0  # nothing is "required" before a try
             axe.check(page, "bundle-questions")
             answer_questions(page)
+            number = page.locator("form[action$='/answers'] input[name$='.number']")
+            if number.count():  # a wrong account number first: refused before signing, kept typed
+                number.first.fill("12-34a")
+                page.click("form[action$='/answers'] button[type=submit]")
+                page.wait_for_url(re.compile(r".*/answers$"))
+                assert "7桁の数字" in page.inner_text("main .field-error")
+                assert number.first.input_value() == "12-34a" and page.locator("#password").count() == 0
+                axe.check(page, "bundle-questions-error")
+                number.first.fill("1234567")
+                answer_questions(page)
             page.click("form[action$='/answers'] button[type=submit]")
             page.wait_for_url(re.compile(r".*/bundles/[^/]+$"))
+        # what the card will sign: each application's document in words, before the password
+        documents = page.locator("main section.to-sign")
+        assert documents.count() >= 1 and documents.first.locator("dd").count() >= 1
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", page.inner_text("main section.to-sign >> nth=0"))
         axe.check(page, "bundle-sign")
         page.fill("#password", "TENOHIRA26")
         page.click("form[action$='/sign'] button[type=submit]")

@@ -65,6 +65,9 @@ def _out(app: Application) -> schemas.ApplicationOut:
         flags=list(app.flags),
         bundle_id=app.bundle_id,
         document_sha256=app.document_sha256,
+        document=base64.b64encode(app.document).decode()
+        if app.document is not None and app.state in (svc.CONFIRMED, svc.SIGNED)
+        else None,
         agency_reference=app.agency_reference,
         decision=app.decision,
         created_at=app.created_at,

@@ -99,6 +99,11 @@ class ApplicationOut(BaseModel):
     flags: list[str]
     bundle_id: str | None
     document_sha256: str | None
+    document: str | None = Field(
+        default=None,
+        description="the frozen document, base64 of its canonical bytes, while it is confirmed or "
+        "signed and not yet filed: what the manifest's digest covers, to show before signing",
+    )
     agency_reference: str | None
     decision: dict[str, Any] | None
     created_at: datetime

@@ -23,6 +23,7 @@ from tenohira.core import wording
 from tenohira.core.clock import JST, today_jst
 from tenohira.core.config import get_settings
 from tenohira.core.problems import Problem
+from tenohira.core.signed_documents import EnvelopeError, check_envelope, parse_manifest
 from tenohira.identity import CardLocked, CardSimulator, InvalidSecretFormat, Principal, WrongSecret
 from tenohira.web import words
 from tenohira.web.demo_cards import DemoCard, find_card, list_cards
@@ -431,14 +432,35 @@ async def bundle_page(
     principal = await current(request)
     if principal is None:
         return to_login(request)
-    lang = language(request)
     async with PlatformApi(request) as api:
         try:
             bundle = await api.get(f"/api/applications/bundles/{bundle_id}")
         except ApiError as exc:
             return problem_page(request, exc, principal, "home")
-    apps = [_application_view(a, lang) for a in bundle["applications"]]
-    questions = _questions(bundle["applications"], lang)
+    return show_bundle(request, principal, bundle, error=error, status=status)
+
+
+def show_bundle(
+    request: Request,
+    principal: Principal,
+    bundle: dict[str, Any],
+    *,
+    error: str | None = None,
+    submitted: bool = False,
+    typed: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The set's page: its questions, or (open) exactly what the card will sign, or its results."""
+    lang = language(request)
+    signing: list[dict[str, Any]] = []
+    if bundle["state"] == "open" and bundle.get("manifest"):
+        try:
+            signing = to_be_signed(bundle["manifest"], bundle["applications"], lang)
+        except EnvelopeError:
+            error, signing = translate("document_mismatch", lang), []
+    listed = {a["id"] for a in signing}
+    apps = [_application_view(a, lang) for a in bundle["applications"] if a["id"] not in listed]
+    questions = _questions(bundle["applications"], lang, submitted=submitted, typed=typed)
     return render(
         request,
         "bundle.html",
@@ -446,6 +468,7 @@ async def bundle_page(
             "active": "home",
             "bundle": bundle,
             "apps": apps,
+            "signing": signing,
             "questions": questions,
             "error": error,
             "has_card": card_of(principal) is not None,
@@ -455,27 +478,98 @@ async def bundle_page(
     )
 
 
+def to_be_signed(
+    manifest_b64: str, applications: list[dict[str, Any]], lang: Language
+) -> list[dict[str, Any]]:
+    """What the card will sign, application by application, in words: read from each frozen
+    document whose digest the manifest lists (the very bytes each agency receives), never from
+    the application's current fields. Raises :class:`EnvelopeError` when a listed document is
+    missing or does not match its digest (then nothing is offered for signing)."""
+    manifest = base64.b64decode(manifest_b64)
+    by_id = {a["id"]: a for a in applications}
+    out = []
+    for entry in parse_manifest(manifest):
+        a = by_id.get(entry.application_id)
+        if a is None or not a.get("document"):
+            raise EnvelopeError(
+                "document-missing", "A listed document is missing", "署名する申請書がありません"
+            )
+        doc = check_envelope(base64.b64decode(a["document"]), manifest, agency=entry.agency)
+        out.append(_application_view({**a, "procedure": doc["procedure"], "fields": doc["fields"]}, lang))
+    return out
+
+
+def _manifest_changed(form: dict[str, Any], sha256: str | None) -> bool:
+    """The manifest is no longer the one the page showed (changed in another tab meanwhile)."""
+    shown = str(form.get("manifest_sha256") or "")
+    return not sha256 or shown != sha256
+
+
 def field_message(error: dict[str, Any], lang: Language) -> str:
-    """A field error of the platform (``message`` in English, ``message_ja``) in ``lang``."""
+    """A field error of the platform (``message`` in English, ``message_ja``, ``message_easy_ja``
+    with reading marks) in ``lang``."""
     if lang == "en":
         return str(error.get("message") or error.get("message_ja") or "")
+    if lang == "easy_ja" and error.get("message_easy_ja"):
+        return str(error["message_easy_ja"])
     return str(error.get("message_ja") or error.get("message") or "")
 
 
-def _questions(applications: list[dict[str, Any]], lang: Language) -> list[dict[str, Any]]:
-    """The fields still missing across the set, each asked once."""
+def _empty(value: Any) -> bool:
+    if isinstance(value, dict):
+        return not any(str(v or "").strip() for v in value.values())
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def typed_value(kind: str, form: dict[str, Any], name: str) -> Any:
+    """What the resident typed for a question, as typed (to put back into the form after an error)."""
+    if kind == "bank_account":
+        return {
+            k: str(form.get(f"{name}.{k}") or "")[:MAX_TEXT] for k in ("bank", "branch", "type", "number")
+        }
+    value = form.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value or "")[:MAX_TEXT]
+
+
+def _questions(
+    applications: list[dict[str, Any]],
+    lang: Language,
+    *,
+    submitted: bool = False,
+    typed: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The fields still missing or wrong across the set, each asked once, with its value (what the
+    resident typed, else what was kept) and the checks' messages in ``lang``.
+
+    Before the resident has sent the form (``submitted`` false) an empty field carries no message:
+    "required" is said only after a try; a value kept from before is still checked and said wrong.
+    """
     seen: dict[str, dict[str, Any]] = {}
     for a in applications:
-        missing = {m.get("field") for m in a.get("missing", [])}
+        missing = a.get("missing", [])
+        fields = a.get("fields") or {}
         for q in a.get("questions", []):
-            if q["name"] in missing and q["name"] not in seen:
-                seen[q["name"]] = {
-                    **q,
-                    "label": q["label_en"] if lang == "en" else q["label_ja"],
-                    "errors": [
-                        field_message(m, lang) for m in a.get("missing", []) if m.get("field") == q["name"]
-                    ],
-                }
+            name = q["name"]
+            if name in seen or name not in {m.get("field") for m in missing}:
+                continue
+            value = typed[name] if typed is not None and name in typed else fields.get(name)
+            errors: list[str]
+            if _empty(value):
+                errors = [translate("required", lang)] if submitted else []
+            else:
+                errors = [field_message(m, lang) for m in missing if m.get("field") == name]
+            labels = field_labels(a["procedure"], lang)
+            seen[name] = {
+                **q,
+                "label": labels.get(name) or (q["label_en"] if lang == "en" else q["label_ja"]),
+                "options": [
+                    (c, words.field_value(a["procedure"], name, c, lang)) for c in q.get("choices") or []
+                ],
+                "value": value if value is not None else "",
+                "errors": errors,
+            }
     return list(seen.values())
 
 
@@ -502,6 +596,8 @@ def parse_answer(kind: str, form: dict[str, Any], name: str) -> Any:
 
 @router.post("/bundles/{bundle_id}/answers")
 async def answer_bundle(request: Request, bundle_id: str) -> Response:
+    """Answers to the set's questions; every check the agencies make runs now, before signing: a
+    set still incomplete comes back at once with each field's message and what was typed."""
     principal = await current(request)
     if principal is None:
         return to_login(request)
@@ -510,16 +606,20 @@ async def answer_bundle(request: Request, bundle_id: str) -> Response:
         try:
             bundle = await api.get(f"/api/applications/bundles/{bundle_id}")
             answers: dict[str, Any] = {}
+            typed: dict[str, Any] = {}
             for a in bundle["applications"]:
                 for q in a.get("questions", []):
+                    typed.setdefault(q["name"], typed_value(q["type"], form, q["name"]))
                     value = parse_answer(q["type"], form, q["name"])
                     if value is not None and q["name"] not in answers:
                         answers[q["name"]] = value
-            await api.patch(f"/api/applications/bundles/{bundle_id}", json={"answers": answers})
+            bundle = await api.patch(f"/api/applications/bundles/{bundle_id}", json={"answers": answers})
         except ApiError as exc:
             if exc.status == 422:
                 return await bundle_page(request, bundle_id, error=exc.message(language(request)), status=422)
             return problem_page(request, exc, principal, "home")
+    if bundle.get("state") == "incomplete":
+        return show_bundle(request, principal, bundle, submitted=True, typed=typed, status=422)
     return RedirectResponse(f"/bundles/{bundle_id}", status_code=303)
 
 
@@ -562,6 +662,10 @@ async def sign_bundle(request: Request, bundle_id: str) -> Response:
     async with PlatformApi(request) as api:
         try:
             bundle = await api.get(f"/api/applications/bundles/{bundle_id}")
+            if bundle["state"] == "open" and _manifest_changed(form, bundle.get("sha256")):
+                return show_bundle(
+                    request, principal, bundle, error=translate("manifest_changed", lang), status=409
+                )
             if bundle["state"] == "open" and bundle.get("manifest"):
                 try:
                     signature = await asyncio.to_thread(
@@ -731,9 +835,7 @@ async def birth(request: Request) -> Response:
 
 
 @router.get("/applications/{application_id}/sign", response_class=HTMLResponse)
-async def sign_page(
-    request: Request, application_id: str, error: str | None = None, status: int = 200
-) -> Response:
+async def sign_page(request: Request, application_id: str, error: Any = None, status: int = 200) -> Response:
     principal = await current(request)
     if principal is None:
         return to_login(request)
@@ -741,14 +843,27 @@ async def sign_page(
     async with PlatformApi(request) as api:
         try:
             app = await api.get(f"/api/applications/{application_id}")
+            if app["state"] not in ("confirmed", "signed"):
+                return RedirectResponse(f"/applications/{application_id}", status_code=303)
+            manifest = await api.get(f"/api/applications/{application_id}/manifest")
         except ApiError as exc:
             return problem_page(request, exc, principal, "applications")
-    if app["state"] not in ("confirmed", "signed"):
-        return RedirectResponse(f"/applications/{application_id}", status_code=303)
+    if len(manifest.get("applications", [])) > 1:  # one of a set: signed (and shown) with the set
+        return RedirectResponse(f"/bundles/{manifest['bundle_id']}", status_code=303)
+    try:  # what is shown is read from the document the manifest lists, as for a set
+        shown = next(v for v in to_be_signed(manifest["manifest"], [app], lang) if v["id"] == app["id"])
+    except (EnvelopeError, StopIteration):
+        shown, error = None, translate("document_mismatch", lang)
     return render(
         request,
         "sign.html",
-        {"active": "applications", "app": _application_view(app, lang), "error": error},
+        {
+            "active": "applications",
+            "app": shown or _application_view(app, lang),
+            "verified": shown is not None,
+            "manifest_sha256": manifest["sha256"],
+            "error": error,
+        },
         principal=principal,
         status_code=status,
     )
@@ -771,6 +886,10 @@ async def sign_application(request: Request, application_id: str) -> Response:
             app = await api.get(f"/api/applications/{application_id}")
             manifest = await api.get(f"/api/applications/{application_id}/manifest")
             if app["state"] == "confirmed":
+                if _manifest_changed(form, manifest.get("sha256")):
+                    return await sign_page(
+                        request, application_id, error=translate("manifest_changed", lang), status=409
+                    )
                 try:
                     signature = await asyncio.to_thread(
                         sign_with_card, card, password, base64.b64decode(manifest["manifest"])
@@ -888,7 +1007,9 @@ async def answer_application(request: Request, application_id: str) -> Response:
         try:
             app = await api.get(f"/api/applications/{application_id}")
             fields: dict[str, Any] = {}
+            typed: dict[str, Any] = {}
             for q in app.get("questions", []):
+                typed[q["name"]] = typed_value(q["type"], form, q["name"])
                 value = parse_answer(q["type"], form, q["name"])
                 if value is not None:
                     fields[q["name"]] = value
@@ -901,6 +1022,8 @@ async def answer_application(request: Request, application_id: str) -> Response:
             if exc.status == 422:
                 return await application(request, application_id, error=exc.message(lang), status=422)
             return problem_page(request, exc, principal, "applications")
+    if app.get("state") in ("draft", "prefilled"):  # still missing or wrong: say so, keep what was typed
+        return await application(request, application_id, status=422, typed=typed)
     return RedirectResponse(f"/applications/{application_id}", status_code=303)
 
 
@@ -945,7 +1068,11 @@ async def delete_draft(request: Request, application_id: str) -> Response:
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
 async def application(
-    request: Request, application_id: str, error: str | None = None, status: int = 200
+    request: Request,
+    application_id: str,
+    error: str | None = None,
+    status: int = 200,
+    typed: dict[str, Any] | None = None,
 ) -> Response:
     principal = await current(request)
     if principal is None:
@@ -964,7 +1091,9 @@ async def application(
             "active": "applications",
             "app": _application_view(app, lang),
             "history": history.get("history", []),
-            "questions": _questions([app], lang) if app["state"] in ("draft", "prefilled") else [],
+            "questions": _questions([app], lang, submitted=typed is not None, typed=typed)
+            if app["state"] in ("draft", "prefilled")
+            else [],
             "editable": app["state"] in ("draft", "prefilled"),
             "error": error,
         },
