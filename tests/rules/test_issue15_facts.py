@@ -217,3 +217,86 @@ def test_reasons_carry_no_iso_dates_internal_names_or_member_ids() -> None:
     assert "3歳の誕生月" in reason and "3歳に満たない" not in reason
     ma = explain(household(members), date(2026, 11, 26)).benefit("maternity_allowance")
     assert "年収の12分の1" in ma.per_member[0].reason  # no grade given: say what the number is
+
+
+EASY_FROM_TEXTS = (
+    "childbirth_lump_sum",
+    "pregnancy_support_benefit",
+    "child_medical_subsidy",
+    "single_parent_allowance",
+    "maternity_allowance",
+    "childcare_leave_benefit",
+    "premature_infant_care",
+)
+
+
+def _walk() -> list[tuple[str, str, str]]:
+    """(benefit, language, text) of every summary and reason, for households that reach every branch."""
+    kids = [
+        {"id": "zz-kid", "role": "child", "birth_date": "2023-11-10"},
+        {"id": "zz-baby", "role": "child", "birth_date": "2026-11-10", "birth_weight_g": 1900},
+    ]
+    lost = {**MOTHER, "id": "zz-mother", "insurance": "nhi", "pregnancy_ended_on": "2026-10-01"}
+    cases = [
+        [
+            {**MOTHER, "id": "zz-mother", "expecting_due_date": "2027-03-01", "childcare_leave_days": 20},
+            *kids,
+        ],
+        [{**MOTHER, "id": "zz-mother", "childcare_leave_days": 14}, {**FATHER, "id": "zz-father"}, *kids],
+        [lost, {"id": "zz-old", "role": "child", "birth_date": "2004-05-05"}],
+        [
+            {**MOTHER, "id": "zz-mother", "insurance": "employee", "annual_income": 0},
+            {**FATHER, "id": "zz-f"},
+        ],
+    ]
+    out: list[tuple[str, str, str]] = []
+    for members in cases:
+        for single in (False, True):
+            for municipality in ("990019", "990027", "990035"):
+                h = household(members, single_parent=single).model_copy(update={"municipality": municipality})
+                for on in (date(2026, 11, 26), date(2027, 2, 1)):
+                    for b in explain(h, on).benefits:
+                        out += [
+                            (b.id, "ja", b.summary),
+                            (b.id, "en", b.summary_en),
+                            (b.id, "easy", b.summary_easy),
+                        ]
+                        for m in b.per_member:
+                            out += [
+                                (b.id, "ja", m.reason),
+                                (b.id, "en", m.reason_en),
+                                (b.id, "easy", m.reason_easy),
+                            ]
+    return out
+
+
+def test_every_reason_reads_in_three_languages() -> None:
+    """Resident-grade reasons: each benefit's summary and every member's reason in ja, en and easy
+    Japanese — no ISO dates, internal names, enum values or member ids, no stray spaces in Japanese."""
+    import re
+
+    walked = _walk()
+    assert {b for b, _, _ in walked} >= set(EASY_FROM_TEXTS)
+    for benefit, lang, text in walked:
+        assert text, (benefit, lang)
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", text), (benefit, text)
+        assert "zz-" not in text and "=False" not in text and "=True" not in text, (benefit, text)
+        assert "  " not in text and text == text.strip(), (benefit, lang, text)
+        assert not re.search(r" [。、）]", text), (benefit, lang, text)
+        if lang == "ja":
+            # a space in Japanese only around an operator of a calculation (× ÷ = →)
+            for m in re.finditer(r"(.) (.)", text):
+                assert m.group(1) in "×÷=" or m.group(2) in "×÷=", (benefit, text)
+        if lang == "en":
+            assert not re.search(r"\b(nhi|employee|full|partial|none)\b[,.)]", text), (benefit, text)
+    easy = [(b, t) for b, lang, t in walked if lang == "easy"]
+    assert any(b == "childbirth_lump_sum" and "もらえます" in t for b, t in easy)
+    assert any(b == "single_parent_allowance" and "1か月" in t for b, t in easy)
+
+
+def test_the_code_of_a_municipality_is_never_said() -> None:
+    h = household([MOTHER, child(date(2026, 11, 10).isoformat())]).model_copy(
+        update={"municipality": "123456"}
+    )
+    b = explain(h, date(2026, 11, 26)).benefit("child_medical_subsidy")
+    assert "123456" not in b.summary + b.summary_en + b.summary_easy and b.summary_easy

@@ -24,7 +24,7 @@ from tenohira.rules.income import (
     round10,
 )
 from tenohira.rules.params import Version
-from tenohira.rules.prose import en_date, jdate, ordinal_en, yen, yen_en
+from tenohira.rules.prose import ordinal_en
 from tenohira.rules.schemas import BenefitDecision, MemberDecision
 from tenohira.rules.texts import NOTHING, Yen, month_text, say
 
@@ -210,9 +210,8 @@ def _decide_child_medical_subsidy(ctx: Context) -> BenefitDecision:
         return _decision(
             p,
             None,
+            say("ms_not_configured"),
             eligible=False,
-            summary=f"市町村 {code} の子ども医療費助成の設定がないため判定できません。",
-            summary_en=f"No configuration of the child medical subsidy for municipality {code}: cannot decide.",
             details={"municipality_configured": False},
         )
     v = scheme.at(ctx.on)
@@ -229,57 +228,35 @@ def _decide_child_medical_subsidy(ctx: Context) -> BenefitDecision:
     fy = fiscal_year(ctx.on)
     per_member: list[MemberDecision] = []
     covered = 0
+    fee = int(v["copay_outpatient_per_visit"])
     for _, m in ctx.children:
         age = age_on(m.birth_date, ctx.on)
         end = school_year_end(m.birth_date, until)
         if fy - school_cohort(m.birth_date) >= until:
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    reason=f"{age}歳。{until}歳到達後最初の3月31日（{jdate(end)}）を過ぎたため対象外。",
-                    reason_en=f"Age {age}. Past the first 31 March after turning {until} ({en_date(end)}).",
-                )
-            )
+            per_member.append(member(m.id, say("ms_past", age=age, n=until, end=end)))
         elif not m.supported:
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    reason=f"{age}歳。保護者が監護していないため対象外。",
-                    reason_en=f"Age {age}. Not in the guardians' care and keep.",
-                )
-            )
+            per_member.append(member(m.id, say("ms_not_supported", age=age)))
         elif claimant is None or not income_ok:
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    reason=f"{age}歳。保護者の所得（{yen(income)}）が所得制限（{yen(limit or 0)}）以上のため対象外。",
-                    reason_en=f"Age {age}. The guardian's income ({yen_en(income)}) is at or above the limit "
-                    f"({yen_en(limit or 0)}).",
-                )
-            )
+            text = say("ms_income", age=age, income=Yen(income), limit=Yen(limit or 0))
+            per_member.append(member(m.id, text))
         else:
             covered += 1
-            fee = int(v["copay_outpatient_per_visit"])
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    reason=f"{age}歳。{jdate(end)}まで保険診療の自己負担を助成（通院1回{yen(fee)}の負担）。受給者証が交付されます。",
-                    reason_en=f"Age {age}. Co-payments covered until {en_date(end)} (fee {yen_en(fee)} per outpatient "
-                    "visit); a recipient card is issued.",
-                )
-            )
+            if fee:
+                text = say("ms_covered", age=age, end=end, fee=Yen(fee))
+            else:
+                text = say("ms_covered_free", age=age, end=end)
+            per_member.append(member(m.id, text))
     decision = _decision(
         p,
         v,
+        say("ms_summary", scheme=(scheme.name_ja, scheme.name_en, scheme.name_ja), n=covered),
         eligible=covered > 0,
-        summary=f"{scheme.name_ja}: 対象の子 {covered}人。",
-        summary_en=f"{scheme.name_en}: {covered} child(ren) covered.",
         per_member=per_member,
         details={
             "municipality_configured": True,
             "covered_children": covered,
             "until_school_year_of_age": until,
-            "copay_outpatient_per_visit": int(v["copay_outpatient_per_visit"]),
+            "copay_outpatient_per_visit": fee,
             "copay_inpatient_per_day": int(v["copay_inpatient_per_day"]),
             "income_limit": limit,
         },
@@ -326,14 +303,7 @@ def _decide_single_parent_allowance(ctx: Context) -> BenefitDecision:
         return not_in_force(p, ctx.on)
     claimant = ctx.claimant
     if not ctx.household.single_parent or claimant is None:
-        return _decision(
-            p,
-            v,
-            eligible=False,
-            monthly_amount=0,
-            summary="ひとり親世帯ではないため対象外です。",
-            summary_en="Not a single-parent household.",
-        )
+        return _decision(p, v, say("sp_not_single"), eligible=False, monthly_amount=0)
     until = int(p.setting("child_until_school_year_of_age"))
     disabled_under = int(p.setting("disabled_child_under_age"))
     fy = fiscal_year(ctx.on)
@@ -345,53 +315,34 @@ def _decide_single_parent_allowance(ctx: Context) -> BenefitDecision:
         disabled_ok = m.disabled and under_age_at_month_start(m.birth_date, disabled_under, ctx.on)
         if m.supported and (within or disabled_ok):
             eligible_children.append(m)
-            why_ja = f"{until}歳到達後最初の3月31日まで" if within else f"障害があり{disabled_under}歳未満"
-            why_en = (
-                f"until the first 31 March after reaching {until}"
-                if within
-                else f"disabled and under {disabled_under}"
-            )
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    counted_as=len(eligible_children),
-                    reason=f"{age}歳。{why_ja}のため対象児童（{len(eligible_children)}人目）。",
-                    reason_en=f"Age {age}: an eligible child ({why_en}), number {len(eligible_children)}.",
-                )
-            )
+            why = say("sp_within", n=until) if within else say("sp_disabled", n=disabled_under)
+            rank = len(eligible_children)
+            per_member.append(member(m.id, say("sp_child", age=age, why=why, rank=rank), counted_as=rank))
         else:
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    reason=f"{age}歳。対象児童の年齢を過ぎている、または監護していないため数えません。",
-                    reason_en=f"Age {age}: past the age limit or not in the parent's care, so not counted.",
-                )
-            )
+            per_member.append(member(m.id, say("sp_not_counted", age=age)))
     income = allowance_income(claimant.annual_income)
     deps = len(ctx.dependants(claimant))
     total, level = single_parent_amount(v, len(eligible_children), income, deps)
     full_limit = int(v["full_limit_base"]) + int(v["limit_per_dependant"]) * deps
     partial_limit = int(v["partial_limit_base"]) + int(v["limit_per_dependant"]) * deps
-    level_ja = {"full": "全部支給", "partial": "一部支給", "none": "支給停止"}[level]
-    per_member.insert(
-        0,
-        MemberDecision(
-            member=claimant.id,
-            amount=total,
-            reason=f"受給者。所得{yen(income)}（扶養親族等{deps}人。全部支給は{yen(full_limit)}未満、"
-            f"一部支給は{yen(partial_limit)}未満）→ {level_ja}、月額{yen(total)}。",
-            reason_en=f"Claimant. Income {yen_en(income)} ({deps} dependant(s): full below {yen_en(full_limit)}, "
-            f"partial below {yen_en(partial_limit)}) → {level}, {yen_en(total)} a month.",
-        ),
+    level_text = say(f"sp_{level}")
+    text = say(
+        "sp_claimant",
+        income=Yen(income),
+        deps=deps,
+        full=Yen(full_limit),
+        partial=Yen(partial_limit),
+        level=level_text,
+        total=Yen(total),
     )
+    per_member.insert(0, member(claimant.id, text, amount=total))
     months = [int(x) for x in p.setting("payment_months")]
     return _decision(
         p,
         v,
+        say("sp_summary", level=level_text, total=Yen(total), n=len(eligible_children)),
         eligible=total > 0,
         monthly_amount=total,
-        summary=f"{level_ja}: 月額{yen(total)}（対象児童 {len(eligible_children)}人）。",
-        summary_en=f"{level}: {yen_en(total)} a month for {len(eligible_children)} child(ren).",
         per_member=per_member,
         details={
             "level": level,

@@ -1,11 +1,10 @@
-# ruff: noqa: E501  (bilingual reason texts read better unbroken)
 """Benefits of the birth itself: 出産育児一時金, 妊婦のための支援給付, 出産手当金, 未熟児養育医療."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tenohira.rules.context import Context, not_in_force
+from tenohira.rules.context import Context, member, not_in_force
 from tenohira.rules.context import decision as _decision
 from tenohira.rules.dates import (
     anniversary,
@@ -15,9 +14,8 @@ from tenohira.rules.income import (
     maternity_daily,
 )
 from tenohira.rules.params import BenefitParameters, Version
-from tenohira.rules.prose import INSURANCE_JA as _INSURANCE_JA
-from tenohira.rules.prose import en_date, jdate, yen, yen_en
 from tenohira.rules.schemas import BenefitDecision, MemberDecision
+from tenohira.rules.texts import INSURANCE, NOTHING, Yen, say
 
 # --- 出産育児一時金 childbirth lump sum ----------------------------------------------------------------
 
@@ -44,32 +42,12 @@ def _decide_childbirth_lump_sum(ctx: Context) -> BenefitDecision:
         return _decision(
             p,
             v_now,
+            say("lump_no_insured"),
             eligible=False,
             amount=0,
-            summary="出産した母親が世帯にいない、または公的医療保険の加入者がいないため対象外です。",
-            summary_en="No mother in the household, or no parent covered by public health insurance.",
-            per_member=[]
-            if mother is None
-            else [
-                MemberDecision(
-                    member=mother.id,
-                    amount=0,
-                    reason="母親が公的医療保険に加入しておらず、被扶養者として入れる被用者保険の親もいません。",
-                    reason_en="The mother has no public health insurance and no parent has employee insurance "
-                    "she could be a dependant on.",
-                )
-            ],
+            per_member=[] if mother is None else [member(mother.id, say("lump_mother_uninsured"), amount=0)],
         )
-    via_ja = (
-        "母親本人の医療保険"
-        if insured is mother
-        else "もう一方の親の勤務先の健康保険の被扶養者として（家族出産育児一時金）"
-    )
-    via_en = (
-        "the mother's own health insurance"
-        if insured is mother
-        else "as a dependant on the other parent's employee health insurance"
-    )
+    via = say("lump_via_own") if insured is mother else say("lump_via_dependant")
     total = 0
     per_member: list[MemberDecision] = []
     used: list[Version] = []
@@ -79,52 +57,33 @@ def _decide_childbirth_lump_sum(ctx: Context) -> BenefitDecision:
             continue
         used.append(v)
         total += amount
-        scheme_ja = (
-            "産科医療補償制度に加入する医療機関等での出産"
-            if child.obstetric_compensation_scheme
-            else "産科医療補償制度の対象外の出産"
+        scheme = say("lump_in_scheme") if child.obstetric_compensation_scheme else say("lump_outside_scheme")
+        text = say(
+            "lump_child",
+            born=child.birth_date,
+            scheme=scheme,
+            amount=Yen(amount),
+            since=v.effective_from,
+            via=via,
         )
-        scheme_en = (
-            "in the obstetric compensation scheme"
-            if child.obstetric_compensation_scheme
-            else "outside the obstetric compensation scheme"
-        )
-        per_member.append(
-            MemberDecision(
-                member=child.id,
-                amount=amount,
-                reason=f"{jdate(child.birth_date)}生まれ。{scheme_ja}のため1児{yen(amount)}"
-                f"（{jdate(v.effective_from)}以降の出産の額）。{via_ja}で請求できます（出生の翌日から2年以内）。",
-                reason_en=f"Born {en_date(child.birth_date)}, {scheme_en}: {yen_en(amount)} per baby (amount for births "
-                f"from {en_date(v.effective_from)}), claimed through {via_en} within 2 years.",
-            )
-        )
+        per_member.append(member(child.id, text, amount=amount))
     if mother.expecting_due_date is not None:
         amount, v = _lump_sum_for(p, mother.expecting_due_date, True)
         if v is not None:
             amount *= mother.expected_babies
             used.append(v)
             total += amount
-            per_member.append(
-                MemberDecision(
-                    member=mother.id,
-                    amount=amount,
-                    reason=f"出産予定日は{jdate(mother.expecting_due_date)}、{mother.expected_babies}児の予定。"
-                    f"直接支払制度により医療機関へ支払われます（{yen(amount)}の見込み）。",
-                    reason_en=f"Due on {en_date(mother.expecting_due_date)} with {mother.expected_babies} baby(ies): "
-                    f"{yen_en(amount)} expected, normally paid directly to the hospital.",
-                )
+            text = say(
+                "lump_due", due=mother.expecting_due_date, n=mother.expected_babies, amount=Yen(amount)
             )
+            per_member.append(member(mother.id, text, amount=amount))
     v_shown = used[-1] if used else v_now
     return _decision(
         p,
         v_shown,
+        say("lump_summary", via=via, total=Yen(total)) if total else say("no_birth_2y"),
         eligible=total > 0,
         amount=total,
-        summary=f"{via_ja}で合計{yen(total)}。" if total else "2年以内の出産も出産予定もないため対象外です。",
-        summary_en=f"{yen_en(total)} in total through {via_en}."
-        if total
-        else "No birth in the last 2 years and no pregnancy.",
         per_member=per_member,
         details={"insured": insured.id, "claim_window_days": window},
     )
@@ -138,14 +97,7 @@ def _decide_pregnancy_support_benefit(ctx: Context) -> BenefitDecision:
     mother = ctx.mother
     v_now = p.at(ctx.on)
     if mother is None:
-        return _decision(
-            p,
-            v_now,
-            eligible=False,
-            amount=0,
-            summary="妊婦・母親が世帯にいません。",
-            summary_en="No mother in the household.",
-        )
+        return _decision(p, v_now, say("ps_no_mother"), eligible=False, amount=0)
     window = int(p.setting("claim_window_days"))
     total = 0
     per_member: list[MemberDecision] = []
@@ -154,113 +106,53 @@ def _decide_pregnancy_support_benefit(ctx: Context) -> BenefitDecision:
         first = int(v_now["first_payment"])
         total += first
         used.append(v_now)
-        per_member.append(
-            MemberDecision(
-                member=mother.id,
-                amount=first,
-                reason=f"妊娠中（出産予定日は{jdate(mother.expecting_due_date)}）。妊娠の認定後に1回目{yen(first)}（未受給の場合）。",
-                reason_en=f"Pregnant (due on {en_date(mother.expecting_due_date)}): first payment of {yen_en(first)} "
-                "after the pregnancy is recognised (if not yet received).",
-            )
-        )
+        text = say("ps_first", due=mother.expecting_due_date, amount=Yen(first))
+        per_member.append(member(mother.id, text, amount=first))
     if mother.expecting_due_date is not None and v_now is not None:
         before = v_now.values.get("second_from_days_before_due")
         if before is not None:
             notice_from = mother.expecting_due_date - timedelta(days=int(before))
             n = mother.expected_babies
+            per = Yen(int(v_now["second_payment_per_baby"]))
             if ctx.on >= notice_from:
-                second = int(v_now["second_payment_per_baby"]) * n
+                second = per * n
                 total += second
-                per_member.append(
-                    MemberDecision(
-                        member=mother.id,
-                        amount=second,
-                        reason=f"出産予定日の8週間前（{jdate(notice_from)}）から胎児の数の届出ができます。"
-                        f"2回目として胎児{n}人 × {yen(int(v_now['second_payment_per_baby']))} = {yen(second)}。",
-                        reason_en=f"The number of fetuses can be notified from 8 weeks before the due date "
-                        f"({en_date(notice_from)}): second payment {n} × {yen_en(int(v_now['second_payment_per_baby']))} = {yen_en(second)}.",
-                    )
-                )
+                text = say("ps_second_now", since=notice_from, n=n, per=per, amount=Yen(second))
+                per_member.append(member(mother.id, text, amount=second))
             else:
-                per_member.append(
-                    MemberDecision(
-                        member=mother.id,
-                        amount=0,
-                        reason=f"2回目（胎児1人につき{yen(int(v_now['second_payment_per_baby']))}）は、"
-                        f"出産予定日の8週間前（{jdate(notice_from)}）から胎児の数を届け出て申請できます。",
-                        reason_en=f"The second payment ({yen_en(int(v_now['second_payment_per_baby']))} per fetus) can be claimed "
-                        f"from 8 weeks before the due date ({en_date(notice_from)}), with a notice of the number of fetuses.",
-                    )
-                )
+                text = say("ps_second_later", per=per, since=notice_from)
+                per_member.append(member(mother.id, text, amount=0))
     ended = mother.pregnancy_ended_on
     if ended is not None and ended <= ctx.on <= ended + timedelta(days=window):
         v_end = p.at(ended)
         if v_end is not None and v_end.values.get("loss_covered"):
             n = mother.expected_babies
-            amount = int(v_end["first_payment"]) + int(v_end["second_payment_per_baby"]) * n
+            first, per = Yen(int(v_end["first_payment"])), Yen(int(v_end["second_payment_per_baby"]))
+            amount = first + per * n
             total += amount
             used.append(v_end)
-            per_member.append(
-                MemberDecision(
-                    member=mother.id,
-                    amount=amount,
-                    reason=f"{jdate(ended)}に妊娠が終わりました（流産・死産・人工妊娠中絶）。この場合も支給の対象です："
-                    f"1回目{yen(int(v_end['first_payment']))}（未受給の場合）と、2回目として胎児{n}人 × "
-                    f"{yen(int(v_end['second_payment_per_baby']))}、合計{yen(amount)}。",
-                    reason_en=f"The pregnancy ended on {en_date(ended)} (miscarriage, stillbirth or abortion), which is "
-                    f"also covered: the first payment of {yen_en(int(v_end['first_payment']))} (if not yet received) and "
-                    f"the second, {n} × {yen_en(int(v_end['second_payment_per_baby']))}: {yen_en(amount)} in total.",
-                )
-            )
+            text = say("ps_loss", ended=ended, first=first, n=n, per=per, amount=Yen(amount))
+            per_member.append(member(mother.id, text, amount=amount))
         elif v_end is not None:
-            per_member.append(
-                MemberDecision(
-                    member=mother.id,
-                    amount=0,
-                    reason=f"{jdate(ended)}に妊娠が終わりました。この時期の制度（出産・子育て応援給付金）では、"
-                    "流産・死産の場合の扱いを市町村が定めていたため、ここでは判定しません。",
-                    reason_en=f"The pregnancy ended on {en_date(ended)}. Under the programme of that time the "
-                    "municipality decided how such cases were treated, so this is not decided here.",
-                )
-            )
+            per_member.append(member(mother.id, say("ps_loss_old", ended=ended), amount=0))
     for child in ctx.recent_births(window):
         v = p.at(child.birth_date)
         if v is None:
-            per_member.append(
-                MemberDecision(
-                    member=child.id,
-                    amount=0,
-                    reason=f"{jdate(child.birth_date)}生まれ。制度の開始前の出生のため対象外です。",
-                    reason_en=f"Born on {en_date(child.birth_date)}, before the scheme began.",
-                )
-            )
+            per_member.append(member(child.id, say("ps_before_scheme", born=child.birth_date), amount=0))
             continue
         second = int(v["second_payment_per_baby"])
         total += second
         used.append(v)
-        name_ja = "妊婦のための支援給付" if v["statutory"] else "出産・子育て応援給付金"
-        per_member.append(
-            MemberDecision(
-                member=child.id,
-                amount=second,
-                reason=f"{jdate(child.birth_date)}生まれ。2回目として胎児（生まれた子）1人につき{yen(second)}（{name_ja}）。"
-                "胎児の数の届出がまだなら、届け出て申請します。",
-                reason_en=f"Born {en_date(child.birth_date)}: second payment of {yen_en(second)} for this baby "
-                "(claimed with the notice of the number of fetuses, if not yet filed).",
-            )
-        )
+        name = "妊婦のための支援給付" if v["statutory"] else "出産・子育て応援給付金"
+        text = say("ps_child", born=child.birth_date, amount=Yen(second), name=name)
+        per_member.append(member(child.id, text, amount=second))
     v_shown = used[-1] if used else v_now
     return _decision(
         p,
         v_shown,
+        say("ps_summary", total=Yen(total)) if total else say("ps_none"),
         eligible=total > 0,
         amount=total,
-        summary=f"お母さんに合計{yen(total)}が支給されます。"
-        if total
-        else "妊娠中でなく、2年以内の出産もないため対象外です。",
-        summary_en=f"{yen_en(total)} in total for the mother."
-        if total
-        else "No pregnancy and no birth in the last 2 years.",
         per_member=per_member,
         details={"mother": mother.id},
     )
@@ -281,35 +173,29 @@ def _decide_maternity_allowance(ctx: Context) -> BenefitDecision:
     window = int(p.setting("claim_window_days"))
     limit = int(p.setting("dependant_income_limit"))
     if mother is None or not maternity_insured(mother, limit):
+        dependant = say("ma_dependant") if mother is not None and mother.insurance == "employee" else NOTHING
         return _decision(
             p,
             p.at(ctx.on),
+            say("ma_not_insured"),
             eligible=False,
             amount=0,
-            summary="母親が勤務先の健康保険の被保険者本人ではないため対象外です（国民健康保険にはありません）。",
-            summary_en="The mother is not insured in her own right by employee health insurance (NHI has no maternity allowance).",
             per_member=[]
             if mother is None
             else [
-                MemberDecision(
-                    member=mother.id,
+                member(
+                    mother.id,
+                    say("ma_insurance", insurance=INSURANCE[mother.insurance], dependant=dependant),
                     amount=0,
-                    reason=f"加入している医療保険は「{_INSURANCE_JA[mother.insurance]}」"
-                    + ("（被扶養者）" if mother.insurance == "employee" else "")
-                    + "。出産手当金は勤務先の健康保険の被保険者本人だけの給付です。",
-                    reason_en=f"Insurance: {mother.insurance}"
-                    + (" (as a dependant)" if mother.insurance == "employee" else "")
-                    + ". Only women insured in their own right by employee health insurance receive it.",
                 )
             ],
         )
     smr = mother.standard_monthly_remuneration
     if smr is not None:
-        smr_ja, smr_en = "標準報酬月額", "standard monthly remuneration"
+        label = say("ma_grade")
     else:  # no grade known: say what the number is rather than call it a grade
         smr = mother.annual_income // 12
-        smr_ja = "標準報酬月額が不明のため年収の12分の1で概算"
-        smr_en = "annual income / 12, an estimate in place of the standard monthly remuneration grade,"
+        label = say("ma_estimate")
     daily = maternity_daily(smr)
     births: dict[date, int] = {}
     for child in ctx.recent_births(window):
@@ -326,33 +212,30 @@ def _decide_maternity_allowance(ctx: Context) -> BenefitDecision:
             continue
         used = v
         before = int(v["days_before_multiple"] if babies > 1 else v["days_before"])
-        days = before + int(v["days_after"])
+        after = int(v["days_after"])
+        days = before + after
         amount = daily * days
         total += amount
-        what_ja = f"出産予定日{jdate(when)}" if expected else f"{jdate(when)}の出産"
-        what_en = f"due on {en_date(when)}" if expected else f"birth on {en_date(when)}"
-        per_member.append(
-            MemberDecision(
-                member=mother.id,
-                amount=amount,
-                reason=f"{what_ja}（{babies}児）。産前{before}日・産後{int(v['days_after'])}日の計{days}日 × "
-                f"日額{yen(daily)}（{smr_ja}{yen(smr)} ÷ 30 × 2/3）= {yen(amount)}（休業し給与がない場合）。",
-                reason_en=f"{what_en} ({babies} baby(ies)): {before} days before and {int(v['days_after'])} after = "
-                f"{days} days × {yen_en(daily)} a day ({smr_en} {yen_en(smr)} / 30 × 2/3) = {yen_en(amount)}, "
-                "if she is off work without pay.",
-            )
+        what = say("ma_due", d=when) if expected else say("ma_birth", d=when)
+        text = say(
+            "ma_member",
+            what=what,
+            babies=babies,
+            before=before,
+            after=after,
+            days=days,
+            daily=Yen(daily),
+            label=label,
+            smr=Yen(smr),
+            amount=Yen(amount),
         )
+        per_member.append(member(mother.id, text, amount=amount))
     return _decision(
         p,
         used or p.at(ctx.on),
+        say("ma_summary", daily=Yen(daily), total=Yen(total)) if total else say("no_birth_2y"),
         eligible=total > 0,
         amount=total,
-        summary=f"日額{yen(daily)}、合計{yen(total)}。"
-        if total
-        else "2年以内の出産も出産予定もないため対象外です。",
-        summary_en=f"{yen_en(daily)} a day, {yen_en(total)} in total."
-        if total
-        else "No birth in the last 2 years and no pregnancy.",
         per_member=per_member,
         details={"mother": mother.id, "daily_amount": daily, "standard_monthly_remuneration": smr},
     )
@@ -375,29 +258,20 @@ def _decide_premature_infant_care(ctx: Context) -> BenefitDecision:
         light = m.birth_weight_g is not None and m.birth_weight_g <= limit
         if light or m.weak_vitality:
             covered += 1
-            why_ja = f"出生体重 {m.birth_weight_g}g（{limit}g以下）" if light else "生活力が特に薄弱"
-            why_en = f"birth weight {m.birth_weight_g} g (≤ {limit} g)" if light else "weak vitality"
-            per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    reason=f"1歳未満で{why_ja}のため、医師が入院養育を必要と認めれば養育医療の対象です。",
-                    reason_en=f"Under 1 with {why_en}: covered if a doctor finds hospital care necessary.",
-                )
-            )
+            weight = f"{m.birth_weight_g:,}" if m.birth_weight_g else ""
+            why = say("pic_light", weight=weight, limit=f"{limit:,}") if light else say("pic_weak")
+            per_member.append(member(m.id, say("pic_covered", why=why)))
+        elif m.birth_weight_g is None:
+            per_member.append(member(m.id, say("pic_unknown", limit=f"{limit:,}")))
         else:
             per_member.append(
-                MemberDecision(
-                    member=m.id,
-                    reason=f"出生体重 {m.birth_weight_g or '不明'}g。{limit}g以下ではないため対象外。",
-                    reason_en=f"Birth weight {m.birth_weight_g or 'unknown'} g, above {limit} g.",
-                )
+                member(m.id, say("pic_not", weight=f"{m.birth_weight_g:,}", limit=f"{limit:,}"))
             )
     return _decision(
         p,
         v,
+        say("pic_summary", n=covered) if covered else say("pic_none"),
         eligible=covered > 0,
-        summary=f"対象の子 {covered}人。" if covered else "対象となる1歳未満の子はいません。",
-        summary_en=f"{covered} infant(s) covered." if covered else "No infant under 1 qualifies.",
         per_member=per_member,
         details={"covered_children": covered},
     )

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (bilingual reason texts read better unbroken)
 """Employment-insurance benefits around a birth besides the childcare-leave benefit: 出生時育児休業給付金
 (産後パパ育休) and 育児時短就業給付金 (reduced hours for a child under 2)."""
 
@@ -14,9 +13,8 @@ from tenohira.rules.dates import (
 from tenohira.rules.income import (
     percent,
 )
-from tenohira.rules.prose import en_date, jdate, yen, yen_en
 from tenohira.rules.schemas import BenefitDecision, MemberDecision
-from tenohira.rules.texts import Yen, say
+from tenohira.rules.texts import NOTHING, Yen, cat, join, say
 
 
 def decide_birth_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
@@ -113,13 +111,7 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
     postnatal = int(p.setting("postnatal_leave_days"))
     if not infants:
         return _decision(
-            p,
-            v,
-            eligible=False,
-            monthly_amount=0,
-            summary="1歳未満の子がいないため対象外です。",
-            summary_en="No child under 1.",
-            details={"additional_lump_sum": 0},
+            p, v, say("no_infant"), eligible=False, monthly_amount=0, details={"additional_lump_sum": 0}
         )
     youngest = max(infants, key=lambda m: m.birth_date)
     cap = int(v["daily_wage_cap"])
@@ -130,14 +122,7 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
     )
     for parent in parents:
         if not parent.employment_insured:
-            per_member.append(
-                MemberDecision(
-                    member=parent.id,
-                    amount=0,
-                    reason="雇用保険の被保険者ではないため対象外。",
-                    reason_en="Not insured under employment insurance.",
-                )
-            )
+            per_member.append(member(parent.id, say("not_employment_insured"), amount=0))
             continue
         daily = min(parent.annual_income // 360, cap)
         start = youngest.birth_date + timedelta(days=postnatal + 1 if parent.sex == "female" else 0)
@@ -149,7 +134,7 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
         if on_leave:
             total += monthly
         topup = 0
-        topup_ja = topup_en = ""
+        topup_text = NOTHING
         if pct_topup > 0:
             # The spouse's leave is not required when there is no employment-insured spouse, or the
             # spouse is the mother: on the day after the birth she is on postnatal leave or not employed.
@@ -159,75 +144,28 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
             if parent.childcare_leave_days >= int(v["topup_min_days"]) and spouse_ok:
                 topup = daily * days * pct_topup // 100
                 topup_total += topup
-                why_ja = (
-                    "配偶者も14日以上休業するため"
-                    if others
-                    else "配偶者の休業は要件となりません（配偶者が産後休業中、または雇用保険の被保険者でない）ため"
-                )
-                why_en = (
-                    "the spouse also takes 14+ days"
-                    if others
-                    else "the spouse's leave is not required (the spouse is on postnatal leave or not employment-insured)"
-                )
-                topup_ja = f"出生後休業支援給付金：本人が14日以上休業し、{why_ja}、賃金日額の13% × {days}日 = {yen(topup)}。"
-                topup_en = f" Post-birth leave top-up: 14+ days of leave and {why_en}, so 13% × {days} days = {yen_en(topup)}."
+                why = say("cl_spouse_also") if others else say("cl_spouse_not_required")
+                topup_text = say("cl_topup", why=why, days=days, amount=Yen(topup))
             elif parent.childcare_leave_days < int(v["topup_min_days"]):
-                topup_ja = (
-                    "出生後休業支援給付金は、本人が子の出生後の一定期間に14日以上休業すると加算されます。"
-                )
-                topup_en = " The 13% top-up needs 14+ days of leave soon after the birth."
+                topup_text = say("cl_topup_needs_own")
             else:
-                topup_ja = (
-                    "出生後休業支援給付金は、雇用保険に加入している配偶者も14日以上休業すると加算されます。"
-                )
-                topup_en = " The 13% top-up also needs 14+ days of leave by the employment-insured spouse."
-        phase_ja = "休業開始から180日まで67%" if pct == pct_first else "181日目から50%"
-        phase_en = "67% for the first 180 days" if pct == pct_first else "50% from day 181"
+                topup_text = say("cl_topup_needs_spouse")
+        phase = say("cl_first_phase") if pct == pct_first else say("cl_later_phase")
         if on_leave:
-            reason = (
-                f"雇用保険の被保険者。1歳未満の子の育児休業中は、休業開始時賃金日額{yen(daily)}"
-                f"（上限{yen(cap)}）× 30日 × {phase_ja} = 月{yen(monthly)}（休業開始は{jdate(start)}）。{topup_ja}"
-            )
-            reason_en = (
-                f"Employment-insured. While on childcare leave for the child under 1: daily wage "
-                f"{yen_en(daily)} (cap {yen_en(cap)}) × 30 × {phase_en} = {yen_en(monthly)} a month (leave from "
-                f"{en_date(start)}).{topup_en}"
+            text = say(
+                "cl_on_leave", daily=Yen(daily), cap=Yen(cap), phase=phase, monthly=Yen(monthly), start=start
             )
         else:
-            reason = (
-                f"雇用保険の被保険者。産後休業中（出産の翌日から56日、出産手当金の期間）のため、この月の育児休業給付金はありません。"
-                f"育児休業は{jdate(start)}から取れ、その間は月{yen(monthly)}（休業開始時賃金日額{yen(daily)} × 30日 × 67%）。{topup_ja}"
-            )
-            reason_en = (
-                f"Employment-insured. On postnatal leave (56 days after the birth, covered by the maternity allowance), so no "
-                f"childcare-leave benefit this month. Childcare leave can start on {en_date(start)}, then {yen_en(monthly)} a "
-                f"month (daily wage {yen_en(daily)} × 30 × 67%).{topup_en}"
-            )
-        per_member.append(
-            MemberDecision(
-                member=parent.id,
-                amount=monthly if on_leave else 0,
-                reason=reason,
-                reason_en=reason_en,
-            )
-        )
+            text = say("cl_postnatal", start=start, monthly=Yen(monthly), daily=Yen(daily))
+        per_member.append(member(parent.id, join(text, topup_text), amount=monthly if on_leave else 0))
+    head = say("cl_summary_on", total=Yen(total)) if total else say("cl_summary_before", total=Yen(entitled))
+    tail = say("cl_summary_topup", topup=Yen(topup_total)) if topup_total else say("cl_summary_end")
     return _decision(
         p,
         v,
+        cat(head, tail),
         eligible=entitled > 0,
         monthly_amount=total,
-        summary=(
-            f"この月の育児休業給付金は月額合計{yen(total)}"
-            if total
-            else f"育児休業を始めると月額合計{yen(entitled)}（この月はまだ休業前または産後休業中）"
-        )
-        + (f"、出生後休業支援給付金{yen(topup_total)}。" if topup_total else "。"),
-        summary_en=(
-            f"{yen_en(total)} a month while on leave"
-            if total
-            else f"{yen_en(entitled)} a month once on leave (not yet on leave this month, or on postnatal leave)"
-        )
-        + (f", plus a top-up of {yen_en(topup_total)}." if topup_total else "."),
         per_member=per_member,
         details={"additional_lump_sum": topup_total, "child": youngest.id, "monthly_once_on_leave": entitled},
     )
