@@ -93,6 +93,18 @@ _OBJ: dict[str, object] = {"type": "object"}
 # Legal bases are cited as understood late 2026; "(check)" marks ones not yet confirmed
 # against e-Gov 法令検索, as the domain notes ask. Confirmed (issue 15, sources in docs/rules.md):
 # 行政手続法 6・7・8, 健康保険法 101 and 施行規則 38 (5 days), 番号法 19条8号 (情報提供ネットワークシステム).
+# Second pass (issue 15): 子ども医療費助成 rests on each municipality's ordinance (条例, no national
+# law: the domain notes' birth table; the catalogue's child_medical_subsidy) — unmarked.
+# Still "(check)" — the web shows them as 未確認 — and what was tried: the domain notes give no source
+# for 住民基本台帳法 第7条 / 第30条の15, 番号法 別表 and 第19条第16号 相当 (the tables were reorganised
+# in 2023), 地方税法 第22条, デジタル手続法 第6条, 官民データ活用推進基本法 第11条 / 統計法 第2条,
+# 国民健康保険法 第58条 (the notes themselves mark it unconfirmed), 本人の求め / 本人の同意 as a basis,
+# and the 直接支払制度 and 支援措置, which are administrative notices (実施要綱, 住民基本台帳事務処理要領),
+# not laws; the first pass searched the web for each without finding the text (docs/rules.md).
+# Where an entry pairs a confirmed article with an unconfirmed one, the mark stands for the
+# unconfirmed part: 健康保険法 101 / 国保法 58; 健康保険法 102 (confirmed in the catalogue's
+# maternity_allowance) / 番号法 別表; 児童手当法 7 (the notes cite 6-8 for the claim) with 住民基本台帳法 7
+# or 本人の求め.
 BIRTH_STORY_SERVICES = (
     ServiceSpec(
         "municipality",
@@ -309,7 +321,7 @@ BIRTH_STORY_RIGHTS = (
         "municipality",
         "insurer.insurance-type",
         "child-medical-subsidy",
-        "子ども医療費助成条例 (check)",
+        "各市区町村の子ども医療費助成条例",
         False,
     ),
     ("insurer", "municipality.basic-facts", "dependant-check", "番号法 別表 健康保険法関係 (check)", False),

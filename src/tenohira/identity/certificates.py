@@ -79,8 +79,12 @@ def _birthday_in(year: int, birth_date: date) -> date:
         try:
             return date(year, 2, 29)
         except ValueError:
-            # In common years a 29 February birthday is taken as 1 March: the age law
-            # (年齢計算ニ関スル法律) makes the person one year older at the end of 28 February. (check)
+            # In common years a 29 February birthday is taken as 1 March, so that, as the age law
+            # (年齢計算ニ関スル法律) has it, the person is one year older at the end of 28 February (an
+            # age is reached at the end of the day before the birthday: the domain notes, "Counting days
+            # and ages"; 民法 第143条, as rules/parameters/child_allowance.yaml cites it).
+            # Not confirmed: that J-LIS itself ends a 29 February holder's certificate on 1 March (the
+            # domain notes say only "valid until the fifth birthday after issue").
             return date(year, 3, 1)
     return birth_date.replace(year=year)
 

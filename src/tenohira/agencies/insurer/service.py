@@ -77,6 +77,8 @@ LUMP_SUM_RATES = (
         date(2022, 1, 1),
         420_000,
         408_000,
+        # 40.8万円 outside the scheme is confirmed by insurers' pages (rules/parameters/childbirth_lump_sum
+        # .yaml: yuken-kenpo.or.jp, okb-kenpo.or.jp); the 2022-01-01 start is not: it stays marked.
         "健康保険法施行令 第36条 (令和3年政令改正、2022-01-01施行: 掛金 1.2万円) (check)",
     ),
     LumpSumRate(
@@ -303,7 +305,10 @@ async def insurance_type(session: AsyncSession, person: InsuredPerson) -> dict[s
 
 # --- adding a dependant (被扶養者異動届 / 国保加入) ---------------------------------------------------
 
-DEPENDANT_INCOME_LIMIT = 1_300_000  # 年間収入130万円未満 (60歳以上・障害者は180万円未満) (check)
+# 年間収入130万円未満 (60歳以上・障害者は180万円未満). Unconfirmed: no source in the facts files (they
+# do not give the dependant test); the rules use the same 1,300,000 (parameters/maternity_allowance.yaml,
+# also unconfirmed there). A 2025 change for dependants aged 19-22 (150万円) is recalled, not modelled.
+DEPENDANT_INCOME_LIMIT = 1_300_000
 DEPENDANT_INCOME_LIMIT_60 = 1_800_000
 DEPENDANT_NOTICE_DAYS = 5  # 健康保険法施行規則 第38条: 5日以内 (事業主経由)
 NHI_NOTICE_DAYS = 14  # 国民健康保険法施行規則: 14日以内

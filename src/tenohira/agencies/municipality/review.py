@@ -33,8 +33,10 @@ from tenohira.core.problems import FieldError, Problem
 from tenohira.hub import HubRequest
 from tenohira.rules import explain
 
-# 標準処理期間 (行政手続法 第6条): days within which staff should decide. The city's own
-# figures are not confirmed here (check); 30 days is the common figure for benefits.
+# 標準処理期間 (行政手続法 第6条, confirmed in issue 15): days within which staff should decide. The
+# demo city is fictional, so these are its configuration, not facts to confirm: 30 days by default
+# (a figure municipalities commonly publish for benefits — not confirmed for any real city), 14 for
+# premature-infant care, which is needed while the baby is in hospital.
 STANDARD_DAYS: dict[str, int] = {"premature_infant_care": 14}
 DEFAULT_STANDARD_DAYS = 30
 DECISIONS = ("approved", "rejected")
