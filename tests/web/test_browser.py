@@ -257,7 +257,7 @@ def test_birth_story_in_the_browser(demo_cards: None, live_server: Any) -> None:
 
     assert not axe.problems, "\n".join(axe.problems)
     report = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
-    print(f"\nbrowser story: {report}; axe on {len(axe.pages)} pages")
+    print(f"\nbrowser story: {report}; axe on {len(axe.pages)} pages: {axe.pages}")
     if os.environ.get("TENOHIRA_WEB_TIMINGS"):
         Path(os.environ["TENOHIRA_WEB_TIMINGS"]).write_text(report)
 

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.web.test_browser import wait_for_linked_card
+from tests.web.wording_check import problems
 
 from tenohira.core import get_settings, wording
 from tenohira.core.signed_documents import (
@@ -165,15 +166,21 @@ async def test_questions_are_checked_before_signing_and_the_page_shows_what_is_s
             "令和9年（2027年）1月15日",
             "手のひら銀行",
             "7654321",
-            "本店",
+            "預金の種類: 普通",
         ):
             assert words in allowance, words
         assert "2026-10-10" not in page and "bank_account" not in main_of(page)
         assert 'name="manifest_sha256"' in page and 'name="password"' in page
         english = await as_lang(web, path, "en")
-        assert "10 October 2026" in "".join(sections(english)) and "Bank account" in english
+        assert "10 October 2026" in "".join(sections(english)) and "Account type: Ordinary" in english
         easy = await as_lang(web, path, "easy_ja")
         assert "<ruby>" in "".join(sections(easy)) and "{" not in "".join(sections(easy))
+        found = [
+            p
+            for lang, text in (("ja", page), ("en", english), ("easy_ja", easy))
+            for p in words_wrong(text, lang)
+        ]
+        assert not found, found
 
         # a manifest other than the one shown is not signed
         changed = await post_form(
@@ -193,6 +200,12 @@ async def test_questions_are_checked_before_signing_and_the_page_shows_what_is_s
         assert 'name="password"' not in after and "出産手当金" in after
     finally:
         await web.aclose()
+
+
+def words_wrong(page: str, lang: str) -> list[str]:
+    """The page walk's detector (tests/web/wording_check.py) on the text of the page's main part."""
+    text = re.sub(r"<rt>.*?</rt>|<[^>]+>", " ", main_of(page).split(">", 1)[-1], flags=re.S)
+    return problems(html.unescape(text), lang, where="bundle signing step")
 
 
 def shown_sha(page: str) -> str:

@@ -26,6 +26,34 @@ def _shot(page: Any, out: Path, name: str, taken: list[str]) -> None:
     print(f"  {name}.png", flush=True)
 
 
+def _answer(page: Any, *, number: str) -> None:
+    """Answer the set's questions as a resident would (the account number as given)."""
+    from datetime import date
+
+    form = page.locator("form[action$='/answers']")
+    for field in form.locator("input:not([type=hidden]):not([type=radio])").all():
+        name = field.get_attribute("name") or ""
+        if name.endswith(".number"):
+            field.fill(number)
+        elif field.input_value():
+            continue
+        elif name.endswith(".bank"):
+            field.fill("手のひら銀行")
+        elif name.endswith(".branch"):
+            field.fill("本店")
+        elif field.get_attribute("type") == "date":
+            field.fill(date.today().isoformat())
+        elif field.get_attribute("inputmode") == "numeric":
+            field.fill("1")
+        else:
+            field.fill("なし")
+    for radio in form.locator("input[type=radio][value=true]").all():
+        radio.check()
+    for select in form.locator("select").all():
+        if not select.input_value():
+            select.select_option(index=1)
+
+
 def take(out: Path, *, residents: int = 120) -> list[str]:
     """Start an instance, walk the story, write the screenshots; return their names."""
     from playwright.sync_api import sync_playwright
@@ -86,6 +114,25 @@ def take(out: Path, *, residents: int = 120) -> list[str]:
                 page.click("main form[action='/bundles'] button[type=submit] >> nth=-1")
                 page.wait_for_url(re.compile(r".*/bundles/[^/]+$"))
                 _shot(page, out, "08-do-them-for-me", taken)
+                if page.locator("form[action$='/answers']").count():
+                    _answer(page, number="12-34a")  # a wrong account number: refused at its field
+                    page.click("form[action$='/answers'] button[type=submit]")
+                    page.wait_for_load_state()
+                    _shot(page, out, "08b-do-them-for-me-checked", taken)
+                    _answer(page, number="1234567")
+                    page.click("form[action$='/answers'] button[type=submit]")
+                    page.wait_for_url(re.compile(r".*/bundles/[^/]+$"))
+                if page.locator("main section.to-sign").count():
+                    _shot(page, out, "08c-do-them-for-me-what-you-sign", taken)
+                    signing = page.url
+                    page.context.add_cookies([{"name": "tenohira_lang", "value": "easy_ja", "url": base}])
+                    page.goto(signing)
+                    _shot(page, out, "08d-do-them-for-me-what-you-sign-easy-japanese", taken)
+                    page.context.add_cookies([{"name": "tenohira_lang", "value": "ja", "url": base}])
+                    page.goto(signing)
+                    page.fill("#password", DEMO_PASSWORD)
+                    page.click("form[action$='/sign'] button[type=submit]")
+                    page.wait_for_url(re.compile(r".*/bundles/[^/]+$"))
             page.goto(f"{base}/applications")
             _shot(page, out, "09-applications", taken)
             page.goto(f"{base}/access-history")

@@ -21,6 +21,10 @@ _YES = {"ja": "はい", "en": "Yes", "easy_ja": "はい"}
 _NO = {"ja": "いいえ", "en": "No", "easy_ja": "いいえ"}
 _ATTACHED = {"ja": "添付済み", "en": "Attached", "easy_ja": "{付|つ}けました"}
 _YOU = {"ja": "あなた", "en": "You", "easy_ja": "あなた"}
+_ORDINARY = {"ja": "普通", "en": "Ordinary", "easy_ja": "{普通|ふつう}"}
+_CURRENT = {"ja": "当座", "en": "Current", "easy_ja": "{当座|とうざ}"}
+# a bank account's type as the intake schema takes it (普通・当座, or in English)
+_ACCOUNT_TYPES = {"普通": _ORDINARY, "ordinary": _ORDINARY, "当座": _CURRENT, "current": _CURRENT}
 
 
 @lru_cache(maxsize=64)
@@ -60,11 +64,18 @@ def field_value(procedure_id: str, name: str, value: Any, lang: Language) -> str
     if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return wording.date_words(value, lang)
     if isinstance(value, dict):
-        parts = [f"{sub_label(k, lang)}: {field_value('', k, v, lang)}" for k, v in value.items() if v]
+        parts = [f"{sub_label(k, lang)}: {_part_value(k, v, lang)}" for k, v in value.items() if v]
         return wording.join(parts, lang)
     if isinstance(value, list):
         return wording.join([field_value(procedure_id, name, v, lang) for v in value], lang)
     return str(value)
+
+
+def _part_value(key: str, value: Any, lang: Language) -> str:
+    """A part of a compound value: a bank account's type (普通, 当座) in words, the rest by shape."""
+    if key in ("type", "kind", "account_type") and str(value) in _ACCOUNT_TYPES:
+        return _ACCOUNT_TYPES[str(value)][lang]
+    return field_value("", key, value, lang)
 
 
 def sub_label(key: str, lang: Language) -> str:
