@@ -62,9 +62,18 @@ class LazyGroups(TyperGroup):
         if name in self.commands or name not in SUBCOMMANDS:
             return
         path = SUBCOMMANDS[name][0]
-        wire(path.partition(":")[0])
+        module = path.partition(":")[0]
         group = typer.main.get_group(cast(typer.Typer, resolve(path)))
         group.name = name
+        run = group.invoke
+
+        def invoke(ctx: click.Context) -> object:
+            # the group's registrations and hooks (tenohira.platform.wire) when one of its
+            # commands runs: ``--help`` exits before this and loads none of them
+            wire(module)
+            return run(ctx)
+
+        setattr(group, "invoke", invoke)  # noqa: B010 (an instance's method, replaced on purpose)
         self.add_command(group, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

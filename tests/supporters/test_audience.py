@@ -5,7 +5,7 @@ from typing import Any
 from starlette.routing import Mount
 
 from tenohira.app import create_app
-from tenohira.supporters.audience import AUDIENCES, MOUNTS, audience_of_route
+from tenohira.supporters.audiences import AUDIENCES, MOUNTS, audience_of_route
 
 
 def walk(routes: list[Any]) -> list[tuple[str, str, Any, Any]]:

@@ -18,23 +18,48 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tenohira.assistant.nlu import (
-    Language,
-    LanguageModel,
-    OpenAICompatibleModel,
-    Proposal,
-    Understanding,
-    configured_model,
-    detect_language,
-    extract_slots,
-    find_dates,
-    invalid_name_characters,
-    to_era,
-    understand,
-)
+from tenohira.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from tenohira.assistant.nlu import (
+        Language,
+        LanguageModel,
+        OpenAICompatibleModel,
+        Proposal,
+        Understanding,
+        configured_model,
+        detect_language,
+        extract_slots,
+        find_dates,
+        invalid_name_characters,
+        to_era,
+        understand,
+    )
+
+# understanding loads its classifier (scikit-learn, about a second) when first used, not when
+# any module of the assistant (its command line, its models) is imported
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        name: "tenohira.assistant.nlu"
+        for name in (
+            "Language",
+            "LanguageModel",
+            "OpenAICompatibleModel",
+            "Proposal",
+            "Understanding",
+            "configured_model",
+            "detect_language",
+            "extract_slots",
+            "find_dates",
+            "invalid_name_characters",
+            "to_era",
+            "understand",
+        )
+    },
+)
 
 
 async def conversation_messages(session: AsyncSession, conversation_id: str) -> list[dict[str, Any]] | None:

@@ -8,9 +8,6 @@ from typing import Annotated
 
 import typer
 
-from tenohira.core.config import get_settings
-from tenohira.core.db import dispose_databases, get_database
-
 app = typer.Typer(help="The transparency log.", no_args_is_help=True)
 
 
@@ -34,6 +31,8 @@ def verify(
     from tenohira.audit.keys import load_key
     from tenohira.audit.published import Gathered, gather_published
     from tenohira.audit.verify import VerifyReport, verify_log
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database
     from tenohira.core.progress import rich_progress
 
     settings = get_settings()
@@ -82,6 +81,8 @@ def sth() -> None:
     from tenohira.audit.keys import create_key
     from tenohira.audit.log import produce_tree_head
     from tenohira.audit.witnessing import published_checkpoint, witness_latest
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database
 
     settings = get_settings()
 
@@ -104,6 +105,7 @@ def key() -> None:
     """The log's origin and verifier key: what a witness follows (``tenohira witness follow``)."""
     from tenohira.audit.keys import create_key
     from tenohira.audit.witnessing import log_origin, log_verifier
+    from tenohira.core.config import get_settings
 
     settings = get_settings()
     typer.echo(f"{log_origin(settings)} {log_verifier(settings, create_key(settings)).vkey}")
@@ -119,6 +121,8 @@ def show(
     from tenohira.audit import repository as repo
     from tenohira.audit.log import latest_tree_head, tree_size
     from tenohira.audit.schemas import EntryOut
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database
 
     settings = get_settings()
 
@@ -163,6 +167,8 @@ def refusals(
 
     from tenohira.audit.query import entries_of_type
     from tenohira.audit.refusals import ENTRY_TYPE
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database
 
     settings = get_settings()
     since = datetime.now(UTC) - timedelta(hours=hours)

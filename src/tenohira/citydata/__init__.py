@@ -10,8 +10,24 @@ Public face for other modules:
 - ``CITY_CENTRE``: (longitude, latitude) of the fictional city centre.
 """
 
-from tenohira.citydata.bootstrap import CITY_CENTRE, seed_facilities
-from tenohira.citydata.bootstrap import entity_id as facility_entity_id
-from tenohira.citydata.bootstrap import to_entity as facility_entity
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.citydata.bootstrap import CITY_CENTRE, seed_facilities
+    from tenohira.citydata.bootstrap import entity_id as facility_entity_id
+    from tenohira.citydata.bootstrap import to_entity as facility_entity
+
+# each name's module loads when the name is first used (tenohira.core.lazy)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CITY_CENTRE": "tenohira.citydata.bootstrap",
+        "seed_facilities": "tenohira.citydata.bootstrap",
+        "facility_entity_id": "tenohira.citydata.bootstrap:entity_id",
+        "facility_entity": "tenohira.citydata.bootstrap:to_entity",
+    },
+)
 
 __all__ = ["CITY_CENTRE", "facility_entity", "facility_entity_id", "seed_facilities"]

@@ -9,10 +9,32 @@ async def on_birth(event: Event) -> None:
     ...  # write effects through event.session: they commit with the processed record
 """
 
-from tenohira.events.bus import EmbeddedBus, EventBus
-from tenohira.events.registry import REGISTRY, Registry, Subscription, subscribe
-from tenohira.events.service import Event, InvalidEvent, publish
-from tenohira.events.tasks import make_bus
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.events.bus import EmbeddedBus, EventBus
+    from tenohira.events.registry import REGISTRY, Registry, Subscription, subscribe
+    from tenohira.events.service import Event, InvalidEvent, publish
+    from tenohira.events.tasks import make_bus
+
+# each name's module loads when the name is first used (tenohira.core.lazy)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "EmbeddedBus": "tenohira.events.bus",
+        "EventBus": "tenohira.events.bus",
+        "REGISTRY": "tenohira.events.registry",
+        "Registry": "tenohira.events.registry",
+        "Subscription": "tenohira.events.registry",
+        "subscribe": "tenohira.events.registry",
+        "Event": "tenohira.events.service",
+        "InvalidEvent": "tenohira.events.service",
+        "publish": "tenohira.events.service",
+        "make_bus": "tenohira.events.tasks",
+    },
+)
 
 __all__ = [
     "REGISTRY",

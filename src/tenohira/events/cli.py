@@ -7,16 +7,17 @@ import json
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import func, select, update
-
-from tenohira.core.config import get_settings
-from tenohira.core.db import dispose_databases, get_database
-from tenohira.events.models import OutboxEvent
 
 app = typer.Typer(help="Domain events: the outbox and its delivery.", no_args_is_help=True)
 
 
 async def _status(failing_limit: int) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database
+    from tenohira.events.models import OutboxEvent
+
     try:
         async with get_database(get_settings()).session() as s:
             pending = select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
@@ -59,6 +60,11 @@ def status(limit: Annotated[int, typer.Option(help="show at most N failing event
 @app.command()
 def retry() -> None:
     """Retry every failing event now instead of after its back-off."""
+    from sqlalchemy import update
+
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database
+    from tenohira.events.models import OutboxEvent
 
     async def go() -> int:
         try:

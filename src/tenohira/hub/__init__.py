@@ -14,12 +14,37 @@ residents' access history. Members use only this face:
 - :mod:`signatures`-level helpers for tools: :func:`content_digest`.
 """
 
-from tenohira.hub.client import HubClient, HubError, HubResponse, HubResponseError
-from tenohira.hub.pki import MemberCredentials, load_member_credentials, member_dir
-from tenohira.hub.pool import close_pooled_clients, pooled_client
-from tenohira.hub.problems import HubRefusal
-from tenohira.hub.provider import HubProvider, HubRequest
-from tenohira.hub.signatures import content_digest
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.hub.client import HubClient, HubError, HubResponse, HubResponseError
+    from tenohira.hub.pki import MemberCredentials, load_member_credentials, member_dir
+    from tenohira.hub.pool import close_pooled_clients, pooled_client
+    from tenohira.hub.problems import HubRefusal
+    from tenohira.hub.provider import HubProvider, HubRequest
+    from tenohira.hub.signatures import content_digest
+
+# the parts load on first use: a member that only signs calls never imports the provider side
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "HubClient": "tenohira.hub.client",
+        "HubError": "tenohira.hub.client",
+        "HubResponse": "tenohira.hub.client",
+        "HubResponseError": "tenohira.hub.client",
+        "MemberCredentials": "tenohira.hub.pki",
+        "load_member_credentials": "tenohira.hub.pki",
+        "member_dir": "tenohira.hub.pki",
+        "close_pooled_clients": "tenohira.hub.pool",
+        "pooled_client": "tenohira.hub.pool",
+        "HubRefusal": "tenohira.hub.problems",
+        "HubProvider": "tenohira.hub.provider",
+        "HubRequest": "tenohira.hub.provider",
+        "content_digest": "tenohira.hub.signatures",
+    },
+)
 
 __all__ = [
     "HubClient",

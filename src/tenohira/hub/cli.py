@@ -11,13 +11,14 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.core.config import get_settings
-from tenohira.core.db import dispose_databases, get_database
+# for annotations only: the modules load in the commands that use them
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 
 T = TypeVar("T")
 
@@ -31,6 +32,9 @@ app.add_typer(right_app, name="right")
 
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database
+
     async def go() -> T:
         from tenohira.hub.runtime import touch_directory_stamp
 
@@ -106,6 +110,7 @@ def member_register(
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+    from tenohira.core.config import get_settings
     from tenohira.hub import service as svc
     from tenohira.hub.pki import MemberCA, MemberCredentials, hub_dir, load_cert, member_dir, new_key
 
@@ -302,6 +307,8 @@ def right_revoke(right_id: int) -> None:
 @app.command("purge")
 def purge() -> None:
     """Delete expired nonces and access history older than the retention period."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases
     from tenohira.hub.tasks import purge_once
 
     async def go() -> tuple[int, int]:
@@ -317,6 +324,7 @@ def purge() -> None:
 @app.command("admin-token")
 def admin_token() -> None:
     """Print the admin API bearer token (created at bootstrap in data_dir/hub/admin-token)."""
+    from tenohira.core.config import get_settings
     from tenohira.hub.runtime import admin_token_path
 
     path = admin_token_path(get_settings())
@@ -341,6 +349,8 @@ def serve(
     their own deployments. The database must be migrated and bootstrapped (``tenohira init``).
     """
     import uvicorn
+
+    from tenohira.core.config import get_settings
 
     settings = get_settings()
     if workers > 1 and settings.resolved_database_url.startswith("sqlite"):

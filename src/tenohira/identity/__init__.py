@@ -17,33 +17,75 @@ document signatures and revocation. Public face:
 - Errors: :class:`Refused` (reason slugs), :class:`WrongSecret`, :class:`CardLocked`.
 """
 
-from tenohira.identity.ca import ensure_ca
-from tenohira.identity.card import (
-    Card,
-    CardLocked,
-    CardSimulator,
-    InvalidSecretFormat,
-    WrongSecret,
-    check_password_format,
-    check_pin_format,
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.identity.ca import ensure_ca
+    from tenohira.identity.card import (
+        Card,
+        CardLocked,
+        CardSimulator,
+        InvalidSecretFormat,
+        WrongSecret,
+        check_password_format,
+        check_pin_format,
+    )
+    from tenohira.identity.certificates import BasicFacts, facts_from_certificate, validity_end
+    from tenohira.identity.dependencies import SESSION_COOKIE, current_principal, optional_principal
+    from tenohira.identity.errors import Refused
+    from tenohira.identity.service import (
+        CertificateStatus,
+        IssuedCard,
+        Principal,
+        card_status,
+        current_trust,
+        issue_card,
+        logout,
+        principal_for_token,
+        record_lockout,
+        record_unlock,
+        revoke_card,
+    )
+    from tenohira.identity.trust import SignerInfo, TrustCache, TrustStore, verify_document_signature
+
+# each name's module loads when the name is first used (tenohira.core.lazy)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ensure_ca": "tenohira.identity.ca",
+        "Card": "tenohira.identity.card",
+        "CardLocked": "tenohira.identity.card",
+        "CardSimulator": "tenohira.identity.card",
+        "InvalidSecretFormat": "tenohira.identity.card",
+        "WrongSecret": "tenohira.identity.card",
+        "check_password_format": "tenohira.identity.card",
+        "check_pin_format": "tenohira.identity.card",
+        "BasicFacts": "tenohira.identity.certificates",
+        "facts_from_certificate": "tenohira.identity.certificates",
+        "validity_end": "tenohira.identity.certificates",
+        "SESSION_COOKIE": "tenohira.identity.dependencies",
+        "current_principal": "tenohira.identity.dependencies",
+        "optional_principal": "tenohira.identity.dependencies",
+        "Refused": "tenohira.identity.errors",
+        "CertificateStatus": "tenohira.identity.service",
+        "IssuedCard": "tenohira.identity.service",
+        "Principal": "tenohira.identity.service",
+        "card_status": "tenohira.identity.service",
+        "current_trust": "tenohira.identity.service",
+        "issue_card": "tenohira.identity.service",
+        "logout": "tenohira.identity.service",
+        "principal_for_token": "tenohira.identity.service",
+        "record_lockout": "tenohira.identity.service",
+        "record_unlock": "tenohira.identity.service",
+        "revoke_card": "tenohira.identity.service",
+        "SignerInfo": "tenohira.identity.trust",
+        "TrustCache": "tenohira.identity.trust",
+        "TrustStore": "tenohira.identity.trust",
+        "verify_document_signature": "tenohira.identity.trust",
+    },
 )
-from tenohira.identity.certificates import BasicFacts, facts_from_certificate, validity_end
-from tenohira.identity.dependencies import SESSION_COOKIE, current_principal, optional_principal
-from tenohira.identity.errors import Refused
-from tenohira.identity.service import (
-    CertificateStatus,
-    IssuedCard,
-    Principal,
-    card_status,
-    current_trust,
-    issue_card,
-    logout,
-    principal_for_token,
-    record_lockout,
-    record_unlock,
-    revoke_card,
-)
-from tenohira.identity.trust import SignerInfo, TrustCache, TrustStore, verify_document_signature
 
 __all__ = [
     "SESSION_COOKIE",

@@ -5,10 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import typer
-from cryptography.hazmat.primitives import hashes
-
-from tenohira.core.config import get_settings
-from tenohira.core.db import dispose_databases, get_database, migrate
 
 ca_app = typer.Typer(help="The certificate authority of the cards.", no_args_is_help=True)
 
@@ -16,6 +12,8 @@ ca_app = typer.Typer(help="The certificate authority of the cards.", no_args_is_
 @ca_app.command("init")
 def init() -> None:
     """Create the root and issuing CA if missing (idempotent) and publish their first CRLs."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database, migrate
     from tenohira.identity import repository, service
     from tenohira.identity.ca import ISSUING_CRL_NAME, ROOT_CRL_NAME, ca_dir, init_ca
 
@@ -39,6 +37,8 @@ def init() -> None:
 
 
 def _describe(ca: object) -> None:
+    from cryptography.hazmat.primitives import hashes
+
     from tenohira.identity.ca import CertificateAuthority
 
     assert isinstance(ca, CertificateAuthority)
@@ -53,6 +53,7 @@ def _describe(ca: object) -> None:
 @ca_app.command("show")
 def show() -> None:
     """Show the CA certificates and where the public material is served."""
+    from tenohira.core.config import get_settings
     from tenohira.identity.ca import CANotInitialised, crl_url, load_ca
 
     settings = get_settings()

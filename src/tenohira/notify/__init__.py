@@ -10,8 +10,29 @@ generic. ``set_recipient_resolver`` tells the inbox API which recipient referenc
 principal owns (default: its holder_ref and ``card:<serial>``).
 """
 
-from tenohira.notify.service import count_emails, email_states, inbox, mark_read, send
-from tenohira.notify.templates import InvalidNotification, add_template_dir, render, template_names
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.notify.service import count_emails, email_states, inbox, mark_read, send
+    from tenohira.notify.templates import InvalidNotification, add_template_dir, render, template_names
+
+# each name's module loads when the name is first used (tenohira.core.lazy)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "count_emails": "tenohira.notify.service",
+        "email_states": "tenohira.notify.service",
+        "inbox": "tenohira.notify.service",
+        "mark_read": "tenohira.notify.service",
+        "send": "tenohira.notify.service",
+        "InvalidNotification": "tenohira.notify.templates",
+        "add_template_dir": "tenohira.notify.templates",
+        "render": "tenohira.notify.templates",
+        "template_names": "tenohira.notify.templates",
+    },
+)
 
 __all__ = [
     "InvalidNotification",

@@ -8,17 +8,15 @@ from typing import Annotated
 
 import typer
 
-from tenohira.core.config import get_settings
-from tenohira.core.db import dispose_databases, get_database
-from tenohira.notify.service import count_emails, retry_failed
-from tenohira.notify.transports import read_mailbox
-
 app = typer.Typer(help="Notifications: email delivery and the local mailbox.", no_args_is_help=True)
 
 
 @app.command()
 def status() -> None:
     """How many emails are created, sending, delivered and failed (JSON)."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database
+    from tenohira.notify.service import count_emails
 
     async def go() -> dict[str, int]:
         try:
@@ -35,6 +33,9 @@ def status() -> None:
 @app.command("retry-failed")
 def retry_failed_command() -> None:
     """Send failed emails again (those whose address was not yet erased, i.e. never delivered)."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import dispose_databases, get_database
+    from tenohira.notify.service import retry_failed
 
     async def go() -> int:
         try:
@@ -49,5 +50,8 @@ def retry_failed_command() -> None:
 @app.command()
 def mailbox(limit: Annotated[int, typer.Option(help="newest N emails.")] = 10) -> None:
     """The embedded local mailbox (what would have gone out by SMTP), newest first, as JSON lines."""
+    from tenohira.core.config import get_settings
+    from tenohira.notify.transports import read_mailbox
+
     for mail in read_mailbox(get_settings().data_dir / "mailbox", limit):
         typer.echo(json.dumps(mail, ensure_ascii=False))

@@ -12,22 +12,58 @@ subjects, ``iss`` in the authorization response). See docs/identity-provider.md.
 - :func:`discovery`, :func:`rotate_keys`; :class:`OAuthError`.
 """
 
-from tenohira.oidc.api import router
-from tenohira.oidc.clients import FACT_SCOPES, ClientInfo, add_client, list_clients, remove_client
-from tenohira.oidc.errors import OAuthError
-from tenohira.oidc.keys import rotate as rotate_keys
-from tenohira.oidc.service import (
-    ConsentEntry,
-    PendingRequest,
-    ReleaseEntry,
-    approve,
-    consent_statement,
-    consents_of,
-    deny,
-    discovery,
-    pending,
-    releases_of,
-    withdraw,
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.oidc.api import router
+    from tenohira.oidc.clients import FACT_SCOPES, ClientInfo, add_client, list_clients, remove_client
+    from tenohira.oidc.errors import OAuthError
+    from tenohira.oidc.keys import rotate as rotate_keys
+    from tenohira.oidc.service import (
+        ConsentEntry,
+        PendingRequest,
+        ReleaseEntry,
+        approve,
+        consent_statement,
+        consents_of,
+        deny,
+        discovery,
+        pending,
+        releases_of,
+        withdraw,
+    )
+
+_SERVICE = "tenohira.oidc.service"
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "router": "tenohira.oidc.api",
+        "FACT_SCOPES": "tenohira.oidc.clients",
+        "ClientInfo": "tenohira.oidc.clients",
+        "add_client": "tenohira.oidc.clients",
+        "list_clients": "tenohira.oidc.clients",
+        "remove_client": "tenohira.oidc.clients",
+        "OAuthError": "tenohira.oidc.errors",
+        "rotate_keys": "tenohira.oidc.keys:rotate",
+        **{
+            name: _SERVICE
+            for name in (
+                "ConsentEntry",
+                "PendingRequest",
+                "ReleaseEntry",
+                "approve",
+                "consent_statement",
+                "consents_of",
+                "deny",
+                "discovery",
+                "pending",
+                "releases_of",
+                "withdraw",
+            )
+        },
+    },
 )
 
 __all__ = [

@@ -6,13 +6,14 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.core.config import get_settings
-from tenohira.core.problems import Problem
+# for annotations only: the modules load in the commands that use them
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 
 T = TypeVar("T")
 
@@ -22,6 +23,7 @@ app.add_typer(client_app, name="client")
 
 
 async def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from tenohira.core.config import get_settings
     from tenohira.core.db import get_database, migrate
 
     settings = get_settings()
@@ -48,6 +50,7 @@ def add(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Register a relying party after review."""
+    from tenohira.core.problems import Problem
     from tenohira.oidc import add_client
 
     try:
@@ -129,6 +132,7 @@ def remove(client_id: Annotated[str, typer.Argument(help="the client_id")]) -> N
 @app.command("rotate-keys")
 def rotate_keys() -> None:
     """Make a new signing key active; the old one stays in the JWKS for two days."""
+    from tenohira.core.config import get_settings
     from tenohira.oidc import rotate_keys as rotate
 
     settings = get_settings()

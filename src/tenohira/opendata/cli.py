@@ -9,10 +9,6 @@ from typing import Annotated
 
 import typer
 
-from tenohira.core.config import get_settings
-from tenohira.core.db import get_database
-from tenohira.core.progress import rich_progress
-
 app = typer.Typer(help="Open data: publish statistics and the standard datasets.", no_args_is_help=True)
 
 
@@ -24,6 +20,9 @@ def publish(
     as_json: Annotated[bool, typer.Option("--json", help="print the outcome as JSON")] = False,
 ) -> None:
     """Build every dataset, apply disclosure control, store a new dated release where data changed."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import get_database
+    from tenohira.core.progress import rich_progress
     from tenohira.opendata.service import publish as do_publish
     from tenohira.opendata.sources_live import default_sources
 
@@ -63,6 +62,7 @@ def list_datasets() -> None:
     """List the datasets and their latest release."""
     from sqlalchemy import select
 
+    from tenohira.core.db import get_database
     from tenohira.opendata.models import Dataset
     from tenohira.opendata.service import latest_release
 

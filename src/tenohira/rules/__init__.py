@@ -12,26 +12,61 @@ Public face (import only from here):
 - :func:`load_parameters` — the dated parameter files; :data:`BENEFIT_IDS` — the benefits decided.
 """
 
-from tenohira.rules.household import Household, Member
-from tenohira.rules.params import BENEFIT_IDS, BenefitParameters, load_parameters
-from tenohira.rules.population import (
-    INSURANCE_EMPLOYEE,
-    INSURANCE_NHI,
-    INSURANCE_NONE,
-    NO_DATE,
-    ROLE_CHILD,
-    ROLE_OTHER,
-    ROLE_PARENT,
-    HouseholdResults,
-    Population,
-    ScreenReport,
-    compare,
-    evaluate,
-    screen,
-    synthetic_population,
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.rules.household import Household, Member
+    from tenohira.rules.params import BENEFIT_IDS, BenefitParameters, load_parameters
+    from tenohira.rules.population import (
+        INSURANCE_EMPLOYEE,
+        INSURANCE_NHI,
+        INSURANCE_NONE,
+        NO_DATE,
+        ROLE_CHILD,
+        ROLE_OTHER,
+        ROLE_PARENT,
+        HouseholdResults,
+        Population,
+        ScreenReport,
+        compare,
+        evaluate,
+        screen,
+        synthetic_population,
+    )
+    from tenohira.rules.schemas import BenefitDecision, Explanation, MemberDecision
+    from tenohira.rules.service import explain
+
+# each name's module loads when the name is first used (tenohira.core.lazy)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Household": "tenohira.rules.household",
+        "Member": "tenohira.rules.household",
+        "BENEFIT_IDS": "tenohira.rules.params",
+        "BenefitParameters": "tenohira.rules.params",
+        "load_parameters": "tenohira.rules.params",
+        "INSURANCE_EMPLOYEE": "tenohira.rules.population",
+        "INSURANCE_NHI": "tenohira.rules.population",
+        "INSURANCE_NONE": "tenohira.rules.population",
+        "NO_DATE": "tenohira.rules.population",
+        "ROLE_CHILD": "tenohira.rules.population",
+        "ROLE_OTHER": "tenohira.rules.population",
+        "ROLE_PARENT": "tenohira.rules.population",
+        "HouseholdResults": "tenohira.rules.population",
+        "Population": "tenohira.rules.population",
+        "ScreenReport": "tenohira.rules.population",
+        "compare": "tenohira.rules.population",
+        "evaluate": "tenohira.rules.population",
+        "screen": "tenohira.rules.population",
+        "synthetic_population": "tenohira.rules.population",
+        "BenefitDecision": "tenohira.rules.schemas",
+        "Explanation": "tenohira.rules.schemas",
+        "MemberDecision": "tenohira.rules.schemas",
+        "explain": "tenohira.rules.service",
+    },
 )
-from tenohira.rules.schemas import BenefitDecision, Explanation, MemberDecision
-from tenohira.rules.service import explain
 
 __all__ = [
     "BENEFIT_IDS",

@@ -9,26 +9,27 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from tenohira.core.clock import today_jst
-from tenohira.core.progress import ProgressFn, no_progress, rich_progress
-from tenohira.rules.household import Household
-from tenohira.rules.population import ScreenReport, compare, screen, synthetic_population
-from tenohira.rules.schemas import Explanation
-from tenohira.rules.service import explain
+# for annotations only: the modules load in the commands that use them
+if TYPE_CHECKING:
+    from tenohira.core.progress import ProgressFn
+    from tenohira.rules.population import ScreenReport
+    from tenohira.rules.schemas import Explanation
+
+    RegistryScreening = Callable[[str, date, ProgressFn], Coroutine[Any, Any, ScreenReport]]
+
 
 app = typer.Typer(
     help="Rules as code: decide benefits with reasons, screen a population.",
     no_args_is_help=True,
 )
 
-RegistryScreening = Callable[[str, date, ProgressFn], Coroutine[Any, Any, ScreenReport]]
 # Screening a seeded registry (--municipality) needs the registry's own code, which lives with the
 # municipality: the rules import no agency (households in, decisions out), so the composition
 # root fills this hook with a loader when it loads this group (tenohira.platform.HOOKS).
@@ -81,6 +82,10 @@ def explain_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Decide every benefit for one household on a date, with reasons and legal basis."""
+    from tenohira.core.clock import today_jst
+    from tenohira.rules.household import Household
+    from tenohira.rules.service import explain
+
     day = _date(on) if on else today_jst()
     try:
         doc = Household.model_validate_json(household.read_text(encoding="utf-8"))
@@ -132,6 +137,8 @@ def print_impact(impact: dict[str, Any], console: Console) -> None:
 @contextmanager
 def _progress(quiet: bool) -> Iterator[ProgressFn]:
     # JSON goes to stdout for other programs: no progress bar mixed into it.
+    from tenohira.core.progress import no_progress, rich_progress
+
     if quiet:
         yield no_progress
     else:
@@ -156,6 +163,9 @@ def screen_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Screen a whole population at once: eligible households and totals per benefit."""
+    from tenohira.core.clock import today_jst
+    from tenohira.rules.population import compare, screen, synthetic_population
+
     day = _date(on) if on else today_jst()
     if (synthetic is None) == (municipality is None):
         raise typer.BadParameter("give exactly one of --synthetic N or --municipality CODE")
@@ -181,7 +191,7 @@ def screen_command(
                 "--municipality needs the platform's registry (run it as `tenohira rules screen`)", err=True
             )
             raise typer.Exit(2)
-        run = cast(RegistryScreening, registry_screening())
+        run = cast("RegistryScreening", registry_screening())
         with _progress(as_json) as progress:
             report = asyncio.run(run(cast(str, municipality), day, progress))
     if as_json:
@@ -214,6 +224,7 @@ def screen_national_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Screen a synthetic nation partitioned by municipality, in one process or on Dask."""
+    from tenohira.core.clock import today_jst
     from tenohira.rules.national import national_partitions, screen_on_dask, screen_single_process
 
     day = _date(on) if on else today_jst()

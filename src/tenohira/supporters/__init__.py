@@ -18,10 +18,34 @@ Public face:
 See ``docs/supporters.md``.
 """
 
-from tenohira.supporters.audience import audience
-from tenohira.supporters.delegations import access_history_entries, end_delegations_of_card, roles_of
-from tenohira.supporters.models import Delegation, HelpRequest, Role, SupporterAction
-from tenohira.supporters.service import help_reference, help_requests_of, open_help_requests, request_help
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.supporters.audiences import audience
+    from tenohira.supporters.delegations import access_history_entries, end_delegations_of_card, roles_of
+    from tenohira.supporters.models import Delegation, HelpRequest, Role, SupporterAction
+    from tenohira.supporters.service import help_reference, help_requests_of, open_help_requests, request_help
+
+# each name's module loads when the name is first used (tenohira.core.lazy)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "audience": "tenohira.supporters.audiences",
+        "access_history_entries": "tenohira.supporters.delegations",
+        "end_delegations_of_card": "tenohira.supporters.delegations",
+        "roles_of": "tenohira.supporters.delegations",
+        "Delegation": "tenohira.supporters.models",
+        "HelpRequest": "tenohira.supporters.models",
+        "Role": "tenohira.supporters.models",
+        "SupporterAction": "tenohira.supporters.models",
+        "help_reference": "tenohira.supporters.service",
+        "help_requests_of": "tenohira.supporters.service",
+        "open_help_requests": "tenohira.supporters.service",
+        "request_help": "tenohira.supporters.service",
+    },
+)
 
 __all__ = [
     "Delegation",

@@ -1,6 +1,6 @@
 """HTTP API of supporters and the staff console (JSON; the web consoles use the same services).
 
-Every route declares its audience with :func:`tenohira.supporters.audience.audience`.
+Every route declares its audience with :func:`tenohira.supporters.audiences.audience`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tenohira.palm import code_for_card, contact_of, create_applications, recipi
 from tenohira.palm.interfaces import Application
 from tenohira.supporters import delegations as dl
 from tenohira.supporters import staff as st
-from tenohira.supporters.audience import Actor, audience
+from tenohira.supporters.audiences import Actor, audience
 from tenohira.supporters.models import Delegation, HelpRequest, Role
 
 supporters_router = APIRouter(prefix="/api/supporters", tags=["supporters"])

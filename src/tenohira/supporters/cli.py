@@ -9,8 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from tenohira.core import in_migrated_session
-
 app = typer.Typer(help="Digital supporters, staff and administrators (roles).", no_args_is_help=True)
 
 
@@ -19,6 +17,7 @@ def roles(
     kind: Annotated[str | None, typer.Option("--role", help="staff | supporter | administrator")] = None,
 ) -> None:
     """List the active roles (JSON)."""
+    from tenohira.core import in_migrated_session
     from tenohira.supporters.delegations import list_roles
 
     async def work(session: Any) -> list[dict[str, Any]]:
@@ -44,6 +43,7 @@ def add(
     organisation: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Register a role for the holder of a card (bound to their palm code at first login)."""
+    from tenohira.core import in_migrated_session
     from tenohira.core.problems import Problem
     from tenohira.supporters.delegations import register_role
 
@@ -69,6 +69,7 @@ def add(
 @app.command("end")
 def end(role_id: str) -> None:
     """End a role (its delegations stop working with it)."""
+    from tenohira.core import in_migrated_session
     from tenohira.core.problems import Problem
     from tenohira.supporters.delegations import end_role
 

@@ -25,7 +25,7 @@ from tenohira.supporters.api import (
     role_view,
     take,
 )
-from tenohira.supporters.audience import Actor, audience
+from tenohira.supporters.audiences import Actor, audience
 from tenohira.supporters.delegations import (
     access_history_entries,
     delegations_of_resident,

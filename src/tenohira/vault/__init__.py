@@ -12,19 +12,46 @@ Use::
 a cache miss reads the local site stores). ``ensure_keys(ids)`` loads many keys at once.
 """
 
-from tenohira.vault.sealed import Sealed, is_sealed, seal_legacy, sealed_vault
-from tenohira.vault.service import (
-    CiphertextRejected,
-    DataShredded,
-    RotationStatus,
-    Vault,
-    VaultUnavailable,
-    close_vaults,
-    open_vault,
-    opened_vault,
-    recover_site,
-    rotate,
-    status,
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.vault.sealed import Sealed, is_sealed, seal_legacy, sealed_vault
+    from tenohira.vault.service import (
+        CiphertextRejected,
+        DataShredded,
+        RotationStatus,
+        Vault,
+        VaultUnavailable,
+        close_vaults,
+        open_vault,
+        opened_vault,
+        recover_site,
+        rotate,
+        status,
+    )
+
+# each name's module loads when the name is first used (tenohira.core.lazy)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Sealed": "tenohira.vault.sealed",
+        "is_sealed": "tenohira.vault.sealed",
+        "seal_legacy": "tenohira.vault.sealed",
+        "sealed_vault": "tenohira.vault.sealed",
+        "CiphertextRejected": "tenohira.vault.service",
+        "DataShredded": "tenohira.vault.service",
+        "RotationStatus": "tenohira.vault.service",
+        "Vault": "tenohira.vault.service",
+        "VaultUnavailable": "tenohira.vault.service",
+        "close_vaults": "tenohira.vault.service",
+        "open_vault": "tenohira.vault.service",
+        "opened_vault": "tenohira.vault.service",
+        "recover_site": "tenohira.vault.service",
+        "rotate": "tenohira.vault.service",
+        "status": "tenohira.vault.service",
+    },
 )
 
 __all__ = [

@@ -9,9 +9,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from tenohira.core.config import get_settings
-from tenohira.core.progress import rich_progress
-
 app = typer.Typer(help="Fail-secure storage: keys split across sites.", no_args_is_help=True)
 
 T = TypeVar("T")
@@ -37,6 +34,7 @@ def _echo(data: Any, as_json: bool) -> None:
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="print JSON.")] = False) -> None:
     """Sites, key versions and the latest rotation."""
+    from tenohira.core.config import get_settings
     from tenohira.vault.service import status as vault_status
 
     data = _run(vault_status(get_settings()))
@@ -77,6 +75,7 @@ def where(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON.")] = False,
 ) -> None:
     """Which sites hold this person's data key and the shares that unlock it."""
+    from tenohira.core.config import get_settings
     from tenohira.vault.service import open_vault
 
     async def go() -> dict[str, Any]:
@@ -103,6 +102,8 @@ def rotate(
     grace: Annotated[float, typer.Option(help="seconds to wait for other processes before retiring.")] = 10.0,
 ) -> None:
     """Rotate the key-encryption key: new version now, re-wrap data keys in the background, retire the old."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.progress import rich_progress
     from tenohira.vault.service import rotate as vault_rotate
 
     with rich_progress() as progress:
@@ -113,6 +114,8 @@ def rotate(
 @app.command("recover-site")
 def recover_site(site: Annotated[str, typer.Argument(help="the site to rebuild (e.g. north).")]) -> None:
     """Rebuild a lost site from the others and re-split every key (old shares become useless)."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.progress import rich_progress
     from tenohira.vault.service import recover_site as vault_recover
 
     with rich_progress() as progress:
@@ -129,6 +132,7 @@ def shred(
     yes: Annotated[bool, typer.Option("--yes", help="confirm: this cannot be undone.")] = False,
 ) -> None:
     """Destroy a person's data key (where the law allows erasure): every copy of their data is unreadable."""
+    from tenohira.core.config import get_settings
     from tenohira.vault.service import shred_person
 
     if not yes:
@@ -150,6 +154,7 @@ def erase(
 ) -> None:
     """Erase a person at every holder (registry, insurer, hospital, palm, notify, assistant,
     supporters, hub digests) where the law allows; report each holder's outcome; log it."""
+    from tenohira.core.config import get_settings
     from tenohira.vault.erasure import erase_everywhere
 
     if not everywhere:

@@ -1,6 +1,6 @@
 """Pages of the digital supporters: the resident's delegation page and the supporter console.
 
-Every route declares its audience (:func:`tenohira.supporters.audience.audience`). Console pages
+Every route declares its audience (:func:`tenohira.supporters.audiences.audience`). Console pages
 (supporter, staff) log out after ``settings.supporter_idle_minutes`` without a request: shared
 terminals at the counter or at a supporter's desk. Anything the person may not see is the same
 404 page as something that does not exist.

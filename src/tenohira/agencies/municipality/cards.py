@@ -10,27 +10,16 @@ import asyncio
 import json
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 
-from tenohira.agencies.municipality import get_resident, hub_code_for_resident
-from tenohira.core.config import Settings, get_settings
-from tenohira.core.db import dispose_databases, get_database, migrate
-from tenohira.core.problems import Problem
-from tenohira.hub import HubError, HubResponseError
-from tenohira.identity import (
-    BasicFacts,
-    CardSimulator,
-    IssuedCard,
-    card_status,
-    check_password_format,
-    check_pin_format,
-    ensure_ca,
-    issue_card,
-    record_unlock,
-    revoke_card,
-)
+# for annotations only: the modules load in the commands that use them
+if TYPE_CHECKING:
+    from tenohira.core.config import Settings
+    from tenohira.core.problems import Problem
+    from tenohira.identity import IssuedCard
+
 
 T = TypeVar("T")
 
@@ -44,6 +33,7 @@ def counter_actor(settings: Settings) -> str:
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     """Run one command's async work, then close the engine bound to that event loop."""
+    from tenohira.core.db import dispose_databases
 
     async def wrapper() -> T:
         try:
@@ -71,6 +61,10 @@ async def link_card_at_hub(settings: Settings, resident_id: str, auth_serial: st
     import httpx
 
     from tenohira.agencies.membership import member_client
+    from tenohira.agencies.municipality import hub_code_for_resident
+    from tenohira.core.db import get_database
+    from tenohira.core.problems import Problem
+    from tenohira.hub import HubError, HubResponseError
 
     try:
         # The hub code first, in a unit of work of its own: the hub may write to the same
@@ -87,6 +81,8 @@ async def unlink_cards_at_hub(settings: Settings, serials: list[str]) -> None:
     import httpx
 
     from tenohira.agencies.membership import member_client
+    from tenohira.core.problems import Problem
+    from tenohira.hub import HubError, HubResponseError
 
     try:
         client = member_client(settings, "municipality")
@@ -104,6 +100,11 @@ async def issue_for_resident(
     Linking the card at the hub is a separate step (:func:`link_card_at_hub`), because the hub
     is reached over HTTP and may be down while the counter still issues cards.
     """
+    from tenohira.agencies.municipality import get_resident
+    from tenohira.core.db import get_database, migrate
+    from tenohira.core.problems import Problem
+    from tenohira.identity import BasicFacts, ensure_ca, issue_card
+
     await migrate(settings.resolved_database_url)
     await asyncio.to_thread(ensure_ca, settings)
     async with get_database(settings).session() as session:
@@ -137,6 +138,9 @@ async def issue_for_resident(
 
 
 def _validated_pin(value: str) -> str:
+    from tenohira.core.problems import Problem
+    from tenohira.identity import check_pin_format
+
     try:
         check_pin_format(value)
     except Problem as exc:
@@ -145,6 +149,9 @@ def _validated_pin(value: str) -> str:
 
 
 def _validated_password(value: str) -> str:
+    from tenohira.core.problems import Problem
+    from tenohira.identity import check_password_format
+
     try:
         check_password_format(value)
     except Problem as exc:
@@ -179,6 +186,9 @@ def issue(
     hub: Annotated[bool, typer.Option(help="link the card to the resident at the hub.")] = True,
 ) -> None:
     """Issue a card to a resident at the counter and write it (keys, certificates, CA chain) to OUT."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.problems import Problem
+
     settings = get_settings()
 
     async def go() -> tuple[IssuedCard, str | None]:
@@ -221,6 +231,11 @@ def revoke(
     resident: Annotated[str | None, typer.Option(help="revoke every card of this resident.")] = None,
 ) -> None:
     """Revoke a card; the new CRL is published at once and logins with it are refused."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import get_database, migrate
+    from tenohira.core.problems import Problem
+    from tenohira.identity import revoke_card
+
     if bool(serial) == bool(resident):
         raise typer.BadParameter("give exactly one of --serial or --resident")
     settings = get_settings()
@@ -262,6 +277,10 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON.")] = False,
 ) -> None:
     """Show certificates (active, revoked, expired) and, for a card directory, the retry counters."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import get_database, migrate
+    from tenohira.identity import CardSimulator, card_status
+
     settings = get_settings()
     counters: dict[str, int] | None = None
     if card is not None:
@@ -314,6 +333,10 @@ def link(
     resident: Annotated[str, typer.Option(help="the resident the card was issued to.")],
 ) -> None:
     """Link an issued card to the resident at the hub (when the hub was down at issuance)."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import get_database
+    from tenohira.identity import card_status
+
     settings = get_settings()
     auth_serial = json.loads((card / "card.json").read_text())["auth_serial"]
 
@@ -339,6 +362,10 @@ def unlock(
     secret: Annotated[str, typer.Option(help="pin or password.")] = "pin",  # noqa: S107
 ) -> None:
     """Unlock a card's PIN or password at the counter, after checking the holder in person."""
+    from tenohira.core.config import get_settings
+    from tenohira.core.db import get_database, migrate
+    from tenohira.identity import CardSimulator, card_status, record_unlock
+
     if secret not in ("pin", "password"):
         raise typer.BadParameter("--secret is pin or password")
     which: Literal["pin", "password"] = "password" if secret == "password" else "pin"  # noqa: S105

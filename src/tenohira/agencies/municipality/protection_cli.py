@@ -5,8 +5,6 @@ from typing import Annotated, Any
 
 import typer
 
-from tenohira.core import in_migrated_session
-
 app = typer.Typer(
     help="Address-protection measures (住民票の閲覧制限等 / DV等支援措置).", no_args_is_help=True
 )
@@ -19,6 +17,7 @@ def place(
 ) -> None:
     """Put a resident under a measure (suspends every supporter delegation they granted)."""
     from tenohira.agencies.municipality.protection import KINDS, place_measure
+    from tenohira.core import in_migrated_session
 
     if kind not in KINDS:
         typer.echo(f"kind must be one of {', '.join(KINDS)}", err=True)
@@ -40,6 +39,7 @@ def place(
 def lift(resident: str) -> None:
     """End every measure of a resident."""
     from tenohira.agencies.municipality.protection import lift_measures
+    from tenohira.core import in_migrated_session
 
     async def work(session: Any) -> int:
         return await lift_measures(session, resident)
@@ -51,6 +51,7 @@ def lift(resident: str) -> None:
 def status(resident: str) -> None:
     """Whether a measure is in force today."""
     from tenohira.agencies.municipality.protection import is_protected
+    from tenohira.core import in_migrated_session
 
     async def work(session: Any) -> bool:
         return await is_protected(session, resident)

@@ -10,7 +10,22 @@ platform; either way the log reaches it over HTTP. It depends only on :mod:`teno
 note formats (:mod:`tenohira.audit.note`) and the Merkle proofs (:mod:`tenohira.audit.merkle`).
 """
 
-from tenohira.audit.witness.config import WitnessConfig
-from tenohira.audit.witness.service import init_witness, trust_log
+from typing import TYPE_CHECKING
+
+from tenohira.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tenohira.audit.witness.config import WitnessConfig
+    from tenohira.audit.witness.service import init_witness, trust_log
+
+# each name's module loads when the name is first used (tenohira.core.lazy)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "WitnessConfig": "tenohira.audit.witness.config",
+        "init_witness": "tenohira.audit.witness.service",
+        "trust_log": "tenohira.audit.witness.service",
+    },
+)
 
 __all__ = ["WitnessConfig", "init_witness", "trust_log"]

@@ -10,8 +10,6 @@ from typing import Annotated
 
 import typer
 
-from tenohira.core.config import get_settings, reset_settings
-
 app = typer.Typer(
     help="An independent witness of transparency logs (C2SP tlog-witness).", no_args_is_help=True
 )
@@ -27,6 +25,7 @@ Name = Annotated[str | None, typer.Option(help="its key name in cosignatures, e.
 
 def _config(data_dir: Path | None, database_url: str | None, name: str | None) -> object:
     from tenohira.audit.witness.config import WitnessConfig
+    from tenohira.core.config import get_settings, reset_settings
 
     for var, value in (
         ("TENOHIRA_WITNESS_DATA_DIR", data_dir),
@@ -140,6 +139,7 @@ def serve(
     from tenohira.audit.note import ALG_COSIGNATURE_V1
     from tenohira.audit.witness.app import create_app
     from tenohira.audit.witness.config import WitnessConfig
+    from tenohira.core.config import get_settings
 
     config = _config(data_dir, database_url, name)
     assert isinstance(config, WitnessConfig)
