@@ -10,6 +10,7 @@ composition in ``tenohira.platform`` (``MODELS``, ``load_all_models``).
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -189,10 +190,18 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
+# Alembic keeps the running migration's context in module globals (alembic.context, alembic.op):
+# two upgrades at once in one process (the platform's and a mounted witness's, each in a thread)
+# run one's scripts against the other's database ('table vault_secrets already exists'). Every
+# upgrade in the process holds this lock.
+ALEMBIC_LOCK = threading.Lock()
+
+
 def _migrate_sync(url: str) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(url), "heads")
+    with ALEMBIC_LOCK:
+        command.upgrade(alembic_config(url), "heads")
 
 
 async def migrate(url: str | None = None) -> None:

@@ -207,7 +207,13 @@ async def migrate_witness(url: str) -> None:
         from pathlib import Path
 
         Path(url.split(":///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(command.upgrade, _alembic(url), "head")
+    from tenohira.core.db import ALEMBIC_LOCK
+
+    def upgrade() -> None:
+        with ALEMBIC_LOCK:  # alembic's context is process-global (see core.db)
+            command.upgrade(_alembic(url), "head")
+
+    await asyncio.to_thread(upgrade)
 
 
 async def init_witness(config: WitnessConfig) -> Signer:
