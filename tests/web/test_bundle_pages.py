@@ -32,7 +32,7 @@ from tenohira.core.signed_documents import (
     build_manifest,
     sha256_hex,
 )
-from tenohira.web.citizen import to_be_signed
+from tenohira.web.citizen import held_errors, to_be_signed
 from tenohira.web.demo_cards import DEMO_PASSWORD, DEMO_PIN
 
 MOTHER, SPOUSE = "R0000002", "R0000001"
@@ -282,3 +282,19 @@ async def test_deleting_a_draft(demo_cards: None, live_server: Any) -> None:
     finally:
         await mother.aclose()
         await spouse.aclose()
+
+
+def test_a_wrong_value_an_agency_filled_in_is_said_with_the_agency() -> None:
+    app = {
+        "procedure": "maternity_allowance",
+        "questions": [{"name": "bank_account"}],
+        "sources": {"leave_to": "employer.leave_certificate"},
+        "missing": [
+            {"field": "leave_to", "message": "This date is before First day off", "message_ja": "前です"},
+            {"field": "bank_account", "message": "Required", "message_ja": "必須"},
+        ],
+    }
+    held = held_errors([app], "ja")
+    assert len(held) == 1 and "休業終了日" in held[0] and "直せません" in held[0]
+    english = held_errors([app], "en")
+    assert "Last day off" in english[0] and "This date is before" in english[0]

@@ -27,7 +27,7 @@ from tenohira.core.signed_documents import EnvelopeError, check_envelope, parse_
 from tenohira.identity import CardLocked, CardSimulator, InvalidSecretFormat, Principal, WrongSecret
 from tenohira.web import words
 from tenohira.web.demo_cards import DemoCard, find_card, list_cards
-from tenohira.web.i18n import Language, translate
+from tenohira.web.i18n import Language, plain, translate
 from tenohira.web.oidc_pages import oidc_releases
 from tenohira.web.pages import language, procedure_label, render
 from tenohira.web.platform_api import SESSION_COOKIE, ApiError, PlatformApi
@@ -470,6 +470,7 @@ def show_bundle(
             "apps": apps,
             "signing": signing,
             "questions": questions,
+            "held": held_errors(bundle["applications"], lang) if bundle["state"] == "incomplete" else [],
             "error": error,
             "has_card": card_of(principal) is not None,
         },
@@ -571,6 +572,31 @@ def _questions(
                 "errors": errors,
             }
     return list(seen.values())
+
+
+def held_errors(applications: list[dict[str, Any]], lang: Language) -> list[Any]:
+    """What is wrong in a field an agency filled in (the resident cannot type over it): said with
+    the agency that holds it, so the page is never a form with nothing to correct."""
+    out: list[Any] = []
+    for a in applications:
+        asked = {q["name"] for q in a.get("questions", [])}
+        labels = field_labels(a["procedure"], lang)
+        for m in a.get("missing", []):
+            name = str(m.get("field") or "")
+            source = (a.get("sources") or {}).get(name)
+            if name in asked or not source:
+                continue
+            member = source if isinstance(source, str) else (source or {}).get("member", "")
+            out.append(
+                translate(
+                    "held_by_agency",
+                    lang,
+                    label=plain(labels.get(name) or wording.label("field", name, lang)),
+                    agency=plain(words.agency_words(member, lang)),
+                    message=plain(field_message(m, lang)),
+                )
+            )
+    return list(dict.fromkeys(out))
 
 
 def parse_answer(kind: str, form: dict[str, Any], name: str) -> Any:
@@ -1095,6 +1121,7 @@ async def application(
             if app["state"] in ("draft", "prefilled")
             else [],
             "editable": app["state"] in ("draft", "prefilled"),
+            "held": held_errors([app], lang) if app["state"] in ("draft", "prefilled") else [],
             "error": error,
         },
         principal=principal,
