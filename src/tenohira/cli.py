@@ -37,6 +37,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "vault": ("tenohira.vault.cli:app", "Fail-secure storage: keys split across sites."),
     "hub": ("tenohira.hub.cli:app", "The information-linkage hub (情報連携ハブ)."),
     "residents": ("tenohira.agencies.municipality.cli:app", "The demo municipality's resident registry."),
+    "agency": ("tenohira.cli:agency_app", "Serve an agency member system on its own (a city of its own)."),
     "procedures": (
         "tenohira.procedures.cli:app",
         "The procedure catalogue (data files) and deadline computation.",
@@ -228,3 +229,88 @@ def run(
 def main() -> None:
     """Entry point of the ``tenohira`` console script."""
     app()
+
+
+agency_app = typer.Typer(
+    help="Serve an agency member system on its own (a city of its own).", no_args_is_help=True
+)
+
+# the settings a city's own process runs with, as the environment it starts from (core.cities)
+_CITY_ENV = (
+    "data_dir",
+    "database_url",
+    "municipality_code",
+    "municipality_name_ja",
+    "municipality_name_en",
+    "municipality_member",
+    "seed",
+    "base_url",
+    "hub_url",
+    "witnesses",
+)
+
+
+def city_app() -> object:
+    """The ASGI app of the city this process serves (uvicorn's factory)."""
+    from tenohira.agencies.municipality.app import create_app
+    from tenohira.core.config import get_settings
+
+    return create_app(get_settings())
+
+
+@agency_app.command("serve")
+def agency_serve(
+    agency: Annotated[str, typer.Argument(help="the member system: municipality.")],
+    city_code: Annotated[
+        str | None, typer.Option("--city", help="local government code of the city (core/cities.toml).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="address to bind.")] = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option(help="port (default: the platform's + 100 + the city's offset).")
+    ] = None,
+) -> None:
+    """Serve one city's municipality on its own port and database (prepared on first start).
+
+    The city keeps its keys and database under ``data_dir/cities/<code>/`` (or
+    ``TENOHIRA_CITY_DATABASE_URLS``), reaches the hub at ``TENOHIRA_HUB_URL`` and is reached by
+    the hub at ``TENOHIRA_CITY_URLS`` (set it for the hub's process: ``CODE=http://host:port``).
+    The hub's first start (``tenohira init``) must have registered the city's member.
+    """
+    import asyncio
+
+    import uvicorn
+
+    from tenohira.core.cities import CityNotFound, cities, city, city_settings
+    from tenohira.core.config import get_settings, reset_settings
+    from tenohira.core.progress import rich_progress
+
+    if agency != "municipality":
+        raise typer.BadParameter("only the municipality is served per city", param_hint="agency")
+    settings = get_settings()
+    try:
+        chosen = city(settings, city_code) if city_code else cities(settings)[0]
+    except CityNotFound:
+        known = ", ".join(c.code for c in cities(settings))
+        raise typer.BadParameter(f"no city {city_code} (configured: {known})", param_hint="--city") from None
+    own = city_settings(settings, chosen)
+    if not chosen.primary:
+        # this process is the city: its settings are the process's (the vault, the registry)
+        for name in _CITY_ENV:
+            value = getattr(own, name)
+            os.environ[f"TENOHIRA_{name.upper()}"] = "" if value is None else str(value)
+        reset_settings()
+        own = get_settings()
+        from tenohira.agencies.municipality.cities import prepare_city
+
+        with rich_progress() as progress:
+            asyncio.run(prepare_city(own, progress))
+    bound = port or settings.port + 100 + chosen.port_offset
+    typer.echo(f"{chosen.name_ja} ({chosen.code}, member {chosen.member}) serving on http://{host}:{bound}/")
+    uvicorn.run(
+        "tenohira.cli:city_app",
+        factory=True,
+        host=host,
+        port=bound,
+        access_log=False,
+        log_level=own.log_level.lower(),
+    )

@@ -61,6 +61,8 @@ SUBAPPS: tuple[tuple[str, str], ...] = (
     # the transparency log's witness: its own key and database (tenohira witness serve apart)
     ("/witness", "tenohira.audit.witness.app:create_app"),
     ("/agencies/municipality", "tenohira.agencies.municipality.app:create_app"),
+    # the other cities of core/cities.toml, each its own member and database, at /agencies/cities/<code>
+    ("/agencies/cities", "tenohira.agencies.municipality.cities:create_app"),
     ("/agencies/hospital", "tenohira.agencies.hospital.app:create_app"),
     ("/agencies/insurer", "tenohira.agencies.insurer.app:create_app"),
 )
@@ -72,6 +74,7 @@ BOOTSTRAP: tuple[str, ...] = (
     "tenohira.identity.bootstrap:bootstrap",
     "tenohira.hub.bootstrap:bootstrap",
     "tenohira.agencies.municipality.bootstrap:bootstrap",
+    "tenohira.agencies.municipality.cities:bootstrap",
     "tenohira.agencies.hospital.bootstrap:bootstrap",
     "tenohira.agencies.insurer.bootstrap:bootstrap",
     "tenohira.procedures.bootstrap:bootstrap",

@@ -91,13 +91,19 @@ def city_of_member(settings: Settings, member: str) -> City | None:
     return next((c for c in cities(settings) if c.member == member), None)
 
 
-def _database_urls(settings: Settings) -> dict[str, str]:
+def _pairs(text: str) -> dict[str, str]:
     urls: dict[str, str] = {}
-    for item in settings.city_database_urls.split(","):
+    for item in text.split(","):
         code, sep, url = item.strip().partition("=")
         if sep:
             urls[code.strip()] = url.strip()
     return urls
+
+
+def city_url(settings: Settings, c: City) -> str | None:
+    """Where city ``c`` answers when served on its own (``TENOHIRA_CITY_URLS``), else None."""
+    url = _pairs(settings.city_urls).get(c.code)
+    return url.rstrip("/") if url else None
 
 
 def city_settings(settings: Settings, c: City) -> Settings:
@@ -117,7 +123,7 @@ def city_settings(settings: Settings, c: City) -> Settings:
         data_dir = settings.resolved_data_dir / "cities" / c.code
         update |= {
             "data_dir": data_dir,
-            "database_url": _database_urls(settings).get(c.code)
+            "database_url": _pairs(settings.city_database_urls).get(c.code)
             or f"sqlite+aiosqlite:///{data_dir / 'municipality.db'}",
             "seed": settings.seed + c.seed_offset,
             # where it is reached (the platform's base URL is kept: the hub, /pki/ are there)
@@ -128,4 +134,13 @@ def city_settings(settings: Settings, c: City) -> Settings:
     return settings.model_copy(update=update)
 
 
-__all__ = ["CITIES_FILE", "City", "CityNotFound", "cities", "city", "city_of_member", "city_settings"]
+__all__ = [
+    "CITIES_FILE",
+    "City",
+    "CityNotFound",
+    "cities",
+    "city",
+    "city_of_member",
+    "city_settings",
+    "city_url",
+]

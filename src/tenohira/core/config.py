@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -36,6 +39,10 @@ class Settings(BaseSettings):
     municipality_member: str = "municipality"
     cities_file: Path | None = Field(
         default=None, description="the cities of the demo world; default core/cities.toml"
+    )
+    city_urls: str = Field(
+        default="",
+        description='"CODE=URL, CODE=URL": where a city served on its own answers; default its mount here',
     )
     city_database_urls: str = Field(
         default="",
@@ -133,15 +140,38 @@ class Settings(BaseSettings):
         return self.data_dir
 
 
+# A member system mounted in a process that is not its own (a second city in the embedded
+# platform) runs its requests and its first start inside settings_scope(its settings): whatever
+# it asks get_settings() for (its vault, its registry's city) is then what it would see served
+# on its own.
+_scoped: ContextVar[Settings | None] = ContextVar("tenohira_settings", default=None)
+
+
 @lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
+def _process_settings() -> Settings:
     return Settings()
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment (or those of the member whose
+    work is running, inside :func:`settings_scope`)."""
+    scoped = _scoped.get()
+    return scoped if scoped is not None else _process_settings()
 
 
 def reset_settings() -> None:
     """Forget cached settings (tests change the environment between cases)."""
-    get_settings.cache_clear()
+    _process_settings.cache_clear()
+
+
+@contextmanager
+def settings_scope(settings: Settings) -> Iterator[None]:
+    """Within the block (and the tasks it starts), :func:`get_settings` answers ``settings``."""
+    token = _scoped.set(settings)
+    try:
+        yield
+    finally:
+        _scoped.reset(token)
 
 
 @lru_cache(maxsize=64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from tenohira.core.cities import cities, city_settings, city_url
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.progress import ProgressFn
@@ -36,6 +37,7 @@ class InProcessMember:
     name: str
     mount: str | None  # where its services answer in the embedded platform
     roles: tuple[str, ...] = ()
+    url: str | None = None  # where it answers when deployed apart (overrides the mount)
 
 
 IN_PROCESS_MEMBERS = (
@@ -366,6 +368,60 @@ EVENT_SUBSCRIPTIONS = (
 )
 
 
+# The other cities of core/cities.toml: each is the municipality member system again, under its
+# own member id, with these of the municipality's services and the palm's rights to them.
+CITY_SERVICES = frozenset({"basic-facts", "household", "application-intake"})
+
+
+def city_members(settings: Settings) -> tuple[tuple[InProcessMember, Settings], ...]:
+    """A member per non-primary city, with the settings its credentials are kept under."""
+    return tuple(
+        (
+            InProcessMember(
+                c.member,
+                f"{c.name_ja} 住民基本台帳システム",
+                f"/agencies/cities/{c.code}",
+                ("register-subjects", "link-cards"),
+                city_url(settings, c),
+            ),
+            city_settings(settings, c),
+        )
+        for c in cities(settings)
+        if not c.primary
+    )
+
+
+def city_services(settings: Settings) -> tuple[ServiceSpec, ...]:
+    """The services each non-primary city publishes (the municipality's, under its member id)."""
+    return tuple(
+        ServiceSpec(
+            member.id,
+            s.name,
+            s.method,
+            s.path,
+            s.legal_basis,
+            s.description,
+            s.reveals_third_party,
+            s.openapi,
+        )
+        for member, _ in city_members(settings)
+        for s in BIRTH_STORY_SERVICES
+        if s.provider == "municipality" and s.name in CITY_SERVICES
+    )
+
+
+def city_rights(settings: Settings) -> tuple[tuple[str, str, str, str, bool], ...]:
+    """The palm's rights to each non-primary city's services (as to the primary city's)."""
+    return tuple(
+        (client, f"{member.id}.{service_id.partition('.')[2]}", purpose, basis, third)
+        for member, _ in city_members(settings)
+        for client, service_id, purpose, basis, third in BIRTH_STORY_RIGHTS
+        if client == "palm"
+        and service_id.startswith("municipality.")
+        and service_id.partition(".")[2] in CITY_SERVICES
+    )
+
+
 def _hub_keys(settings: Settings, ca: MemberCA) -> None:
     directory = hub_dir(settings)
     if (directory / "hub.key").exists():
@@ -401,11 +457,18 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
         + len(EVENT_SUBSCRIPTIONS)
     )
     done = 0
+    members = [(spec, settings) for spec in IN_PROCESS_MEMBERS] + list(city_members(settings))
+    services = BIRTH_STORY_SERVICES + SUPPORT_SERVICES + OPEN_DATA_SERVICES + city_services(settings)
+    rights = BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS + city_rights(settings)
+    total += len(members) - len(IN_PROCESS_MEMBERS) + len(services) + len(rights)
+    total -= len(BIRTH_STORY_SERVICES + SUPPORT_SERVICES + OPEN_DATA_SERVICES)
+    total -= len(BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS)
     async with get_database(settings).session() as session:
-        for spec in IN_PROCESS_MEMBERS:
-            base_url = base + spec.mount if spec.mount is not None else None
+        for spec, own in members:
+            base_url = spec.url or (base + spec.mount if spec.mount is not None else None)
             existing = await repo.get_member(session, spec.id)
-            directory = member_dir(settings, spec.id)
+            # a city's keys are kept with its own data (data_dir/cities/<code>/members/<id>/)
+            directory = member_dir(own, spec.id)
             if existing is None or not (directory / "key.pem").exists():
                 key = new_key()
                 member = await svc.register_member(
@@ -428,7 +491,7 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
             done += 1
             progress("hub: members", done, total)
         await session.flush()
-        for s in BIRTH_STORY_SERVICES + SUPPORT_SERVICES + OPEN_DATA_SERVICES:
+        for s in services:
             await svc.publish_service(
                 session,
                 provider_id=s.provider,
@@ -442,9 +505,7 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
             )
             done += 1
             progress("hub: members", done, total)
-        for client, service_id, purpose, basis, third in (
-            BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS
-        ):
+        for client, service_id, purpose, basis, third in rights:
             if await repo.find_right(session, client, service_id, purpose) is None:
                 await svc.grant(
                     session,

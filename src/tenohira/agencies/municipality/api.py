@@ -70,7 +70,7 @@ def build_router(settings: Settings, gate: LazyHubProvider) -> APIRouter:
     ) -> dict[str, object]:
         """出生届 filed by the person (a parent) with the hospital's birth certificate."""
         filer = await service.resident_for_code(db, settings, hub.subject_code)
-        client = member_client(settings, MEMBER_ID)
+        client = member_client(settings, settings.municipality_member)
         tickets: list[str] = []
 
         async def register_child() -> str:

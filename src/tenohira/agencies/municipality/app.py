@@ -1,4 +1,5 @@
-"""The municipality as its own ASGI application (mounted at /agencies/municipality)."""
+"""The municipality as its own ASGI application (mounted at /agencies/municipality; the other
+cities of core/cities.toml at /agencies/cities/<code>, or each served on its own)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi import FastAPI
 from tenohira.agencies.membership import member_app
 from tenohira.agencies.municipality import intake, protection, review, statistics
 from tenohira.agencies.municipality import relay as _relay  # noqa: F401  (registers the hub relay)
-from tenohira.agencies.municipality.api import MEMBER_ID, build_router
+from tenohira.agencies.municipality.api import build_router
 from tenohira.core.config import Settings
 
 
@@ -15,8 +16,8 @@ def create_app(settings: Settings) -> FastAPI:
     """Build the municipality application: hub services only, every answer signed for the hub."""
     app, _ = member_app(
         settings,
-        MEMBER_ID,
-        title="tenohira municipality (手のひら市 住民基本台帳)",
+        settings.municipality_member,  # one member per city (core/cities.toml)
+        title=f"tenohira municipality ({settings.municipality_name_ja} 住民基本台帳)",
         description="Reference municipality: resident registry and notifications, reachable through the hub.",
         routers=[
             build_router,

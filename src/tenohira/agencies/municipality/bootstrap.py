@@ -17,6 +17,7 @@ from tenohira.agencies.synthetic import (
     save_world,
     today_jst,
 )
+from tenohira.core.cities import CityNotFound, city
 from tenohira.core.config import Settings
 from tenohira.core.db import get_database
 from tenohira.core.progress import ProgressFn
@@ -43,6 +44,23 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     await seed_population(settings, settings.demo_residents, progress)
 
 
+def _city_districts(settings: Settings) -> tuple[tuple[str, str, str, str], ...]:
+    """The city's address list (core/cities.toml), or the demo city's when it gives none."""
+    try:
+        own = city(settings, settings.municipality_code).districts
+    except CityNotFound:
+        own = ()
+    return own or tuple((code, name, kana, postal) for code, name, kana, postal, _ in DISTRICTS)
+
+
+def _district_code(settings: Settings, world_code: str) -> str:
+    """The city's 町字 code for a district of the synthetic world (which draws from the demo
+    city's list): the city's own list, in the same order, wrapping round."""
+    own = _city_districts(settings)
+    index = next((i for i, d in enumerate(DISTRICTS) if d[0] == world_code), 0)
+    return own[index % len(own)][0]
+
+
 def district_id(settings: Settings, suffix: str) -> str:
     """The 町字ID of a district: local government code + the 7-digit 町字 code."""
     return f"{settings.municipality_code}{suffix}"
@@ -54,7 +72,7 @@ async def _ensure_districts(settings: Settings) -> None:
         known = await repository.district_ids(session)
         rows = [
             {"id": district_id(settings, code), "name": name, "name_kana": kana, "postal_code": postal}
-            for code, name, kana, postal, _ in DISTRICTS
+            for code, name, kana, postal in _city_districts(settings)
             if district_id(settings, code) not in known
         ]
         await repository.add_districts(session, rows)
@@ -71,7 +89,7 @@ def _rows(
             repository.household_row(
                 id=plan.household_id,
                 seq=plan.seq,
-                district_id=district_id(settings, plan.district_code),
+                district_id=district_id(settings, _district_code(settings, plan.district_code)),
                 address_line=plan.address_line,
                 head_resident_id=head,
                 created_at=now,

@@ -197,7 +197,7 @@ async def _birth_notification(
             errors=[FieldError(f, "Required", "必須です") for f in missing],
         )
     given = str(fields["child_name"]).replace("\u3000", " ").split(" ")[-1]
-    client = member_client(settings, MEMBER_ID)
+    client = member_client(settings, settings.municipality_member)
     tickets: list[str] = []
 
     async def register_child() -> str:
