@@ -33,6 +33,15 @@ BAD = [
     ("child_allowance_claim", {"bank_account": {**GOOD_BANK, "branch": "支" * 400}}, "bank_account"),
     ("childcare_leave_benefit", {"leave_from": "2026-12-10", "leave_to": "2026-12-01"}, "leave_to"),
     ("birth_notification", {"birth_date": "2026-02-30"}, "birth_date"),
+    # checks that lived only in the agencies' code, refused after the signature until now
+    ("maternity_allowance", {"number_of_babies": 0}, "number_of_babies"),
+    ("maternity_allowance", {"number_of_babies": 6}, "number_of_babies"),
+    ("pregnancy_support_second", {"number_of_babies": 0}, "number_of_babies"),
+    ("birth_notification", {"child_name_kana": "ッタ"}, "child_name_kana"),
+    ("birth_notification", {"child_name_kana": "ーくん"}, "child_name_kana"),
+    ("birth_notification", {"child_name_kana": "ゃく"}, "child_name_kana"),
+    ("birth_notification", {"child_name": "々子"}, "child_name"),
+    ("birth_notification", {"child_name": "ー太"}, "child_name"),
 ]
 
 
@@ -53,6 +62,28 @@ def test_each_bad_input_is_caught_with_three_languages(
         with pytest.raises(Problem) as refused:
             shelf.check(procedure, fields)
         assert refused.value.status == 422 and refused.value.errors == errors
+
+
+def test_the_agencies_own_checks_read_the_published_limits() -> None:
+    """One source of truth: where an agency checks a value itself, it takes the published bound,
+    and the registrar's name rules refuse exactly what the published patterns refuse."""
+    from tenohira.agencies.insurer import schemas as insurer_schemas
+    from tenohira.agencies.insurer import service as insurer_service
+    from tenohira.core.names import check_given_name, check_reading
+
+    published = insurer_intake.DESK.schemas.get("maternity_allowance")
+    assert published is not None
+    babies = published["properties"]["number_of_babies"]
+    assert (insurer_service.MIN_BABIES, insurer_service.MAX_BABIES) == (babies["minimum"], babies["maximum"])
+    claim = insurer_schemas.LumpSumIn.model_json_schema()["properties"]["babies"]
+    assert (claim["minimum"], claim["maximum"]) == (babies["minimum"], babies["maximum"])
+    birth = load_catalogue().get("birth_notification")
+    for reading in ("はると", "ハルト", "ッタ", "ーくん", "ゃく", "ゕい", "ゆうゝ", "ヴァイオ"):
+        by_schema = bool(check_fields(birth, {"child_name_kana": reading}))
+        assert by_schema == bool(check_reading(reading)[1]), reading
+    for name in ("陽翔", "佐々木", "々子", "ー太", "ゆう"):
+        by_schema = bool(check_fields(birth, {"child_name": name}))
+        assert by_schema == bool(check_given_name(name)[1]), name
 
 
 def test_good_values_pass_and_registered_names_keep_their_spacing() -> None:
@@ -117,6 +148,35 @@ async def test_a_name_with_a_space_is_refused_before_signing(live_server: Any, t
         # the typed values are kept for correcting
         app = (await http.get(f"/api/applications/{app['id']}")).json()
         assert app["fields"]["child_name"] == "陽 翔" and app["state"] in ("draft", "prefilled")
+    finally:
+        await http.aclose()
+        await close_palm_clients()
+        await close_member_clients()
+        await dispose_databases()
+
+
+async def test_a_maternity_allowance_for_no_babies_is_refused_before_signing(
+    live_server: Any, tmp_path: Path
+) -> None:
+    """The insurer takes 1 to 5 babies of one birth: 0 is said at its field before the card signs
+    (it was refused by the insurer after the signature), in the three languages."""
+    mother = await resident(live_server.url, "R0000002", tmp_path / "mother")
+    http = mother.http
+    try:
+        r = await http.post(
+            "/api/applications",
+            json={"procedure": "maternity_allowance", "fields": {"number_of_babies": 0}},
+        )
+        assert r.status_code == 201, r.text
+        app = r.json()
+        flagged = {m["field"]: m for m in app["missing"]}
+        assert "number_of_babies" in flagged, flagged
+        message = flagged["number_of_babies"]
+        assert message["message_ja"] == "1から5までの整数で入力してください"
+        assert message["message"] == "Enter a whole number from 1 to 5" and message.get("message_easy_ja")
+        r = await http.post(f"/api/applications/{app['id']}/confirm")
+        assert r.status_code == 422
+        assert "number_of_babies" in {e["field"] for e in r.json()["errors"]}
     finally:
         await http.aclose()
         await close_palm_clients()

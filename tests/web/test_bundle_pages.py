@@ -3,7 +3,7 @@
 - the question step runs every check the agencies make before anything is signed, with a message
   at each field in ja / en / easy Japanese, keeps what was typed, and says nothing is required
   before the resident has sent the form: an account number 「12-34a」, a 400-character branch
-  name and a leave ending before it starts are refused;
+  name, a leave ending before it starts and a birth of 0 babies are refused;
 - the signing step shows exactly what the card signs: each application's document in words,
   read from the very document whose digest the manifest lists (ja / en / easy Japanese), and a
   manifest changed after the page was shown is not signed;
@@ -55,6 +55,7 @@ BAD = {
     "bank_account.number": "12-34a",
     "bank_account.branch": "支" * 400,
     "leave_to": "2026-09-30",  # before the leave starts
+    "number_of_babies": "0",  # the insurer takes 1 to 5 (it refused 0 only after the signature)
 }
 
 
@@ -139,6 +140,7 @@ async def test_questions_are_checked_before_signing_and_the_page_shows_what_is_s
         assert bad.status_code == 422, bad.text[:500]
         assert "口座番号は7桁の数字" in field_error(bad.text, "bank_account")
         assert "「休業開始日」より前" in field_error(bad.text, "leave_to")
+        assert field_error(bad.text, "number_of_babies") == "1から5までの整数で入力してください"
         assert "この項目は必須です" not in bad.text
         # what was typed stays in the form
         assert 'value="12-34a"' in bad.text and 'value="' + "支" * 400 + '"' in bad.text
@@ -148,6 +150,7 @@ async def test_questions_are_checked_before_signing_and_the_page_shows_what_is_s
         english = await as_lang(web, path, "en")
         assert "7-digit account number" in field_error(english, "bank_account")
         assert "This date is before First day off" in field_error(english, "leave_to")
+        assert field_error(english, "number_of_babies") == "Enter a whole number from 1 to 5"
         easy = await as_lang(web, path, "easy_ja")
         assert "<ruby>" in field_error(easy, "bank_account") and "{" not in field_error(easy, "bank_account")
         # a page opened again still shows the kept values and what is wrong with them

@@ -30,7 +30,7 @@ MAX_READING = 20  # kana of its reading
 ITERATION_MARKS = frozenset("ゝゞヽヾ々")
 LONG_MARK = "ー"
 _SPACES = re.compile(r"[\s\u3000]+")
-_SMALL_KANA = "ァィゥェォッャュョヮヵヶ"
+SMALL_KANA = "ァィゥェォッャュョヮヵヶ"  # a reading may not begin with one
 
 
 @lru_cache(maxsize=1)
@@ -139,7 +139,7 @@ def check_reading(value: str, field: str = "given_name_kana") -> tuple[str, list
                 "よみかたはカタカナ（またはひらがな）で入力してください",
             )
         )
-    elif reading[0] == LONG_MARK or reading[0] in _SMALL_KANA:
+    elif reading[0] == LONG_MARK or reading[0] in SMALL_KANA:
         errors.append(
             FieldError(
                 field, "The reading cannot begin with this kana", "よみかたの最初の文字が正しくありません"

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from tenohira.core.intake_schemas import check_against
+from tenohira.core.names import ITERATION_MARKS, LONG_MARK, SMALL_KANA, to_katakana
 from tenohira.core.problems import FieldError
 from tenohira.procedures.procedure import FieldSpec, Procedure
 
@@ -28,19 +29,33 @@ _Messages = tuple[str, str, str]
 
 _TEXT: dict[str, _Messages] = {
     "name_kanji": (
-        "Enter the given name only, without spaces (at most 10 characters)",
-        "名だけを、空白を入れずに入力してください（10文字以内）",
-        "なまえ（{名|な}）だけを、スペースを いれないで {書|か}いて ください",
+        "Enter the given name only, without spaces (at most 10 characters, not beginning with ー or 々)",
+        "名だけを、空白を入れずに入力してください（10文字以内。最初に「ー」や「々」は使えません）",
+        "なまえ（{名|な}）だけを、スペースを いれないで {書|か}いて ください。"
+        "いちばん {前|まえ}に 「ー」や 「々」は {使|つか}えません",
     ),
     "name_kana": (
-        "Write the reading in hiragana or katakana only, without spaces (at most 20)",
-        "よみかたは、ひらがなかカタカナだけで、空白を入れずに入力してください（20文字以内）",
-        "よみかたは ひらがなか カタカナで、スペースを いれないで {書|か}いて ください",
+        "Write the reading in hiragana or katakana only, without spaces (at most 20; "
+        "not beginning with ー or a small kana such as ッ)",
+        "よみかたは、ひらがなかカタカナだけで、空白を入れずに入力してください"
+        "（20文字以内。最初に「ー」や「ッ」などの小さい字は使えません）",
+        "よみかたは ひらがなか カタカナで、スペースを いれないで {書|か}いて ください。"
+        "いちばん {前|まえ}に 「ー」や 「ッ」などの {小|ちい}さい {字|じ}は {使|つか}えません",
     ),
     "date": (
         "Enter a valid date",
         "正しい日付を入力してください",
         "ただしい {日|ひ}を {書|か}いて ください",
+    ),
+    "range": (
+        "Enter a whole number from {min} to {max}",
+        "{min}から{max}までの整数で入力してください",
+        "{min}から {max}までの {数|かず}を {書|か}いて ください",
+    ),
+    "at_least": (
+        "Enter a whole number of {min} or more",
+        "{min}以上の整数で入力してください",
+        "{min}{以上|いじょう}の {数|かず}を {書|か}いて ください",
     ),
     "number": (
         "Enter a whole number of 0 or more",
@@ -65,8 +80,23 @@ _TEXT: dict[str, _Messages] = {
         "400{文字|もじ}までで {書|か}いて ください",
     ),
 }
-_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": r"^[^\s\u3000]+$"}
-_READING = {"type": "string", "minLength": 1, "maxLength": MAX_READING, "pattern": rf"^[{_KANA}]+$"}
+# what the registrar refuses at the start of a name and of its reading (tenohira.core.names, the
+# municipality's check of a birth): the same characters, written into the published pattern
+_NOT_FIRST_IN_NAME = "".join(sorted(ITERATION_MARKS)) + LONG_MARK
+_SMALL_HIRAGANA = "".join(c for c in "ぁぃぅぇぉっゃゅょゎゕゖ" if to_katakana(c) in SMALL_KANA)
+_NOT_FIRST_IN_READING = LONG_MARK + SMALL_KANA + _SMALL_HIRAGANA
+_NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_NAME,
+    "pattern": rf"^(?![{_NOT_FIRST_IN_NAME}])[^\s\u3000]+$",
+}
+_READING = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_READING,
+    "pattern": rf"^(?![{_NOT_FIRST_IN_READING}])[{_KANA}]+$",
+}
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _NUMBER = {"type": "integer", "minimum": 0}
 _BANK = {
@@ -94,10 +124,27 @@ TYPE_SCHEMAS: dict[str, tuple[dict[str, Any], str]] = {
 CHOSEN_NAMES = frozenset({"child_name", "child_name_kana"})
 
 
-def _messages(key: str, other: str | None = None) -> dict[str, str]:
+def _messages(key: str, other: str | None = None, **numbers: int) -> dict[str, str]:
     # str.replace, not str.format: easy Japanese carries {漢字|かんじ} reading marks
-    en, ja, easy = (text.replace("{other}", other or "") for text in _TEXT[key])
+    texts = [text.replace("{other}", other or "") for text in _TEXT[key]]
+    for name, number in numbers.items():
+        texts = [text.replace("{" + name + "}", f"{number:,}") for text in texts]
+    en, ja, easy = texts
     return {"en": en, "ja": ja, "easy_ja": easy}
+
+
+def _bounded(spec: FieldSpec) -> dict[str, Any]:
+    """A number field's own bounds (``minimum``/``maximum`` in the catalogue), with their words."""
+    if spec.maximum is not None:
+        least = spec.minimum if spec.minimum is not None else 0
+        return {
+            "minimum": least,
+            "maximum": spec.maximum,
+            "x-messages": _messages("range", min=least, max=spec.maximum),
+        }
+    if spec.minimum is not None:
+        return {"minimum": spec.minimum, "x-messages": _messages("at_least", min=spec.minimum)}
+    return {}
 
 
 def _field_schema(spec: FieldSpec, procedure: Procedure) -> dict[str, Any] | None:
@@ -114,7 +161,7 @@ def _field_schema(spec: FieldSpec, procedure: Procedure) -> dict[str, Any] | Non
         return {"enum": [c.value for c in spec.choices or []]}
     else:
         return None
-    out: dict[str, Any] = {**base, "title": spec.label.ja, "x-messages": _messages(key)}
+    out: dict[str, Any] = {**base, "title": spec.label.ja, "x-messages": _messages(key), **_bounded(spec)}
     if spec.not_before:
         other = procedure.field(spec.not_before).label
         out["x-notBefore"] = spec.not_before

@@ -145,11 +145,23 @@ class FieldSpec(_Strict):
     choices: list[Choice] | None = None
     # a date that may not be earlier than the date field named here (a leave ends after it starts)
     not_before: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    # a number's bounds as the deciding agency takes them (the babies of one birth: 1 to 5)
+    minimum: int | None = None
+    maximum: int | None = None
 
     @model_validator(mode="after")
     def _choices_only_for_choice(self) -> FieldSpec:
         if (self.type == "choice") != bool(self.choices):
             raise ValueError("a choice field needs choices, and only a choice field has them")
+        return self
+
+    @model_validator(mode="after")
+    def _bounds_only_for_numbers(self) -> FieldSpec:
+        bounded = self.minimum is not None or self.maximum is not None
+        if bounded and self.type not in ("count", "amount", "weight_g"):
+            raise ValueError("only a number field has a minimum or a maximum")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError("the minimum is greater than the maximum")
         return self
 
 

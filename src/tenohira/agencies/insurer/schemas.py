@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenohira.agencies.insurer.service import MAX_BABIES, MIN_BABIES
+
 
 class PersonHint(BaseModel):
     name: str = Field(max_length=64)
@@ -46,7 +48,7 @@ class LumpSumIn(BaseModel):
 
     action: Literal["claim", "status"]
     birth_date: date | None = None
-    babies: int = Field(default=1, ge=1, le=5)
+    babies: int = Field(default=1, ge=MIN_BABIES, le=MAX_BABIES)  # the published bounds (service)
     gestational_weeks: int | None = Field(default=None, ge=1, le=45)
     facility: str | None = Field(default=None, max_length=128)
     compensation_scheme: bool = True

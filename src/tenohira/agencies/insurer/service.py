@@ -21,7 +21,7 @@ from tenohira.agencies.insurer.models import (
     LumpSumClaim,
     name_birth_index,
 )
-from tenohira.agencies.membership import get_meta, set_meta
+from tenohira.agencies.membership import SchemaShelf, get_meta, set_meta
 from tenohira.agencies.synthetic import HouseholdPlan, Person, iter_world, load_world
 from tenohira.core.clock import today_jst
 from tenohira.core.config import Settings, get_settings
@@ -441,6 +441,14 @@ async def add_dependant(
 # --- the lump sum claim -------------------------------------------------------------------------
 
 
+# The babies of one birth the insurer takes (a hospital's lump-sum claim, an application's number
+# of babies): the bounds its published maternity-allowance schema sets, i.e. the catalogue's, so
+# the palm refuses the same numbers before the card signs.
+MIN_BABIES, MAX_BABIES = SchemaShelf.of("tenohira.agencies.insurer").bounds(
+    "maternity_allowance", "number_of_babies"
+)
+
+
 @dataclass(frozen=True)
 class LumpSumClaimIn:
     birth_date: date
@@ -485,8 +493,12 @@ async def claim_lump_sum(
     (家族出産育児一時金); in NHI the household head.
     """
     today = today or today_jst()
-    if data.babies < 1 or data.babies > 5:
-        raise _invalid("babies", "Number of babies must be 1 to 5", "出生児数は1〜5で入力してください")
+    if not MIN_BABIES <= data.babies <= MAX_BABIES:
+        raise _invalid(
+            "babies",
+            f"Number of babies must be {MIN_BABIES} to {MAX_BABIES}",
+            f"出生児数は{MIN_BABIES}〜{MAX_BABIES}で入力してください",
+        )
     if data.gestational_weeks * 7 < MIN_PREGNANCY_DAYS:
         raise _invalid(
             "gestational_weeks",

@@ -47,6 +47,13 @@ class SchemaShelf:
         """The schema of ``procedure``, or None when this agency publishes none for it."""
         return self.schemas.get(procedure)
 
+    def bounds(self, procedure: str, field_name: str) -> tuple[int, int]:
+        """The least and greatest value the published schema of ``procedure`` takes for the number
+        ``field_name``: for an agency's own check of the same quantity elsewhere (one limit, the
+        catalogue's, not a second copy of the number). KeyError when the schema sets no bounds."""
+        prop = self.schemas[procedure]["properties"][field_name]
+        return int(prop["minimum"]), int(prop["maximum"])
+
     def check(self, procedure: str, fields: dict[str, Any]) -> None:
         """Defence in depth: the filed ``fields`` checked again on receipt; a 422 naming each
         field that breaks the published schema, in its own words (a procedure without a schema
