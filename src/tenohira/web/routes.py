@@ -24,12 +24,14 @@ def _include_pages() -> None:
     from tenohira.web.email_setting import router as email_setting
     from tenohira.web.inbox import router as inbox
     from tenohira.web.oidc_pages import router as oidc_pages
+    from tenohira.web.passkey_setting import router as passkey_setting
     from tenohira.web.staff_pages import router as staff_pages
     from tenohira.web.supporters_pages import router as supporter_pages
 
     router.include_router(citizen)
     router.include_router(inbox)
     router.include_router(email_setting)
+    router.include_router(passkey_setting)
     router.include_router(supporter_pages)
     router.include_router(staff_pages)
     router.include_router(oidc_pages)

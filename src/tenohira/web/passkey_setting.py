@@ -1,0 +1,112 @@
+"""The passkey settings page (issue #19): the resident's passkeys in words, and removing one.
+
+The passkeys themselves are identity's (``/api/auth/passkeys``): this page reads the list and
+removes through that API, in process, as every page does. Registering happens in the browser,
+where the authenticator is: ``static/passkeys.js`` asks ``/api/auth/passkeys/registration-options``
+(same origin, the session cookie), calls ``navigator.credentials.create`` and posts the answer
+to ``POST /api/auth/passkeys``; the page then reloads with ``?added=1``. A passkey is added only
+soon after a card login (identity's rule, :data:`~tenohira.identity.passkeys.ENROL_WITHIN`): the
+page says so instead of offering a button that would be refused.
+
+Removing asks first, in words (``?remove=…`` shows the confirmation; no script needed), and the
+removal is logged by identity (``passkey:removed``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tenohira.identity.passkeys import ENROL_WITHIN
+from tenohira.web.citizen import current, form_of, problem_page, to_login
+from tenohira.web.i18n import translate
+from tenohira.web.pages import language, render
+from tenohira.web.platform_api import ApiError, PlatformApi
+
+router = APIRouter(include_in_schema=False)
+
+
+def _when(value: Any) -> datetime | None:
+    if not value:
+        return None
+    at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _view(raw: dict[str, Any], number: int) -> dict[str, Any]:
+    """One passkey for the page: its number in enrolment order, dates, and what kind it is."""
+    reason = str(raw.get("revocation_reason") or "")
+    return {
+        "id": str(raw["id"]),
+        "number": number,
+        "created_at": _when(raw.get("created_at")),
+        "last_used_at": _when(raw.get("last_used_at")),
+        "synced": bool(raw.get("backed_up")),
+        "ended_at": _when(raw.get("revoked_at")),
+        "ended_why": "removed"
+        if reason == "removed"
+        else ("card" if reason.startswith("card-") else "other"),
+    }
+
+
+def can_enrol(principal: Any, now: datetime | None = None) -> bool:
+    """Whether identity would give registration options to this session (card, fresh)."""
+    now = now or datetime.now(UTC)
+    created = (
+        principal.created_at if principal.created_at.tzinfo else principal.created_at.replace(tzinfo=UTC)
+    )
+    return bool(principal.method == "card" and principal.holder_ref and now - created <= ENROL_WITHIN)
+
+
+@router.get("/settings/passkeys", response_class=HTMLResponse)
+async def passkeys_page(request: Request) -> Response:
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    async with PlatformApi(request) as api:
+        try:
+            listed = await api.get("/api/auth/passkeys")
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "settings")
+    rows = list(reversed(listed.get("passkeys") or []))  # oldest first: numbers stay put
+    views = [_view(r, i) for i, r in enumerate(rows, start=1)]
+    active = [v for v in views if v["ended_at"] is None]
+    ended = [v for v in views if v["ended_at"] is not None]
+    lang = language(request)
+    flash = None
+    if request.query_params.get("added"):
+        flash = translate("passkey_added", lang)
+    elif request.query_params.get("removed"):
+        flash = translate("passkey_removed", lang)
+    wanted = str(request.query_params.get("remove") or "")
+    confirm = next((v for v in active if v["id"] == wanted), None)
+    context = {
+        "active": "settings",
+        "passkeys": active,
+        "ended": ended,
+        "confirm": confirm,
+        "can_enrol": can_enrol(principal),
+        "enrol_minutes": int(ENROL_WITHIN.total_seconds() // 60),
+        "flash": flash,
+        "page_title": translate("passkeys_title", lang),
+    }
+    return render(request, "passkeys.html", context, principal=principal)
+
+
+@router.post("/settings/passkeys/remove")
+async def remove_passkey(request: Request) -> Response:
+    """Remove one of the resident's passkeys (identity refuses another resident's: not found)."""
+    principal = await current(request)
+    if principal is None:
+        return to_login(request)
+    form = await form_of(request)
+    passkey = str(form.get("passkey") or "")
+    async with PlatformApi(request) as api:
+        try:
+            await api.call("DELETE", f"/api/auth/passkeys/{passkey}")
+        except ApiError as exc:
+            return problem_page(request, exc, principal, "settings")
+    return RedirectResponse("/settings/passkeys?removed=1", status_code=303)
