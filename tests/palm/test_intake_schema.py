@@ -8,6 +8,7 @@ caught before signing, with the agency's words in Japanese, English and easy Jap
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,25 @@ def test_the_agencies_own_checks_read_the_published_limits() -> None:
     for name in ("陽翔", "佐々木", "々子", "ー太", "ゆう"):
         by_schema = bool(check_fields(birth, {"child_name": name}))
         assert by_schema == bool(check_given_name(name)[1]), name
+
+
+def test_a_date_of_birth_in_the_future_is_the_published_rule_of_the_day_of_the_check() -> None:
+    """The insurer refuses a dependant born after the day it receives the filing: the published
+    schema says so (``x-notAfter: today``), and the palm and the agency check it on their day."""
+    procedure = load_catalogue().get("employee_insurance_dependant")
+    fields = {"child_birth_date": "2026-12-04"}
+    errors = check_fields(procedure, fields, date(2026, 12, 3))
+    assert [e.field for e in errors] == ["child_birth_date"]
+    assert errors[0].message_ja == "生年月日が未来の日付です" and errors[0].message_easy_ja
+    assert check_fields(procedure, fields, date(2026, 12, 4)) == []  # born today: fine
+    shelf = insurer_intake.DESK.schemas
+    with pytest.raises(Problem) as refused:
+        shelf.check("employee_insurance_dependant", fields, date(2026, 12, 3))
+    assert refused.value.errors == errors
+    # the published document alone says it (a third party's palm runs it on its own day)
+    published = shelf.get("employee_insurance_dependant")
+    assert published is not None
+    assert check_against(published, fields, today=date(2026, 12, 3)) == errors
 
 
 def test_good_values_pass_and_registered_names_keep_their_spacing() -> None:

@@ -1,12 +1,13 @@
 """Checking a document against a published intake schema (the format every deciding agency uses).
 
 An intake schema is a JSON Schema (draft 2020-12) document with the messages of each field in
-Japanese, English and easy Japanese in it (``x-messages``) and one rule JSON Schema cannot say
+Japanese, English and easy Japanese in it (``x-messages``) and two rules JSON Schema cannot say
 about a single value: a date not before another field's date (``x-notBefore``, its own messages
-in ``x-messages-notBefore``). The palm generates the schemas from its catalogue
-(``tenohira.procedures.intake_schema``); each agency keeps the ones it checks as data files and
-publishes them. Both run :func:`check_against`, so the words a resident reads before signing
-are the ones the agency would answer with.
+in ``x-messages-notBefore``), and a date not after the day of the check (``x-notAfter: "today"``,
+messages in ``x-messages-notAfter``; checked when the caller says which day it is). The palm
+generates the schemas from its catalogue (``tenohira.procedures.intake_schema``); each agency
+keeps the ones it checks as data files and publishes them. Both run :func:`check_against`, so
+the words a resident reads before signing are the ones the agency would answer with.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def _not_before(validator: Any, other: str, instance: Any, schema: dict[str, Any
     return iter(())
 
 
-_Validator: Any = extend(Draft202012Validator, {"x-notBefore": _not_before})  # type: ignore[no-untyped-call]
+_Validator: Any = extend(Draft202012Validator, {"x-notBefore": _not_before, "x-notAfter": _not_before})  # type: ignore[no-untyped-call]
 
 
 def _error_for(field: str, schema: dict[str, Any], key: str = "x-messages") -> FieldError:
@@ -39,9 +40,12 @@ def _error_for(field: str, schema: dict[str, Any], key: str = "x-messages") -> F
     )
 
 
-def check_against(schema: dict[str, Any], fields: dict[str, Any]) -> list[FieldError]:
+def check_against(
+    schema: dict[str, Any], fields: dict[str, Any], *, today: date | None = None
+) -> list[FieldError]:
     """Every field of ``fields`` that breaks ``schema`` (a published intake schema), one error
-    per field, in the schema's own words."""
+    per field, in the schema's own words; ``today`` (the day of the check, in Japan) for the
+    dates that may not be in the future."""
     present = {k: v for k, v in fields.items() if v not in (None, "", [])}
     properties: dict[str, Any] = schema.get("properties", {})
     errors: dict[str, FieldError] = {}
@@ -62,4 +66,13 @@ def check_against(schema: dict[str, Any], fields: dict[str, Any]) -> list[FieldE
             continue
         if later < earlier:
             errors[name] = _error_for(name, prop, "x-messages-notBefore")
+    for name, prop in properties.items():
+        if prop.get("x-notAfter") != "today" or today is None or name in errors:
+            continue
+        try:
+            day = date.fromisoformat(str(present[name]))
+        except (KeyError, ValueError):
+            continue
+        if day > today:
+            errors[name] = _error_for(name, prop, "x-messages-notAfter")
     return list(errors.values())

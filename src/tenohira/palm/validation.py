@@ -13,7 +13,6 @@ from tenohira.procedures import Procedure, check_fields
 # Names the resident chooses (the child's): restricted to 常用漢字 + 人名用漢字 + kana (戸籍法 50).
 # Names already on a register (the filer's own) are not re-checked: old forms are lawful there.
 CHOSEN_NAMES = frozenset({"child_name"})
-BIRTH_DATES = frozenset({"birth_date", "child_birth_date"})
 
 
 def missing(field: str) -> FieldError:
@@ -27,7 +26,7 @@ def field_errors(procedure: Procedure, fields: dict[str, Any], today: date) -> l
     First the agency's published schema (:func:`tenohira.procedures.check_fields`: the very rules
     and words the agency checks the filed document with), then the palm's own checks for the rest.
     """
-    errors = check_fields(procedure, fields)
+    errors = check_fields(procedure, fields, today)
     flagged = {e.field for e in errors}
     for spec in procedure.fields:
         value = fields.get(spec.name)
@@ -45,18 +44,17 @@ def field_errors(procedure: Procedure, fields: dict[str, Any], today: date) -> l
                     errors.append(missing(spec.name))
             continue
         if spec.name not in flagged:
-            errors.extend(_check(spec.name, spec.type, value, today))
+            errors.extend(_check(spec.name, spec.type, value))
     return errors
 
 
-def _check(name: str, kind: str, value: Any, today: date) -> list[FieldError]:
+def _check(name: str, kind: str, value: Any) -> list[FieldError]:
     if kind == "date":
+        # (a date of birth in the future: the schema's not_in_future, the agencies' own rule)
         try:
-            day = date.fromisoformat(str(value))
+            date.fromisoformat(str(value))
         except ValueError:
             return [FieldError(name, "Use the form YYYY-MM-DD", "日付は YYYY-MM-DD の形式で入力してください")]
-        if name in BIRTH_DATES and day > today:
-            return [FieldError(name, "The date of birth is in the future", "生年月日が未来の日付です")]
         return []
     if kind == "name_kana":
         if not is_kana_reading(str(value)):

@@ -12,6 +12,7 @@ the schema itself (``x-messages`` per field), so the agency's wording is what th
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from tenohira.core.intake_schemas import check_against
@@ -73,6 +74,11 @@ _TEXT: dict[str, _Messages] = {
         "This date is before {other}",
         "この日付が「{other}」より前になっています",
         "この {日|ひ}が 「{other}」より {前|まえ}です",
+    ),
+    "not_in_future": (  # every such field is a date of birth
+        "The date of birth is in the future",
+        "生年月日が未来の日付です",
+        "{生|う}まれた {日|ひ}が、まだ {来|き}て いない {日|ひ}に なって います",
     ),
     "text": (
         "At most 400 characters",
@@ -168,6 +174,9 @@ def _field_schema(spec: FieldSpec, procedure: Procedure) -> dict[str, Any] | Non
         out["x-messages-notBefore"] = {
             lang: _messages("not_before", other.in_language(lang))[lang] for lang in ("en", "ja", "easy_ja")
         }
+    if spec.not_in_future:
+        out["x-notAfter"] = "today"
+        out["x-messages-notAfter"] = _messages("not_in_future")
     return out
 
 
@@ -191,6 +200,6 @@ def intake_schema(procedure: Procedure) -> dict[str, Any]:
     }
 
 
-def check_fields(procedure: Procedure, fields: dict[str, Any]) -> list[FieldError]:
-    """:func:`check_against` with ``procedure``'s own :func:`intake_schema`."""
-    return check_against(intake_schema(procedure), fields)
+def check_fields(procedure: Procedure, fields: dict[str, Any], today: date | None = None) -> list[FieldError]:
+    """:func:`check_against` with ``procedure``'s own :func:`intake_schema` (on ``today``)."""
+    return check_against(intake_schema(procedure), fields, today=today)

@@ -145,6 +145,8 @@ class FieldSpec(_Strict):
     choices: list[Choice] | None = None
     # a date that may not be earlier than the date field named here (a leave ends after it starts)
     not_before: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    # a date that may not be after the day it is checked (a date of birth: the agencies refuse it)
+    not_in_future: bool = False
     # a number's bounds as the deciding agency takes them (the babies of one birth: 1 to 5)
     minimum: int | None = None
     maximum: int | None = None
@@ -153,6 +155,12 @@ class FieldSpec(_Strict):
     def _choices_only_for_choice(self) -> FieldSpec:
         if (self.type == "choice") != bool(self.choices):
             raise ValueError("a choice field needs choices, and only a choice field has them")
+        return self
+
+    @model_validator(mode="after")
+    def _not_in_future_only_for_dates(self) -> FieldSpec:
+        if self.not_in_future and self.type != "date":
+            raise ValueError("only a date field can be not_in_future")
         return self
 
     @model_validator(mode="after")

@@ -128,7 +128,7 @@ class IntakeDesk:
         if body.procedure not in self.handled:
             raise not_handled(body.procedure)
         filing = verify_filing(body, agency=self.member_id, trust=await trust(), now=now)
-        self.schemas.check(body.procedure, filing.fields)
+        self.schemas.check(body.procedure, filing.fields, now.astimezone(JST).date())
         person = await applicant(filing)
         if not same_person(filing.signer, person.name, person.birth_date):
             raise signer_not_subject()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from typing import Any
 
@@ -54,12 +55,12 @@ class SchemaShelf:
         prop = self.schemas[procedure]["properties"][field_name]
         return int(prop["minimum"]), int(prop["maximum"])
 
-    def check(self, procedure: str, fields: dict[str, Any]) -> None:
+    def check(self, procedure: str, fields: dict[str, Any], today: date | None = None) -> None:
         """Defence in depth: the filed ``fields`` checked again on receipt; a 422 naming each
         field that breaks the published schema, in its own words (a procedure without a schema
         has only its agency's own checks)."""
         schema = self.schemas.get(procedure)
-        errors = check_against(schema, fields) if schema is not None else []
+        errors = check_against(schema, fields, today=today) if schema is not None else []
         if errors:
             raise Problem(
                 status=422,
