@@ -262,7 +262,7 @@ def test_fifteen_day_rule_counts_from_the_day_after_the_birth() -> None:
 
 
 def test_childcare_leave_caps_match_the_published_monthly_maxima() -> None:
-    rich = {**FATHER, "annual_income": 12_000_000}
+    rich = {**FATHER, "annual_income": 12_000_000, "childcare_leave_days": 180}
     baby = {"id": "c1", "role": "child", "birth_date": "2025-05-10"}
     june = explain(household([rich, baby]), date(2025, 6, 15)).benefit("childcare_leave_benefit")
     september = explain(household([rich, baby]), date(2025, 9, 15)).benefit("childcare_leave_benefit")

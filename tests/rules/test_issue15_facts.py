@@ -151,13 +151,42 @@ def test_second_payment_also_after_a_miscarriage_or_stillbirth() -> None:
 
 def test_no_childcare_leave_benefit_for_the_mother_during_postnatal_leave() -> None:
     born = date(2026, 10, 1)
-    h = household([MOTHER, child(born.isoformat())])
+    h = household([{**MOTHER, "childcare_leave_days": 180}, child(born.isoformat())])
     monthly = 3_600_000 // 360 * 30 * 67 // 100
     # Day 56 after the birth is still postnatal leave; childcare leave starts on day 57.
     assert both_modes(h, born + timedelta(days=56), "childcare_leave_benefit") == (True, 0)
     assert both_modes(h, born + timedelta(days=57), "childcare_leave_benefit") == (True, monthly)
     reason = explain(h, born + timedelta(days=19)).benefit("childcare_leave_benefit").per_member[0].reason
     assert "産後休業中" in reason and "出産手当金" in reason
+
+
+def test_only_a_parent_who_declared_leave_is_paid_the_childcare_leave_benefit() -> None:
+    # The demo family: both parents employment-insured, a newborn, no leave declared. Being insured is
+    # not being on leave: neither parent is paid (it showed the father's 323,811 yen a month).
+    born = date(2026, 11, 20)
+    on = date(2026, 12, 3)
+    none = household([MOTHER, FATHER, child(born.isoformat())])
+    assert both_modes(none, on, "childcare_leave_benefit") == (False, 0)
+    b = explain(none, on).benefit("childcare_leave_benefit")
+    assert b.details["additional_lump_sum"] == 0
+    assert "届け出られていない" in b.summary and "been declared" in b.summary_en
+    assert "よていが 出て いない" in b.summary_easy
+    for m in b.per_member:
+        assert m.amount == 0
+        assert "届け出られていない" in m.reason
+        assert "no childcare leave has been declared" in m.reason_en.lower()
+        assert "よていが 出て いない" in m.reason_easy
+    r = evaluate(Population.from_households([none]), on, ["childcare_leave_benefit"])
+    assert int(r.extra["childcare_leave_topup"][0]) == 0
+    # The father declares 14 days: he alone is paid, with the top-up; the mother is still not.
+    declared = household([MOTHER, {**FATHER, "childcare_leave_days": 14}, child(born.isoformat())])
+    daily = min(5_400_000 // 360, 16_110)
+    assert both_modes(declared, on, "childcare_leave_benefit") == (True, daily * 30 * 67 // 100)
+    b = explain(declared, on).benefit("childcare_leave_benefit")
+    assert b.details["additional_lump_sum"] == daily * 14 * 13 // 100
+    mother, father = b.per_member
+    assert mother.amount == 0 and "届け出られていない" in mother.reason
+    assert father.amount == daily * 30 * 67 // 100
 
 
 # --- 2. the post-birth top-up: the spouse's leave is not required of a mother on postnatal leave -------

@@ -126,6 +126,12 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
             continue
         daily = min(parent.annual_income // 360, cap)
         start = youngest.birth_date + timedelta(days=postnatal + 1 if parent.sex == "female" else 0)
+        if parent.childcare_leave_days <= 0:
+            # Only leave the parent declared is paid: being insured is not being on leave.
+            monthly = daily * 30 * pct_first // 100
+            text = say("cl_not_declared", start=start, monthly=Yen(monthly), daily=Yen(daily))
+            per_member.append(member(parent.id, text, amount=0))
+            continue
         elapsed = (ctx.on - start).days
         pct = pct_first if elapsed < int(v["first_days"]) else pct_after
         monthly = daily * 30 * pct // 100
@@ -158,8 +164,14 @@ def _decide_childcare_leave_benefit(ctx: Context) -> BenefitDecision:
         else:
             text = say("cl_postnatal", start=start, monthly=Yen(monthly), daily=Yen(daily))
         per_member.append(member(parent.id, join(text, topup_text), amount=monthly if on_leave else 0))
-    head = say("cl_summary_on", total=Yen(total)) if total else say("cl_summary_before", total=Yen(entitled))
-    tail = say("cl_summary_topup", topup=Yen(topup_total)) if topup_total else say("cl_summary_end")
+    if not entitled:
+        head, tail = say("cl_summary_none"), NOTHING
+    elif total:
+        head = say("cl_summary_on", total=Yen(total))
+    else:
+        head = say("cl_summary_before", total=Yen(entitled))
+    if entitled:
+        tail = say("cl_summary_topup", topup=Yen(topup_total)) if topup_total else say("cl_summary_end")
     return _decision(
         p,
         v,

@@ -571,7 +571,8 @@ def _childcare_leave(f: _Frame, p: BenefitParameters) -> tuple[B, I64, I64]:
     hh = pop.household
     youngest = f.max(pop.birth, f.infant, NO_DATE)
     has_infant = youngest != NO_DATE
-    ei = (pop.role == ROLE_PARENT) & pop.employment_insured & has_infant[hh]
+    insured = (pop.role == ROLE_PARENT) & pop.employment_insured & has_infant[hh]
+    ei = insured & (pop.leave_days > 0)  # only leave the parent declared is paid
     daily = np.minimum(pop.income // 360, int(v["daily_wage_cap"]))
     # A mother's childcare leave begins after the 56 days of postnatal leave (出産手当金 covers those).
     start = youngest[hh] + np.where(pop.female, int(p.setting("postnatal_leave_days")) + 1, 0)
@@ -588,7 +589,7 @@ def _childcare_leave(f: _Frame, p: BenefitParameters) -> tuple[B, I64, I64]:
         # on the day after the birth the mother is on postnatal leave or not employed (exceptions).
         mother_row = np.zeros(pop.persons, np.bool_)
         mother_row[f.mother[f.has_mother]] = True
-        required = ei & ~mother_row
+        required = insured & ~mother_row
         n_req = f.count(required)
         n_req_took = f.count(required & took)
         self_req = required.astype(np.int64)

@@ -462,6 +462,18 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "wage $daily × 30 × 67%).",
         "いまは 産後休業 なので、この 月は ありません。 $start から 育児休業を とると、1か月 $monthly もらえます。",
     ),
+    "cl_not_declared": (
+        "雇用保険の被保険者ですが、育児休業の予定（日数）が届け出られていないため、育児休業給付金・出生後休業支援給付金はありません。"
+        "育児休業を取る場合は$startから取れ、その間は月$monthly（休業開始時賃金日額$daily × 30日 × 67%）です。",
+        "Employment-insured, but no childcare leave has been declared, so no childcare-leave benefit or top-up. "
+        "Leave can start on $start; then $monthly a month (daily wage $daily × 30 × 67%).",
+        "育児休業を とる よていが 出て いないので、この お金は ありません。 $start から 育児休業を とると、1か月 $monthly もらえます。",
+    ),
+    "cl_summary_none": (
+        "育児休業の予定が届け出られていないため、育児休業給付金・出生後休業支援給付金はありません。",
+        "No childcare leave has been declared, so no childcare-leave benefit or top-up.",
+        "育児休業を とる よていが 出て いないので、この お金は ありません。",
+    ),
     "cl_summary_on": (
         "この月の育児休業給付金は月額合計$total",
         "$total a month while on leave",
