@@ -27,6 +27,8 @@ async def test_bootstrap_is_idempotent_and_follows_the_port(
         city_members,
         city_rights,
         city_services,
+        move_rights,
+        move_services,
     )
     from tenohira.hub.pki import hub_dir, verify_issued_by
 
@@ -55,9 +57,21 @@ async def test_bootstrap_is_idempotent_and_follows_the_port(
     async with migrated_db.session() as session:
         muni = await repo.get_member(session, "municipality")
         assert muni is not None and muni.base_url == "http://127.0.0.1:9123/agencies/municipality"
-        services = BIRTH_STORY_SERVICES + SUPPORT_SERVICES + OPEN_DATA_SERVICES + city_services(settings)
+        services = (
+            BIRTH_STORY_SERVICES
+            + SUPPORT_SERVICES
+            + OPEN_DATA_SERVICES
+            + city_services(settings)
+            + move_services(settings)
+        )
         assert len(await repo.list_services(session)) == len(services)
-        rights = BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS + city_rights(settings)
+        rights = (
+            BIRTH_STORY_RIGHTS
+            + SUPPORT_RIGHTS
+            + OPEN_DATA_RIGHTS
+            + city_rights(settings)
+            + move_rights(settings)
+        )
         assert len(await repo.list_rights(session)) == len(rights)
         # each other city of core/cities.toml is a member of its own, its keys with its own data
         for member, own in city_members(settings):

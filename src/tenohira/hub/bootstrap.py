@@ -422,6 +422,38 @@ def city_rights(settings: Settings) -> tuple[tuple[str, str, str, str, bool], ..
     )
 
 
+def move_services(settings: Settings) -> tuple[ServiceSpec, ...]:
+    """Every city (the primary one too) receives the move-out facts of people moving in."""
+    return tuple(
+        ServiceSpec(
+            c.member,
+            "move-out-facts",
+            "POST",
+            "/services/move-out-facts",
+            "住民基本台帳法 第24条の2（特例転入: 転出地から転入地への通知） (check)",
+            "転出証明情報の受付（転出地の市区町村から、転入予定の方について）",
+            openapi=_subject_op("Receive the move-out facts of a person moving here", _OBJ, _OBJ),
+        )
+        for c in cities(settings)
+    )
+
+
+def move_rights(settings: Settings) -> tuple[tuple[str, str, str, str, bool], ...]:
+    """Each city may send the move-out facts to each other city (and only that)."""
+    return tuple(
+        (
+            old.member,
+            f"{new.member}.move-out-facts",
+            "move-out-notice",
+            "住民基本台帳法 第24条の2第2項 (check)",
+            False,
+        )
+        for old in cities(settings)
+        for new in cities(settings)
+        if old.code != new.code
+    )
+
+
 def _hub_keys(settings: Settings, ca: MemberCA) -> None:
     directory = hub_dir(settings)
     if (directory / "hub.key").exists():
@@ -458,8 +490,16 @@ async def bootstrap(settings: Settings, progress: ProgressFn) -> None:
     )
     done = 0
     members = [(spec, settings) for spec in IN_PROCESS_MEMBERS] + list(city_members(settings))
-    services = BIRTH_STORY_SERVICES + SUPPORT_SERVICES + OPEN_DATA_SERVICES + city_services(settings)
-    rights = BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS + city_rights(settings)
+    services = (
+        BIRTH_STORY_SERVICES
+        + SUPPORT_SERVICES
+        + OPEN_DATA_SERVICES
+        + city_services(settings)
+        + move_services(settings)
+    )
+    rights = (
+        BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS + city_rights(settings) + move_rights(settings)
+    )
     total += len(members) - len(IN_PROCESS_MEMBERS) + len(services) + len(rights)
     total -= len(BIRTH_STORY_SERVICES + SUPPORT_SERVICES + OPEN_DATA_SERVICES)
     total -= len(BIRTH_STORY_RIGHTS + SUPPORT_RIGHTS + OPEN_DATA_RIGHTS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tenohira.agencies.membership import member_app
-from tenohira.agencies.municipality import intake, protection, review, statistics
+from tenohira.agencies.municipality import intake, move_exchange, protection, review, statistics
 from tenohira.agencies.municipality import relay as _relay  # noqa: F401  (registers the hub relay)
 from tenohira.agencies.municipality.api import build_router
 from tenohira.core.config import Settings
@@ -22,6 +22,7 @@ def create_app(settings: Settings) -> FastAPI:
         routers=[
             build_router,
             intake.build_router,
+            move_exchange.build_router,
             protection.build_router,
             review.build_router,
             statistics.build_router,

@@ -102,3 +102,21 @@ class HubCode(Base):
     resident_id: Mapped[str] = mapped_column(sa.ForeignKey("muni_residents.id"), primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     registered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class MoveOutFacts(Base):
+    """The move-out facts (転出証明情報) another city sent about a person moving here
+    (住民基本台帳法 第24条の2), kept until the person files the 転入届.
+
+    Keyed by this city's hub code for the person (the hub translated the sender's); the facts
+    are one vault ciphertext sealed under a key of the code (the person is not a resident yet).
+    """
+
+    __tablename__ = "muni_move_out_facts"
+
+    code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    from_municipality: Mapped[str] = mapped_column(sa.String(6))
+    district_id: Mapped[str] = mapped_column(sa.String(13))
+    planned_move_date: Mapped[date] = mapped_column(sa.Date)
+    facts: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

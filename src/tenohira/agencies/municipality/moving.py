@@ -72,6 +72,11 @@ def move_out_window(move_date: date) -> MoveOutWindow:
     )
 
 
+def special_move_in_until(planned_move_out: date) -> date:
+    """The last day of the special move-in (第24条の2): 30 days from the planned move-out date."""
+    return _within(planned_move_out, SPECIAL_MOVE_IN_DAYS)
+
+
 def move_in_deadline(moved_in: date, planned_move_out: date) -> date:
     """The last day of the 転入届: 14 days from moving in (第22条) and, for the special move-in,
     30 days from the planned move-out date (第24条の2); the earlier one."""

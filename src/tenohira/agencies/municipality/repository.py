@@ -24,7 +24,14 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenohira.agencies.municipality.models import BirthNotification, District, Household, HubCode, Resident
+from tenohira.agencies.municipality.models import (
+    BirthNotification,
+    District,
+    Household,
+    HubCode,
+    MoveOutFacts,
+    Resident,
+)
 from tenohira.core.config import get_settings
 from tenohira.vault import DataShredded, Vault, open_vault, opened_vault
 
@@ -430,3 +437,46 @@ async def add_hub_code(session: AsyncSession, resident_id: str, code: str, at: d
     await session.execute(
         sa.insert(HubCode), [{"resident_id": resident_id, "code": code, "registered_at": at}]
     )
+
+
+# --- move-out facts received from another city (転出証明情報) ---------------------------------
+
+
+def _facts_person(code: str) -> str:
+    # not a resident yet: the facts are sealed under a key of this city's hub code for the person
+    return f"arriving:{code}"
+
+
+async def move_out_facts(session: AsyncSession, code: str) -> dict[str, Any] | None:
+    """The move-out facts another city sent about the person this city's ``code`` names."""
+    row = await session.get(MoveOutFacts, code)
+    if row is None:
+        return None
+    vault = await _vault()
+    return dict(json.loads(vault.decrypt_text(_facts_person(code), code, "facts", row.facts)))
+
+
+async def add_move_out_facts(
+    session: AsyncSession,
+    code: str,
+    *,
+    from_municipality: str,
+    district_id: str,
+    planned_move_date: date,
+    facts: dict[str, Any],
+    received_at: datetime,
+) -> None:
+    """Keep the move-out facts about ``code`` (sealed), flushed with the unit of work."""
+    vault = await _vault()
+    sealed = vault.encrypt(_facts_person(code), code, "facts", json.dumps(facts, ensure_ascii=False))
+    session.add(
+        MoveOutFacts(
+            code=code,
+            from_municipality=from_municipality,
+            district_id=district_id,
+            planned_move_date=planned_move_date,
+            facts=sealed,
+            received_at=received_at,
+        )
+    )
+    await session.flush()
