@@ -43,6 +43,8 @@ BAD = [
     ("birth_notification", {"child_name_kana": "ゃく"}, "child_name_kana"),
     ("birth_notification", {"child_name": "々子"}, "child_name"),
     ("birth_notification", {"child_name": "ー太"}, "child_name"),
+    ("birth_notification", {"child_name": "𠮷太"}, "child_name"),  # not a name kanji (戸籍法 50)
+    ("birth_notification", {"child_name": "Haruto"}, "child_name"),
 ]
 
 
@@ -82,7 +84,7 @@ def test_the_agencies_own_checks_read_the_published_limits() -> None:
     for reading in ("はると", "ハルト", "ッタ", "ーくん", "ゃく", "ゕい", "ゆうゝ", "ヴァイオ"):
         by_schema = bool(check_fields(birth, {"child_name_kana": reading}))
         assert by_schema == bool(check_reading(reading)[1]), reading
-    for name in ("陽翔", "佐々木", "々子", "ー太", "ゆう"):
+    for name in ("陽翔", "佐々木", "々子", "ー太", "ゆう", "𠮷太", "髙志", "A太", "ヴィオラ", "ゆうゝ"):
         by_schema = bool(check_fields(birth, {"child_name": name}))
         assert by_schema == bool(check_given_name(name)[1]), name
 

@@ -45,6 +45,11 @@ def field_errors(procedure: Procedure, fields: dict[str, Any], today: date) -> l
             continue
         if spec.name not in flagged:
             errors.extend(_check(spec.name, spec.type, value))
+        elif spec.name in CHOSEN_NAMES and spec.type == "name_kanji":
+            # the schema refuses the name; say which characters, when that is why
+            precise = _check(spec.name, spec.type, value)
+            if precise:
+                errors = [precise[0] if e.field == spec.name else e for e in errors]
     return errors
 
 
@@ -76,6 +81,7 @@ def _check(name: str, kind: str, value: Any) -> list[FieldError]:
                     name,
                     f"Not permitted in a name (only jōyō and jinmeiyō kanji and kana): {chars}",
                     f"名に使えない文字が含まれています（常用漢字・人名用漢字・かなのみ）：{chars}",
+                    f"{{名前|なまえ}}に {{使|つか}}えない {{字|じ}}が あります：{chars}",
                 )
             ]
         return []

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from tenohira.core.intake_schemas import check_against
-from tenohira.core.names import ITERATION_MARKS, LONG_MARK, SMALL_KANA, to_katakana
+from tenohira.core.names import ITERATION_MARKS, LONG_MARK, SMALL_KANA, permitted_kanji, to_katakana
 from tenohira.core.problems import FieldError
 from tenohira.procedures.procedure import FieldSpec, Procedure
 
@@ -30,9 +30,12 @@ _Messages = tuple[str, str, str]
 
 _TEXT: dict[str, _Messages] = {
     "name_kanji": (
-        "Enter the given name only, without spaces (at most 10 characters, not beginning with ー or 々)",
-        "名だけを、空白を入れずに入力してください（10文字以内。最初に「ー」や「々」は使えません）",
+        "Enter the given name only, without spaces, in jōyō or jinmeiyō kanji, hiragana or katakana "
+        "(at most 10 characters, not beginning with ー or 々)",
+        "名だけを、空白を入れずに、常用漢字・人名用漢字・ひらがな・カタカナで入力してください"
+        "（10文字以内。最初に「ー」や「々」は使えません）",
         "なまえ（{名|な}）だけを、スペースを いれないで {書|か}いて ください。"
+        "{名前|なまえ}に {使|つか}える {漢字|かんじ}と ひらがな、カタカナだけです。"
         "いちばん {前|まえ}に 「ー」や 「々」は {使|つか}えません",
     ),
     "name_kana": (
@@ -91,11 +94,16 @@ _TEXT: dict[str, _Messages] = {
 _NOT_FIRST_IN_NAME = "".join(sorted(ITERATION_MARKS)) + LONG_MARK
 _SMALL_HIRAGANA = "".join(c for c in "ぁぃぅぇぉっゃゅょゎゕゖ" if to_katakana(c) in SMALL_KANA)
 _NOT_FIRST_IN_READING = LONG_MARK + SMALL_KANA + _SMALL_HIRAGANA
+# the characters of a child's name (戸籍法 50, 施行規則 60: 常用漢字, 人名用漢字, kana, ー and the
+# iteration marks), from the same data file the registrar's check reads
+_NAME_CHARACTERS = f"{_KANA}{''.join(sorted(ITERATION_MARKS))}" + "".join(
+    sorted(permitted_kanji()[0] | permitted_kanji()[1])
+)
 _NAME = {
     "type": "string",
     "minLength": 1,
     "maxLength": MAX_NAME,
-    "pattern": rf"^(?![{_NOT_FIRST_IN_NAME}])[^\s\u3000]+$",
+    "pattern": rf"^(?![{_NOT_FIRST_IN_NAME}])[{_NAME_CHARACTERS}]+$",
 }
 _READING = {
     "type": "string",
