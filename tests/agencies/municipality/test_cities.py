@@ -111,3 +111,76 @@ async def test_move_out_facts_go_from_the_old_city_to_the_new_through_the_hub(li
     finally:
         await close_member_clients()
         await dispose_databases()
+
+
+async def test_a_signed_move_out_at_the_old_city_sends_the_facts_once(
+    live_server: Any, tmp_path: Any
+) -> None:
+    import base64
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from tenohira.agencies.municipality.models import MoveOutFacts
+    from tenohira.core.clock import today_jst
+    from tenohira.core.signed_documents import ManifestEntry, build_document, build_manifest, sha256_hex
+    from tests.palm.conftest import PASSWORD, card_for
+
+    settings = get_settings()
+    card, issued = await card_for("R0000001", tmp_path / "card")
+    palm = HubClient.from_credentials(load_member_credentials(settings, "palm"), settings.resolved_hub_url)
+
+    async def file(app_id: str, move_date: date, destination: str = "990027") -> Any:
+        fields = {
+            "move_date": move_date.isoformat(),
+            "destination_municipality": destination,
+            "destination_district": f"{destination}0001001",
+            "destination_address_line": "4-5-6",
+        }
+        document = build_document(
+            application_id=app_id,
+            procedure="move_out",
+            deciding_agency="municipality",
+            fields=fields,
+            flags=[],
+            prepared_at="2026-12-03T09:00:00+00:00",
+        )
+        manifest = build_manifest(
+            "S-" + app_id,
+            [ManifestEntry(app_id, "move_out", "municipality", sha256_hex(document))],
+            "2026-12-03T09:00:00+00:00",
+        )
+        body = {
+            "application_id": app_id,
+            "procedure": "move_out",
+            "document": base64.b64encode(document).decode(),
+            "manifest": base64.b64encode(manifest).decode(),
+            "signature": base64.b64encode(card.sign(PASSWORD, manifest)).decode(),
+        }
+        return await palm.call(
+            "municipality.application-intake", subject_code=code, purpose="application", json=body
+        )
+
+    try:
+        code = await palm.resolve_card(issued.auth_serial)
+        today = today_jst()
+        r = await file("A-far", today + timedelta(days=31))
+        assert r.status == 422 and r.json()["type"].endswith("move-out-outside-window"), r.json()
+        r = await file("A-nowhere", today + timedelta(days=10), destination="011002")
+        assert r.status == 422 and r.json()["type"].endswith("destination-not-on-platform"), r.json()
+        r = await file("A-out", today + timedelta(days=10))
+        assert r.status == 201, r.json()
+        answer = r.json()
+        assert answer["status"] == "accepted" and answer["destination"] == "990027"
+        assert "ゆびさき町" in answer["reasons"][0]["ja"]
+        assert (await file("A-out", today + timedelta(days=10))).json()["reference"] == answer["reference"]
+        twice = await file("A-out-again", today + timedelta(days=12))
+        assert twice.status == 409 and twice.json()["type"].endswith("move-out-already-filed")
+        own = city_settings(settings, city(settings, "990027"))
+        with settings_scope(own):
+            async with get_database(own).session() as session:
+                assert len((await session.execute(sa.select(MoveOutFacts))).scalars().all()) == 1
+    finally:
+        await palm.aclose()
+        await close_member_clients()
+        await dispose_databases()

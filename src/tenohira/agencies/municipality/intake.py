@@ -36,7 +36,7 @@ from tenohira.agencies.membership import (
     member_client,
     trust_from,
 )
-from tenohira.agencies.municipality import repository, service
+from tenohira.agencies.municipality import move_exchange, repository, service
 from tenohira.agencies.municipality.intake_models import ReceivedApplication
 from tenohira.agencies.municipality.registration import HANDLED, RULES_BENEFITS
 from tenohira.agencies.municipality.relay import announce_birth
@@ -124,6 +124,10 @@ async def _decide(
 ) -> dict[str, Any]:
     if procedure == "birth_notification":
         return await _birth_notification(session, settings, filer=filer, fields=fields, hub=hub)
+    if procedure == "move_out":
+        return await move_exchange.decide_move_out(
+            session, settings, resident_id=filer.id, fields=fields, today=today
+        )
     members = await repository.household_members(
         session, filer.household_id, city=settings.municipality_name_ja
     )

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenohira.agencies.membership import LazyHubProvider, member_client, member_session, parse_body
 from tenohira.agencies.municipality import moving, repository, service
 from tenohira.audit import append_event
-from tenohira.core.cities import City
+from tenohira.core.cities import City, CityNotFound, city
 from tenohira.core.config import Settings
-from tenohira.core.problems import Problem
+from tenohira.core.problems import FieldError, Problem
 from tenohira.hub import HubRequest
 
 SERVICE = "move-out-facts"
@@ -159,3 +159,86 @@ async def send_facts(
             extra={k: v for k, v in problem.items() if k in ("errors", "district", "reason")},
         )
     return dict(answer.json())
+
+
+def _destination_unknown(code: str) -> Problem:
+    return Problem(
+        status=422,
+        slug="destination-not-on-platform",
+        title="The municipality you move to does not take the move-out facts online yet",
+        title_ja="引っ越し先の市区町村は、まだオンラインで転出の情報を受け取れません",
+        detail="Please file the move-out at the city office counter; you get a paper move-out certificate.",
+        detail_ja="市区町村の窓口で転出届を出してください。紙の転出証明書を受け取れます。",
+        errors=[
+            FieldError(
+                "destination_municipality",
+                "Not a municipality on the platform",
+                "この仕組みに参加している市区町村ではありません",
+            )
+        ],
+        extra={"destination": code},
+    )
+
+
+async def decide_move_out(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    resident_id: str,
+    fields: dict[str, Any],
+    today: date,
+) -> dict[str, Any]:
+    """The old city's decision on a 転出届 (the intake desk's ``decide``): the window, one move-out
+    per person, a destination on the platform; then the facts go to the new city through the hub
+    (before anything is written here: the hub may share an embedded database)."""
+    move_date = date.fromisoformat(str(fields.get("move_date")))
+    window = moving.check_move_out(move_date, today)
+    earlier = await repository.move_out_on_file(session, resident_id)
+    destination_code = str(fields.get("destination_municipality") or "")
+    if earlier is not None:
+        raise moving.move_out_already_filed(earlier, destination_code)
+    if destination_code == settings.municipality_code:
+        raise Problem(
+            status=422,
+            slug="move-within-is-not-move-out",
+            title="A move within the city is a change of address (転居届), not a move-out",
+            title_ja="市内での引っ越しは転出届ではなく転居届です",
+            errors=[FieldError("destination_municipality", "This city itself", "この市区町村です")],
+        )
+    try:
+        destination = city(settings, destination_code)
+    except CityNotFound:
+        raise _destination_unknown(destination_code) from None
+    sent = await send_facts(
+        session,
+        settings,
+        resident_id=resident_id,
+        destination=destination,
+        district_id=str(fields.get("destination_district") or ""),
+        address_line=str(fields.get("destination_address_line") or ""),
+        planned_move_date=move_date,
+    )
+    until = date.fromisoformat(str(sent["special_move_in_until"]))
+    return {
+        "status": "accepted",
+        "decided_by": "acceptance",
+        "destination": destination.code,
+        "move_date": move_date.isoformat(),
+        "window_closes": window.closes.isoformat(),
+        "special_move_in_until": until.isoformat(),
+        "reasons": [
+            {
+                "ja": f"転出届を受け付けました。転出の情報を{destination.name_ja}へ送りました。"
+                f"{until.year}年{until.month}月{until.day}日までに、引っ越してから14日以内に転入届を出してください。",
+                "en": f"The move-out is accepted and its facts were sent to {destination.name_en}. "
+                "File the move-in within 14 days of moving in, and by "
+                f"{until.day} {until.strftime('%B')} {until.year}.",
+            }
+        ],
+        "legal_basis": [
+            {
+                "ja": "住民基本台帳法 第24条・第24条の2",
+                "en": "Basic Resident Registration Act, arts. 24 and 24-2",
+            }
+        ],
+    }

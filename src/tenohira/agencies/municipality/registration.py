@@ -25,6 +25,7 @@ CATALOGUED_NOT_YET_TAKEN_IN: dict[str, str] = {
 }
 # every procedure → benefit the rules decide for the municipality (what the statistics report on)
 RULES_DECIDED: dict[str, str] = RULES_BENEFITS | CATALOGUED_NOT_YET_TAKEN_IN
-ACCEPTANCE = frozenset({"birth_notification", "nhi_enrolment"})  # decided by acceptance (受理)
+# decided by acceptance (受理); move_out: the old city's 転出届 (its facts go to the new city)
+ACCEPTANCE = frozenset({"birth_notification", "nhi_enrolment", "move_out"})
 STAFF = frozenset({"premature_infant_care"})  # 未熟児養育医療: medical opinion read by staff
 HANDLED = frozenset(RULES_BENEFITS) | ACCEPTANCE | STAFF

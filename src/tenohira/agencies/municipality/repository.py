@@ -24,6 +24,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenohira.agencies.municipality.intake_models import ReceivedApplication
 from tenohira.agencies.municipality.models import (
     BirthNotification,
     District,
@@ -480,3 +481,13 @@ async def add_move_out_facts(
         )
     )
     await session.flush()
+
+
+async def move_out_on_file(session: AsyncSession, resident_id: str) -> str | None:
+    """The reference of the resident's accepted 転出届, if one is on file."""
+    q = sa.select(ReceivedApplication.id).where(
+        ReceivedApplication.resident_id == resident_id,
+        ReceivedApplication.procedure == "move_out",
+        ReceivedApplication.status == "accepted",
+    )
+    return (await session.execute(q.limit(1))).scalar_one_or_none()
