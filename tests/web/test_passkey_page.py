@@ -16,7 +16,7 @@ from tests.web.test_supporter_pages import person, token_of
 from tests.web.wording_check import problems
 
 from tenohira.core import get_database, get_settings
-from tenohira.identity.models import LoginSession
+from tenohira.identity.models import LoginSession, Passkey
 
 
 def visible(page: str) -> str:
@@ -45,7 +45,13 @@ async def test_passkeys_listed_in_words_and_removed_only_by_their_owner(
         assert empty.status_code == 200 and "登録しているパスキーはありません" in empty.text
         assert 'id="passkey-add"' in empty.text and 'src="/static/passkeys.js"' in empty.text
         passkey = await enrol(owner)
-        await enrol(owner)  # a second device
+        second = await enrol(owner)  # a second device, kept in a known provider
+        async with get_database().session() as s:
+            await s.execute(
+                sa.update(Passkey)
+                .where(Passkey.id == second)
+                .values(aaguid="ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4")
+            )
 
         for lang, words in (("ja", "パスキー 1"), ("en", "Passkey 1"), ("easy_ja", "パスキー 1")):
             owner.cookies.set("tenohira_lang", lang)
@@ -56,6 +62,7 @@ async def test_passkeys_listed_in_words_and_removed_only_by_their_owner(
                 and "パスキー 2" in visible(page.text).replace("Passkey", "パスキー")
             )
             assert passkey not in visible(page.text)  # the credential id is in the form only
+            assert "Google" in visible(page.text) and "00000000" not in page.text  # the AAGUID is never shown
             assert problems(visible(page.text), lang, where="passkeys") == []
             confirm = await owner.get("/settings/passkeys", params={"remove": passkey})
             assert problems(visible(confirm.text), lang, where="passkey removal") == []

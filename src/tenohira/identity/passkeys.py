@@ -59,6 +59,7 @@ class PasskeyInfo:
     backed_up: bool
     revoked_at: datetime | None
     revocation_reason: str | None
+    aaguid: str = ""  # the authenticator model (all zeros when it does not say)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -89,6 +90,7 @@ def _info(row: Passkey) -> PasskeyInfo:
         row.backed_up,
         _aware(row.revoked_at) if row.revoked_at else None,
         row.revocation_reason,
+        row.aaguid or "",
     )
 
 

@@ -92,6 +92,7 @@ class PasskeyOut(BaseModel):
     backed_up: bool
     revoked_at: datetime | None
     revocation_reason: str | None
+    aaguid: str = Field(default="", description="the authenticator model's AAGUID (zeros if not told)")
 
 
 class PasskeyList(BaseModel):
