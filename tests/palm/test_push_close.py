@@ -34,27 +34,30 @@ async def test_filing_closes_the_notices_of_that_procedure(live_server: Any, tmp
         await file_birth(mother)
         notices = await wait_for_notices(http)
         by_procedure = {n["procedure"]: n for n in notices}
-        assert {"child_medical_subsidy", "pregnancy_support_second"} <= set(by_procedure), by_procedure.keys()
+        assert {"child_allowance_revision", "pregnancy_support_second"} <= set(by_procedure), (
+            by_procedure.keys()
+        )
 
         # do them for me, over one of the noticed procedures
-        r = await http.post("/api/applications/bundles", json={"procedures": ["child_medical_subsidy"]})
+        r = await http.post("/api/applications/bundles", json={"procedures": ["child_allowance_revision"]})
         assert r.status_code == 201, r.text
         bundle = (
-            await http.patch(
-                f"/api/applications/bundles/{r.json()['id']}",
-                json={"answers": {**ANSWERS, "child_insurance": "加入手続き中"}},
-            )
+            await http.patch(f"/api/applications/bundles/{r.json()['id']}", json={"answers": ANSWERS})
         ).json()
-        assert bundle["state"] == "open", bundle
+        assert bundle["state"] == "open", f"{bundle}"
         signature = mother.sign(base64.b64decode(bundle["manifest"]))
         r = await http.post(
             f"/api/applications/bundles/{bundle['id']}/signature", json={"signature": signature}
         )
         assert r.status_code == 200, r.text
-        subsidy_app = r.json()["applications"][0]["id"]
+        filed_revision = r.json()["applications"][0]
+        revision_app = filed_revision["id"]
+        # taken in and decided by the municipality (it was handed over before its intake had it)
+        assert filed_revision["state"] != "handed_over", f"{filed_revision}"
+        assert (filed_revision.get("decision") or {}).get("status") == "approved", f"{filed_revision}"
 
         open_now = {n["procedure"] for n in (await http.get("/api/notices")).json()["notices"]}
-        assert "child_medical_subsidy" not in open_now
+        assert "child_allowance_revision" not in open_now
         assert "pregnancy_support_second" in open_now  # not filed yet: still open
 
         # on its own: create, fill, confirm, sign, submit
@@ -71,14 +74,16 @@ async def test_filing_closes_the_notices_of_that_procedure(live_server: Any, tmp
         assert r.status_code == 200, r.text
 
         left = (await http.get("/api/notices")).json()["notices"]
-        assert {"child_medical_subsidy", "pregnancy_support_second"}.isdisjoint(n["procedure"] for n in left)
+        assert {"child_allowance_revision", "pregnancy_support_second"}.isdisjoint(
+            n["procedure"] for n in left
+        )
         # everything else that was noticed is still open
-        filed = ("child_medical_subsidy", "pregnancy_support_second")
+        filed = ("child_allowance_revision", "pregnancy_support_second")
         assert {n["id"] for n in left} == {n["id"] for n in notices if n["procedure"] not in filed}
         everything = (await http.get("/api/notices", params={"include_dismissed": "true"})).json()["notices"]
         closed = {n["procedure"]: n for n in everything if n["status"] == "filed"}
-        assert set(closed) == {"child_medical_subsidy", "pregnancy_support_second"}
-        assert closed["child_medical_subsidy"]["application_id"] == subsidy_app
+        assert set(closed) == {"child_allowance_revision", "pregnancy_support_second"}
+        assert closed["child_allowance_revision"]["application_id"] == revision_app
         assert closed["pregnancy_support_second"]["application_id"] == app["id"]
         assert closed["pregnancy_support_second"]["filed_at"]
 
@@ -97,7 +102,7 @@ async def test_filing_closes_the_notices_of_that_procedure(live_server: Any, tmp
                 payload={"birth_date": datetime.now(JST).date().isoformat()},
             )
         status = {n.procedure_id: (n.status, n.application_id) for n in late}
-        assert status["child_medical_subsidy"] == ("filed", subsidy_app)
+        assert status["child_allowance_revision"] == ("filed", revision_app)
         assert status["pregnancy_support_second"] == ("filed", app["id"])
         assert all(st == "new" for p, (st, _) in status.items() if p not in filed)
     finally:

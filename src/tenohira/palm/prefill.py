@@ -103,6 +103,7 @@ _PERSON_REFERENCES = {
     "mother_resident": SELF,
     "mother": SELF,
     "claimant": SELF,
+    "recipient": SELF,  # 児童手当 額改定: the parent receiving files it
     "insured_person": SELF,
     "head_of_household": "household:head",
     "household": "household",

@@ -109,7 +109,49 @@ def answer_from_rules(explanation: Explanation, benefit: str) -> dict[str, Any]:
         "legal_basis": _legal(b.legal_basis),
         "decided_by": "rules",
         "effective_from": b.effective_from.isoformat() if b.effective_from else None,
+        **({"payment_start": b.details["payment_start"]} if b.details.get("payment_start") else {}),
     }
+
+
+# 児童手当: a household already receiving for an older child claims the revision (額改定認定請求,
+# 第9条), not a first claim (認定請求, 第7条); the rule child_allowance_revision says which.
+REVISION_INSTEAD = [
+    {
+        "ja": "上の子の児童手当をすでに受けているため、この認定請求は受け付けられません。"
+        "新しく生まれた子の分は、額改定認定請求をしてください（児童手当法第9条）。"
+        "出生日の翌日から15日以内に請求すると、生まれた月の翌月分から増額されます。",
+        "en": "The household already receives the child allowance for an older child, so this first claim "
+        "cannot be accepted. Please file a revision claim for the new child instead (Child Allowance Act, "
+        "art. 9); filed within 15 days after the birth, the increase applies from the month after the birth.",
+    }
+]
+
+
+def decide_child_allowance(household: Household, today: date, procedure: str) -> dict[str, Any]:
+    """児童手当 at the intake (pure): the first claim or the revision, each only when it is the one
+    the household makes. Payment starts as the rules count it for a claim made today (15日特例)."""
+    explanation = explain(household, today, ["child_allowance", "child_allowance_revision"])
+    revision = explanation.benefit("child_allowance_revision")
+    if procedure == "child_allowance_revision":
+        answer = answer_from_rules(explanation, "child_allowance_revision")
+        if revision.eligible:
+            answer["household_monthly_amount"] = revision.details.get("household_monthly_amount")
+            start = explanation.benefit("child_allowance").details.get("payment_start") or {}
+            new = {d.member for d in revision.per_member if (d.amount or 0) > 0}
+            answer["payment_start"] = {k: v for k, v in start.items() if k in new}
+        return answer
+    answer = answer_from_rules(explanation, "child_allowance")
+    if revision.eligible:
+        answer.update(
+            status="rejected",
+            amount=None,
+            monthly_amount=None,
+            reasons=REVISION_INSTEAD,
+            redirect_to="child_allowance_revision",
+            legal_basis=_legal(revision.legal_basis),
+        )
+        answer.pop("payment_start", None)
+    return answer
 
 
 async def _decide(
@@ -131,6 +173,8 @@ async def _decide(
     members = await repository.household_members(
         session, filer.household_id, city=settings.municipality_name_ja
     )
+    if procedure in ("child_allowance_claim", "child_allowance_revision"):
+        return decide_child_allowance(household_for_rules(settings, members), today, procedure)
     if procedure in RULES_BENEFITS:
         benefit = RULES_BENEFITS[procedure]
         household = household_for_rules(settings, members)

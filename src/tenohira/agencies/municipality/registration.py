@@ -11,6 +11,7 @@ from __future__ import annotations
 # procedure id -> benefit decided by the rules (the catalogue's decision.benefit)
 RULES_BENEFITS: dict[str, str] = {
     "child_allowance_claim": "child_allowance",  # 児童手当
+    "child_allowance_revision": "child_allowance_revision",  # 児童手当（額改定）
     "child_medical_subsidy": "child_medical_subsidy",  # 子ども医療費助成
     "pregnancy_support_second": "pregnancy_support_benefit",  # 妊婦のための支援給付（2回目）
     "single_parent_allowance": "single_parent_allowance",  # 児童扶養手当
@@ -19,7 +20,6 @@ RULES_BENEFITS: dict[str, str] = {
 # over to staff); the statistics count their claims with the others.
 CATALOGUED_NOT_YET_TAKEN_IN: dict[str, str] = {
     "child_allowance_move": "child_allowance",  # 児童手当（転入）
-    "child_allowance_revision": "child_allowance_revision",  # 児童手当（額改定）
     "low_birth_weight_notification": "low_birth_weight_notification",  # 低体重児の届出
     "nhi_maternity_premium_exemption": "nhi_maternity_premium_exemption",  # 国保 産前産後保険料免除
 }
