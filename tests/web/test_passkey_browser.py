@@ -60,6 +60,7 @@ def test_register_and_log_in_with_a_passkey_from_the_pages(on_localhost: None, l
 
         page.goto(f"{base}/login")
         assert page.locator("#passkey-login").is_visible()  # shown: this browser has WebAuthn
+        axe.check(page, "login-with-passkey")
         page.check("input[name=card][value=R0000002]")
         page.fill("#pin", "1234")
         page.click("button[type=submit]:has-text('ログイン')")

@@ -1,6 +1,8 @@
 // Service worker: makes the app installable and shows an offline page; it never caches
 // personal pages (those are no-store), only the static shell.
-const SHELL = "tenohira-shell-v1";
+// Bump on every change of a shell asset: they are served cache-first, so an installed app keeps
+// the old app.css / app.js until this file changes.
+const SHELL = "tenohira-shell-v2";
 const ASSETS = ["/static/app.css", "/static/app.js", "/static/icon.svg", "/offline"];
 self.addEventListener("install", (e) => { e.waitUntil(caches.open(SHELL).then((c) => c.addAll(ASSETS))); });
 self.addEventListener("activate", (e) => { e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== SHELL).map((k) => caches.delete(k))))); });
