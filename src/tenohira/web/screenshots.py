@@ -143,6 +143,8 @@ def take(out: Path, *, residents: int = 120) -> list[str]:
             _shot(page, out, "14-help-reference-number", taken)
             page.goto(f"{base}/settings/email")
             _shot(page, out, "15-settings-email", taken)
+            page.goto(f"{base}/settings/passkeys")
+            _shot(page, out, "15b-settings-passkeys", taken)
             page.context.add_cookies([{"name": "tenohira_lang", "value": "en", "url": base}])
             page.goto(f"{base}/")
             _shot(page, out, "16-home-english", taken)
