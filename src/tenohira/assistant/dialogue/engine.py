@@ -32,6 +32,9 @@ FILED_HERE = frozenset({"municipality", "insurer"})
 # Benefits whose amount depends on earnings we do not ask about: eligibility only.
 EARNINGS_BASED = frozenset({"maternity_allowance", "childcare_leave_benefit"})
 NOMINAL_INCOME = 3_000_000
+# Leave is not asked either: an employment-insured mother is taken as planning childcare leave, so
+# the plan says the benefit applies to her (the rules pay only declared leave; amounts not shown).
+NOMINAL_LEAVE_DAYS = 180
 CONFIDENT = 0.6
 MISSES_BEFORE_HANDOVER = 2
 
@@ -1011,6 +1014,7 @@ def household_from_answers(answers: dict[str, Any], birth: date) -> Household:
         # Earnings are not asked: a nominal salary lets the rules decide eligibility for the
         # earnings-based benefits, whose amounts the dialogue then does not show.
         annual_income=NOMINAL_INCOME if insurance == "employee_self" else 0,
+        childcare_leave_days=NOMINAL_LEAVE_DAYS if insurance == "employee_self" else 0,
     )
     # The father is counted only as the insured person of a dependant mother: nothing else is asked.
     father = Member(id="father", role="parent", sex="male", birth_date=parent_birth, insurance="employee")
