@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from tenohira.identity.certificates import BasicFacts, facts_from_certificate, validity_end
     from tenohira.identity.dependencies import SESSION_COOKIE, current_principal, optional_principal
     from tenohira.identity.errors import Refused
+    from tenohira.identity.passkeys import ENROL_WITHIN
     from tenohira.identity.service import (
         CertificateStatus,
         IssuedCard,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "ENROL_WITHIN": "tenohira.identity.passkeys",
         "ensure_ca": "tenohira.identity.ca",
         "Card": "tenohira.identity.card",
         "CardLocked": "tenohira.identity.card",
@@ -88,6 +90,7 @@ __getattr__, __dir__ = lazy_exports(
 )
 
 __all__ = [
+    "ENROL_WITHIN",
     "SESSION_COOKIE",
     "BasicFacts",
     "Card",

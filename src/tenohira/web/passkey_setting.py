@@ -5,7 +5,7 @@ removes through that API, in process, as every page does. Registering happens in
 where the authenticator is: ``static/passkeys.js`` asks ``/api/auth/passkeys/registration-options``
 (same origin, the session cookie), calls ``navigator.credentials.create`` and posts the answer
 to ``POST /api/auth/passkeys``; the page then reloads with ``?added=1``. A passkey is added only
-soon after a card login (identity's rule, :data:`~tenohira.identity.passkeys.ENROL_WITHIN`): the
+soon after a card login (identity's rule, :data:`~tenohira.identity.ENROL_WITHIN`): the
 page says so instead of offering a button that would be refused.
 
 Removing asks first, in words (``?remove=…`` shows the confirmation; no script needed), and the
@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tenohira.identity.passkeys import ENROL_WITHIN
+from tenohira.identity import ENROL_WITHIN
 from tenohira.web.citizen import current, form_of, problem_page, to_login
 from tenohira.web.i18n import translate
 from tenohira.web.pages import language, render
