@@ -246,6 +246,8 @@ DECLARED: dict[tuple[str, str], str] = {
             ("GET", "/settings/email"),
             ("POST", "/settings/email"),
             ("POST", "/settings/email/verify"),
+            ("GET", "/settings/passkeys"),
+            ("POST", "/settings/passkeys/remove"),
             ("POST", "/inbox/{message_id}/read"),
         ]
     },
@@ -267,6 +269,8 @@ MOUNTS: dict[str, str] = {
     "/agencies/municipality": "member",
     "/agencies/hospital": "member",
     "/agencies/insurer": "member",
+    # the other cities of the demo world, each a member of its own (core.cities)
+    "/agencies/cities": "member",
     # the witness: anyone may read its checkpoints; it cosigns only what the log's key signed
     "/witness": "public",
 }
